@@ -1,0 +1,359 @@
+/*
+ * regions: the region tree (country, state or union territory, district,
+ * city, pincode area).  Reads are public: apps use them for address forms
+ * and deliverability; staff scoping builds on the tree.
+ *
+ *	GET  /v1/regions		list, filtered, keyset-paged by name
+ *	GET  /v1/regions/{id}		one region with its ancestors
+ *	POST /v1/regions/lookup		many at once, by ids and pincodes
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "buf.h"
+#include "log.h"
+#include "page.h"
+#include "req.h"
+
+#define REGIONS_LOOKUP_MAX 100
+
+/* The JSON of a region row r, shared by every statement. */
+#define REGION_FIELDS							\
+	"'id', r.id, 'parent_id', r.parent_id, 'kind', r.kind, "	\
+	"'name', r.name, 'names', r.names, 'code', r.code, "		\
+	"'pincode', r.pincode, 'path', r.path, "			\
+	"'child_count', (SELECT count(*) FROM regions c "		\
+	"WHERE c.parent_id = r.id), "					\
+	"'created_at', rfc3339(r.created_at), "				\
+	"'updated_at', rfc3339(r.updated_at)"
+
+#define REGION_DETAIL							\
+	"json_build_object(" REGION_FIELDS ", 'ancestors', "		\
+	"(SELECT coalesce(json_agg(json_build_object('id', a.id, "	\
+	"'kind', a.kind, 'name', a.name) ORDER BY cardinality(a.path)), " \
+	"'[]') FROM regions a WHERE a.id = ANY (r.path) AND "		\
+	"a.id <> r.id))::text"
+
+/*
+ * A list statement: $1 is the main filter (typed by the statement), $2 an
+ * optional kind, ($3, $4) the (name, id) to start after, $5 the limit.
+ */
+#define REGION_LIST(where)						\
+	"SELECT json_build_object(" REGION_FIELDS ")::text, r.name, r.id " \
+	"FROM regions r WHERE " where " AND "				\
+	"($2::text IS NULL OR r.kind = $2) AND "			\
+	"(r.name, r.id) > ($3::text, $4::bigint) "			\
+	"ORDER BY r.name, r.id LIMIT $5"
+
+static const struct db_stmt regions_stmts[] = {
+	{ "regions_get", "SELECT " REGION_DETAIL " FROM regions r "
+	  "WHERE r.id = $1" },
+	{ "regions_list_parent", REGION_LIST("r.parent_id = $1::bigint") },
+	{ "regions_list_top",
+	  REGION_LIST("r.parent_id IS NULL AND $1::text IS NULL") },
+	{ "regions_list_kind", REGION_LIST("r.kind = $1::text") },
+	{ "regions_list_pincode", REGION_LIST("r.pincode = $1::text") },
+	{ "regions_list_all", REGION_LIST("$1::text IS NULL") },
+	{ "regions_lookup", "SELECT r.id, r.pincode, " REGION_DETAIL
+	  " FROM regions r WHERE r.id = ANY ($1::bigint[]) "
+	  "OR r.pincode = ANY ($2::text[])" },
+};
+
+enum {
+	STMT_GET,
+	STMT_LIST_PARENT,
+	STMT_LIST_TOP,
+	STMT_LIST_KIND,
+	STMT_LIST_PINCODE,
+	STMT_LIST_ALL,
+	STMT_LOOKUP,
+};
+
+static const char *const region_kinds[] = {
+	"country", "state", "union_territory", "district", "city", "area",
+};
+
+static bool
+regions_valid_kind(const char *s)
+{
+	size_t	i;
+
+	for (i = 0; i < API_NELEM(region_kinds); i++) {
+		if (strcmp(s, region_kinds[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
+static bool
+regions_valid_pincode(const char *s)
+{
+	size_t	i;
+
+	if (strlen(s) != 6 || s[0] < '1' || s[0] > '9')
+		return false;
+	for (i = 1; i < 6; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	}
+	return true;
+}
+
+static void
+regions_list(struct req *r)
+{
+	const char	*parent, *kind, *pincode, *params[5];
+	const struct db_stmt *stmt;
+	char		 limit_s[24], after_id[24];
+	json_t		*after = NULL, *keys;
+	PGresult	*res = NULL;
+	struct buf	 items;
+	char		*next = NULL;
+	int64_t		 limit;
+	int		 i, n;
+
+	buf_init(&items, 0);
+	parent = req_query(r, "parent_id");
+	kind = req_query(r, "kind");
+	pincode = req_query(r, "pincode");
+	if (!req_page(r, 2, &limit, &after))
+		goto fail;
+	if (parent != NULL && strcmp(parent, "none") != 0 &&
+	    !router_valid_id(parent, strlen(parent)))
+		req_field_error(r, "parent_id", "invalid", "must be a region "
+		    "id or none");
+	if (kind != NULL && !regions_valid_kind(kind))
+		req_field_error(r, "kind", "invalid", "must be one of country, "
+		    "state, union_territory, district, city, area");
+	if (pincode != NULL && !regions_valid_pincode(pincode))
+		req_field_error(r, "pincode", "invalid", "must be 6 digits, "
+		    "not starting with 0");
+	if (pincode != NULL && parent != NULL)
+		req_field_error(r, "pincode", "conflict", "cannot be combined "
+		    "with parent_id");
+	if (after != NULL && (!json_is_string(json_array_get(after, 0)) ||
+	    !json_is_integer(json_array_get(after, 1))))
+		req_field_error(r, "after", "cursor", "is not a cursor this "
+		    "list returned; start again without it");
+	if (req_has_field_errors(r))
+		goto fail;
+
+	params[0] = NULL;
+	params[1] = kind;
+	if (pincode != NULL) {
+		stmt = &regions_stmts[STMT_LIST_PINCODE];
+		params[0] = pincode;
+	} else if (parent != NULL && strcmp(parent, "none") == 0)
+		stmt = &regions_stmts[STMT_LIST_TOP];
+	else if (parent != NULL) {
+		stmt = &regions_stmts[STMT_LIST_PARENT];
+		params[0] = parent;
+	} else if (kind != NULL) {
+		stmt = &regions_stmts[STMT_LIST_KIND];
+		params[0] = kind;
+		params[1] = NULL;
+	} else
+		stmt = &regions_stmts[STMT_LIST_ALL];
+	/* With no cursor, start before every row: names are never empty. */
+	params[2] = after != NULL ? json_string_value(json_array_get(after, 0))
+	    : "";
+	snprintf(after_id, sizeof after_id, "%lld", after != NULL ?
+	    (long long)json_integer_value(json_array_get(after, 1)) : 0LL);
+	params[3] = after_id;
+	/* One more row than asked tells whether there is a next page. */
+	snprintf(limit_s, sizeof limit_s, "%lld", (long long)limit + 1);
+	params[4] = limit_s;
+	if ((res = req_exec(r, stmt, 5, params)) == NULL)
+		goto out;
+	n = PQntuples(res);
+	for (i = 0; i < n && i < limit; i++) {
+		if ((i > 0 && !buf_adds(&items, ",")) ||
+		    !buf_adds(&items, PQgetvalue(res, i, 0)))
+			fatalx("regions_list: buffer");
+	}
+	if (n > limit) {
+		keys = json_pack("[s, I]", PQgetvalue(res, limit - 1, 1),
+		    (json_int_t)strtoll(PQgetvalue(res, limit - 1, 2), NULL,
+		    10));
+		next = page_encode(keys);
+		json_decref(keys);
+	}
+	req_reply_page(r, items.data != NULL ? items.data : "", items.len,
+	    next);
+	goto out;
+fail:
+	req_fail_fields(r);
+out:
+	free(next);
+	buf_free(&items);
+	json_decref(after);
+	PQclear(res);
+}
+
+static void
+regions_get(struct req *r)
+{
+	const char	*params[1] = { req_param(r, "id") };
+	PGresult	*res;
+
+	if ((res = req_exec(r, &regions_stmts[STMT_GET], 1, params)) == NULL)
+		return;
+	if (PQntuples(res) == 0)
+		req_problem(r, "not-found", "there is no region %s", params[0]);
+	else
+		req_reply_json_text(r, 200, PQgetvalue(res, 0, 0),
+		    (size_t)PQgetlength(res, 0, 0));
+	PQclear(res);
+}
+
+static const struct jsonv_field lookup_fields[] = {
+	{ "ids", JV_ARRAY, 0, 0, REGIONS_LOOKUP_MAX, JV_INT, 1, INT64_MAX,
+	  NULL },
+	{ "pincodes", JV_ARRAY, 0, 0, REGIONS_LOOKUP_MAX, JV_STRING, 6, 6,
+	  NULL },
+	{ NULL, 0, 0, 0, 0, 0, 0, 0, NULL },
+};
+
+/* Writes a JSON array as a PostgreSQL array literal of its scalars. */
+static void
+regions_array_literal(struct buf *b, const json_t *a)
+{
+	const json_t	*v;
+	size_t		 i;
+
+	if (!buf_adds(b, "{"))
+		fatalx("regions_array_literal");
+	json_array_foreach(a, i, v) {
+		/* Only integers and checked pincodes get here: no quoting. */
+		if ((i > 0 && !buf_adds(b, ",")) || (json_is_integer(v) ?
+		    !buf_printf(b, "%lld", (long long)json_integer_value(v)) :
+		    !buf_adds(b, json_string_value(v))))
+			fatalx("regions_array_literal");
+	}
+	if (!buf_adds(b, "}"))
+		fatalx("regions_array_literal");
+}
+
+/* Finds the row for an id (col 0) or pincode (col 1); -1 if none. */
+static int
+regions_find(const PGresult *res, int col, const char *value)
+{
+	int	i;
+
+	for (i = 0; i < PQntuples(res); i++) {
+		if (!PQgetisnull(res, i, col) &&
+		    strcmp(PQgetvalue(res, i, col), value) == 0)
+			return i;
+	}
+	return -1;
+}
+
+static void
+regions_lookup(struct req *r)
+{
+	json_t		*body = NULL, *ids, *pins, *v, *missing_ids,
+			*missing_pins, *missing;
+	struct buf	 ids_lit, pins_lit, out, resp;
+	const char	*params[2];
+	PGresult	*res = NULL;
+	char		 idtext[32], *m;
+	bool		*used = NULL;
+	size_t		 i, len, nout = 0;
+	int		 row;
+
+	buf_init(&ids_lit, 0);
+	buf_init(&pins_lit, 0);
+	buf_init(&out, 0);
+	missing_ids = json_array();
+	missing_pins = json_array();
+	if ((body = req_body_json(r, lookup_fields)) == NULL)
+		goto out;
+	ids = json_object_get(body, "ids");
+	pins = json_object_get(body, "pincodes");
+	json_array_foreach(pins, i, v) {
+		if (!regions_valid_pincode(json_string_value(v))) {
+			snprintf(idtext, sizeof idtext, "pincodes[%zu]", i);
+			req_field_error(r, idtext, "invalid", "must be 6 "
+			    "digits, not starting with 0");
+		}
+	}
+	if (json_array_size(ids) + json_array_size(pins) == 0)
+		req_field_error(r, "ids", "required", "give at least one id "
+		    "or pincode");
+	if (req_has_field_errors(r)) {
+		req_fail_fields(r);
+		goto out;
+	}
+	regions_array_literal(&ids_lit, ids != NULL ? ids : json_array());
+	regions_array_literal(&pins_lit, pins != NULL ? pins : json_array());
+	params[0] = ids_lit.data;
+	params[1] = pins_lit.data;
+	if ((res = req_exec(r, &regions_stmts[STMT_LOOKUP], 2, params)) == NULL)
+		goto out;
+	used = xcalloc((size_t)PQntuples(res) + 1, sizeof *used);
+	/* Answer in the order asked: ids first, then pincodes, each once. */
+	json_array_foreach(ids, i, v) {
+		snprintf(idtext, sizeof idtext, "%lld",
+		    (long long)json_integer_value(v));
+		if ((row = regions_find(res, 0, idtext)) < 0) {
+			json_array_append(missing_ids, v);
+			continue;
+		}
+		if (used[row])
+			continue;
+		used[row] = true;
+		if ((nout++ > 0 && !buf_adds(&out, ",")) ||
+		    !buf_adds(&out, PQgetvalue(res, row, 2)))
+			fatalx("regions_lookup: buffer");
+	}
+	json_array_foreach(pins, i, v) {
+		if ((row = regions_find(res, 1, json_string_value(v))) < 0) {
+			json_array_append(missing_pins, v);
+			continue;
+		}
+		if (used[row])
+			continue;
+		used[row] = true;
+		if ((nout++ > 0 && !buf_adds(&out, ",")) ||
+		    !buf_adds(&out, PQgetvalue(res, row, 2)))
+			fatalx("regions_lookup: buffer");
+	}
+	missing = json_pack("{s:O, s:O}", "ids", missing_ids, "pincodes",
+	    missing_pins);
+	m = json_dumps(missing, JSON_COMPACT);
+	json_decref(missing);
+	buf_init(&resp, 0);
+	if (m == NULL || !buf_printf(&resp, "{\"data\":[%s],\"missing\":%s}",
+	    out.data != NULL ? out.data : "", m))
+		fatalx("regions_lookup: buffer");
+	free(m);
+	len = resp.len;
+	req_reply(r, 200, "application/json; charset=utf-8",
+	    buf_take(&resp, NULL), len);
+out:
+	free(used);
+	json_decref(missing_ids);
+	json_decref(missing_pins);
+	json_decref(body);
+	buf_free(&ids_lit);
+	buf_free(&pins_lit);
+	buf_free(&out);
+	PQclear(res);
+}
+
+static const struct route regions_routes[] = {
+	{ "GET", "/v1/regions", regions_list,
+	  "parent_id,kind,pincode,limit,after", "public",
+	  "list regions, by parent, kind or pincode" },
+	{ "GET", "/v1/regions/{id}", regions_get, NULL, "public",
+	  "one region with its ancestors" },
+	{ "POST", "/v1/regions/lookup", regions_lookup, NULL, "public",
+	  "many regions at once, by ids and pincodes" },
+};
+
+const struct api_module regions_module = {
+	"regions", regions_routes, API_NELEM(regions_routes),
+	regions_stmts, API_NELEM(regions_stmts),
+};

@@ -1,0 +1,327 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+#include "buf.h"
+#include "config.h"
+#include "conf.h"
+#include "num.h"
+
+#define OFF(f) offsetof(struct config, f)
+#define DAY_MS (86400LL * 1000)
+
+const struct config_key config_keys[] = {
+	{ "listen", CONFIG_LISTEN, OFF(listen), "127.0.0.1:8080", 0, 0, false,
+	  "address and port the HTTP API listens on" },
+	{ "database", CONFIG_STRING, OFF(database), "dbname=souk", 0, 0, true,
+	  "libpq connection string of the PostgreSQL database" },
+	{ "http_threads", CONFIG_INT, OFF(http_threads), "0", 0, 1024, false,
+	  "HTTP worker threads, each with its own database connection; "
+	  "0 chooses from the CPUs" },
+	{ "max_connections", CONFIG_INT, OFF(max_connections), "4096", 1,
+	  1000000, false, "most client connections open at once" },
+	{ "max_body", CONFIG_SIZE, OFF(max_body), "1M", 0, 0, false,
+	  "largest request body accepted; larger ones get 413" },
+	{ "idle_timeout", CONFIG_DURATION, OFF(idle_timeout_ms), "60s", 1000,
+	  DAY_MS, false, "how long an idle keep-alive connection is kept" },
+	{ "shutdown_timeout", CONFIG_DURATION, OFF(shutdown_timeout_ms), "10s",
+	  0, DAY_MS, false,
+	  "how long a stopping soukd waits for requests in flight" },
+	{ "db_connect_timeout", CONFIG_DURATION, OFF(db_connect_timeout_ms),
+	  "5s", 1000, 3600 * 1000, false,
+	  "how long to wait when connecting to PostgreSQL" },
+	{ "db_statement_timeout", CONFIG_DURATION,
+	  OFF(db_statement_timeout_ms), "30s", 0, DAY_MS, false,
+	  "longest a single SQL statement may run; 0 is no limit" },
+	{ "log_level", CONFIG_LOG_LEVEL, OFF(log_level), "info", 0, 0, false,
+	  "least severe log level written: debug, info, warn or error" },
+	{ "access_log", CONFIG_BOOL, OFF(access_log), "yes", 0, 0, false,
+	  "write a log line for every HTTP request" },
+};
+const size_t config_nkeys = sizeof config_keys / sizeof config_keys[0];
+
+static const struct config_key *
+config_find(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < config_nkeys; i++) {
+		if (strcmp(config_keys[i].name, name) == 0)
+			return &config_keys[i];
+	}
+	return NULL;
+}
+
+bool
+config_split_listen(const char *s, char **host, uint16_t *port)
+{
+	const char	*colon, *h, *hend;
+	int64_t		 p;
+
+	if ((colon = strrchr(s, ':')) == NULL)
+		return false;
+	if (!num_int64(colon + 1, 0, 65535, &p))
+		return false;
+	h = s;
+	hend = colon;
+	if (*h == '[') {
+		if (hend - h < 3 || hend[-1] != ']')
+			return false;
+		h++;
+		hend--;
+	} else if (memchr(h, ':', (size_t)(hend - h)) != NULL)
+		return false;	/* IPv6 addresses need brackets */
+	*host = hend == h ? NULL : xstrndup(h, (size_t)(hend - h));
+	*port = (uint16_t)p;
+	return true;
+}
+
+static bool
+config_set_key(struct config *c, const struct config_key *k,
+    const char *value, char **cause)
+{
+	void		*field = (char *)c + k->offset;
+	char		*host;
+	uint16_t	 port;
+	int64_t		 v;
+	size_t		 sz;
+	bool		 b;
+	enum log_level	 level;
+
+	switch (k->type) {
+	case CONFIG_LISTEN:
+		if (!config_split_listen(value, &host, &port)) {
+			*cause = xasprintf("%s: expected ADDR:PORT such as "
+			    "127.0.0.1:8080 or [::1]:8080, got '%s'", k->name,
+			    value);
+			return false;
+		}
+		free(host);
+		/* FALLTHROUGH */
+	case CONFIG_STRING:
+		free(*(char **)field);
+		*(char **)field = xstrdup(value);
+		return true;
+	case CONFIG_INT:
+		if (!num_int64(value, k->min, k->max, &v)) {
+			*cause = xasprintf("%s: expected a whole number from "
+			    "%lld to %lld, got '%s'", k->name,
+			    (long long)k->min, (long long)k->max, value);
+			return false;
+		}
+		*(int64_t *)field = v;
+		return true;
+	case CONFIG_SIZE:
+		if (!num_size(value, &sz)) {
+			*cause = xasprintf("%s: expected a size such as 512K "
+			    "or 1M, got '%s'", k->name, value);
+			return false;
+		}
+		*(size_t *)field = sz;
+		return true;
+	case CONFIG_DURATION:
+		if (!num_duration_ms(value, &v) || v < k->min || v > k->max) {
+			*cause = xasprintf("%s: expected a duration such as "
+			    "500ms, 10s or 5m, from %lldms to %lldms, got "
+			    "'%s'", k->name, (long long)k->min,
+			    (long long)k->max, value);
+			return false;
+		}
+		*(int64_t *)field = v;
+		return true;
+	case CONFIG_BOOL:
+		if (!num_bool(value, &b)) {
+			*cause = xasprintf("%s: expected yes or no, got '%s'",
+			    k->name, value);
+			return false;
+		}
+		*(bool *)field = b;
+		return true;
+	case CONFIG_LOG_LEVEL:
+		if (!log_level_parse(value, &level)) {
+			*cause = xasprintf("%s: expected debug, info, warn or "
+			    "error, got '%s'", k->name, value);
+			return false;
+		}
+		*(enum log_level *)field = level;
+		return true;
+	}
+	fatalx("config_set_key: unknown type %d", (int)k->type);
+}
+
+bool
+config_set(struct config *c, const char *key, const char *value,
+    char **cause)
+{
+	const struct config_key	*k;
+
+	if ((k = config_find(key)) == NULL) {
+		*cause = xasprintf("unknown key '%s'", key);
+		return false;
+	}
+	return config_set_key(c, k, value, cause);
+}
+
+void
+config_defaults(struct config *c)
+{
+	size_t	 i;
+	char	*cause = NULL;
+
+	memset(c, 0, sizeof *c);
+	for (i = 0; i < config_nkeys; i++) {
+		if (!config_set_key(c, &config_keys[i], config_keys[i].fallback,
+		    &cause))
+			fatalx("config default: %s", cause);
+	}
+}
+
+static bool
+config_file_cb(void *arg, const char *key, const char *value, char **cause)
+{
+	return config_set(arg, key, value, cause);
+}
+
+bool
+config_load_file(struct config *c, const char *path, char **cause)
+{
+	return conf_parse_file(path, config_file_cb, c, cause);
+}
+
+bool
+config_load_env(struct config *c, char *const *envp, char **cause)
+{
+	const char	*eq, *name;
+	char		 key[64], *err = NULL;
+	size_t		 i, n;
+
+	for (; *envp != NULL; envp++) {
+		if (strncmp(*envp, "SOUKD_", 6) != 0 ||
+		    (eq = strchr(*envp, '=')) == NULL)
+			continue;
+		name = *envp + 6;
+		n = (size_t)(eq - name);
+		if (n == 6 && strncmp(name, "CONFIG", 6) == 0)
+			continue;
+		if (n == 0 || n >= sizeof key) {
+			*cause = xasprintf("%.*s: unknown variable",
+			    (int)(eq - *envp), *envp);
+			return false;
+		}
+		for (i = 0; i < n; i++) {
+			key[i] = (name[i] >= 'A' && name[i] <= 'Z') ?
+			    (char)(name[i] - 'A' + 'a') : name[i];
+		}
+		key[n] = '\0';
+		if (!config_set(c, key, eq + 1, &err)) {
+			*cause = xasprintf("%.*s: %s", (int)(eq - *envp),
+			    *envp, err);
+			free(err);
+			return false;
+		}
+	}
+	return true;
+}
+
+int
+config_http_threads(const struct config *c)
+{
+	long	ncpu;
+
+	if (c->http_threads > 0)
+		return (int)c->http_threads;
+	/*
+	 * Handlers block on their database round trip, so a few threads per
+	 * CPU keep both the CPUs and PostgreSQL busy.
+	 */
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	if (ncpu < 1)
+		ncpu = 1;
+	return (int)(ncpu * 4 > 64 ? 64 : ncpu * 4);
+}
+
+/* Prints a conninfo with its password, if any, masked. */
+static void
+config_print_conninfo(FILE *f, const char *conninfo)
+{
+	PQconninfoOption	*opts, *o;
+	char			*err = NULL;
+	struct buf		 b;
+
+	if ((opts = PQconninfoParse(conninfo, &err)) == NULL) {
+		fprintf(f, "(unparseable: %s)\n", err != NULL ? err :
+		    "out of memory");
+		PQfreemem(err);
+		return;
+	}
+	buf_init(&b, 0);
+	for (o = opts; o->keyword != NULL; o++) {
+		if (o->val == NULL)
+			continue;
+		if (!buf_printf(&b, "%s%s=%s", b.len > 0 ? " " : "",
+		    o->keyword, strcmp(o->keyword, "password") == 0 ? "***" :
+		    o->val))
+			fatalx("config_print_conninfo");
+	}
+	fprintf(f, "\"%s\"\n", b.data != NULL ? b.data : "");
+	buf_free(&b);
+	PQconninfoFree(opts);
+}
+
+void
+config_print(const struct config *c, void *file)
+{
+	FILE			*f = file;
+	const struct config_key	*k;
+	const void		*field;
+	size_t			 i;
+
+	for (i = 0; i < config_nkeys; i++) {
+		k = &config_keys[i];
+		field = (const char *)c + k->offset;
+		fprintf(f, "%s = ", k->name);
+		switch (k->type) {
+		case CONFIG_STRING:
+		case CONFIG_LISTEN:
+			if (k->secret)
+				config_print_conninfo(f, *(char *const *)field);
+			else
+				fprintf(f, "\"%s\"\n", *(char *const *)field);
+			break;
+		case CONFIG_INT:
+			fprintf(f, "%lld\n", (long long)*(const int64_t *)field);
+			break;
+		case CONFIG_SIZE:
+			fprintf(f, "%zu\n", *(const size_t *)field);
+			break;
+		case CONFIG_DURATION:
+			fprintf(f, "%lldms\n",
+			    (long long)*(const int64_t *)field);
+			break;
+		case CONFIG_BOOL:
+			fprintf(f, "%s\n", *(const bool *)field ? "yes" : "no");
+			break;
+		case CONFIG_LOG_LEVEL:
+			fprintf(f, "%s\n",
+			    log_level_name(*(const enum log_level *)field));
+			break;
+		}
+	}
+}
+
+void
+config_free(struct config *c)
+{
+	size_t	i;
+
+	for (i = 0; i < config_nkeys; i++) {
+		if (config_keys[i].type == CONFIG_STRING ||
+		    config_keys[i].type == CONFIG_LISTEN) {
+			free(*(char **)((char *)c + config_keys[i].offset));
+			*(char **)((char *)c + config_keys[i].offset) = NULL;
+		}
+	}
+}

@@ -1,0 +1,83 @@
+/*
+ * config: soukd's settings.  One table of keys (config.c) drives the
+ * configuration file, the SOUKD_<KEY> environment overrides, the command
+ * line flags and `soukd --check-config`; soukd.conf(5) documents each key.
+ * Precedence: built-in default < file < environment < flags.
+ */
+#ifndef SOUKD_CONFIG_H
+#define SOUKD_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "log.h"
+
+struct config {
+	char		*listen;		/* ADDR:PORT as written */
+	char		*database;		/* libpq conninfo */
+	int64_t		 http_threads;		/* 0: chosen from the CPUs */
+	int64_t		 max_connections;
+	size_t		 max_body;
+	int64_t		 idle_timeout_ms;
+	int64_t		 shutdown_timeout_ms;
+	int64_t		 db_connect_timeout_ms;
+	int64_t		 db_statement_timeout_ms;
+	enum log_level	 log_level;
+	bool		 access_log;
+};
+
+enum config_type {
+	CONFIG_STRING,
+	CONFIG_LISTEN,
+	CONFIG_INT,
+	CONFIG_SIZE,
+	CONFIG_DURATION,
+	CONFIG_BOOL,
+	CONFIG_LOG_LEVEL,
+};
+
+struct config_key {
+	const char	*name;
+	enum config_type type;
+	size_t		 offset;	/* into struct config */
+	const char	*fallback;	/* built-in default, as text */
+	int64_t		 min, max;	/* for CONFIG_INT and durations (ms) */
+	bool		 secret;	/* masked by --check-config */
+	const char	*help;
+};
+
+extern const struct config_key config_keys[];
+extern const size_t config_nkeys;
+
+/* Fills c with the built-in defaults. */
+void	config_defaults(struct config *);
+/*
+ * Sets one key from text; source names where it came from ("FILE:LINE",
+ * "SOUKD_X", "--flag") for messages.  False with *cause (caller frees) on
+ * an unknown key or a bad value.
+ */
+bool	config_set(struct config *, const char *key, const char *value,
+	    char **cause) __attribute__((warn_unused_result));
+/* Reads a configuration file into c. */
+bool	config_load_file(struct config *, const char *path, char **cause)
+	    __attribute__((warn_unused_result));
+/*
+ * Applies every SOUKD_<KEY> variable of envp (NULL-terminated) except
+ * SOUKD_CONFIG; an unknown SOUKD_ variable is an error.
+ */
+bool	config_load_env(struct config *, char *const *envp, char **cause)
+	    __attribute__((warn_unused_result));
+/*
+ * Splits "ADDR:PORT" ("127.0.0.1:8080", "[::1]:8080", ":8080" for all
+ * addresses) into a host (NULL for all) and port.  False if malformed.
+ */
+bool	config_split_listen(const char *, char **host, uint16_t *port)
+	    __attribute__((warn_unused_result));
+/* The HTTP worker count to use: http_threads, or chosen from the CPUs. */
+int	config_http_threads(const struct config *);
+/* Writes "key = value" for every key (secrets masked) to f. */
+void	config_print(const struct config *, void *file);
+void	config_free(struct config *);
+
+#endif

@@ -1,0 +1,420 @@
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "log.h"
+#include "xmalloc.h"
+
+#define DB_TX_ATTEMPTS	5
+
+struct db {
+	PGconn		*conn;
+	bool		 prepare;	/* prepare registered statements */
+	enum db_status	 status;
+	char		 message[512];
+	char		 sqlstate[6];
+	char		 constraint[64];
+};
+
+struct db_registered {
+	const struct db_stmt	*stmts;
+	size_t			 n;
+};
+
+static char			*db_conninfo;
+static int64_t			 db_connect_timeout_ms = 5000;
+static int64_t			 db_statement_timeout_ms = 30000;
+static struct db_registered	*db_sets;
+static size_t			 db_nsets;
+static pthread_key_t		 db_key;
+static pthread_once_t		 db_key_once = PTHREAD_ONCE_INIT;
+static uint64_t			 db_open_count;
+static uint64_t			 db_reconnect_count;
+
+void
+db_configure(const char *conninfo, int64_t connect_timeout_ms,
+    int64_t statement_timeout_ms)
+{
+	free(db_conninfo);
+	db_conninfo = xstrdup(conninfo);
+	db_connect_timeout_ms = connect_timeout_ms;
+	db_statement_timeout_ms = statement_timeout_ms;
+}
+
+void
+db_register(const struct db_stmt *stmts, size_t n)
+{
+	size_t	i, j, k;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < db_nsets; j++) {
+			for (k = 0; k < db_sets[j].n; k++) {
+				if (strcmp(db_sets[j].stmts[k].name,
+				    stmts[i].name) == 0)
+					fatalx("db_register: statement %s "
+					    "registered twice", stmts[i].name);
+			}
+		}
+	}
+	db_sets = xreallocarray(db_sets, db_nsets + 1, sizeof *db_sets);
+	db_sets[db_nsets].stmts = stmts;
+	db_sets[db_nsets++].n = n;
+}
+
+static void
+db_set_error(struct db *db, enum db_status status, const char *message,
+    const char *sqlstate, const char *constraint)
+{
+	size_t	n;
+
+	db->status = status;
+	snprintf(db->message, sizeof db->message, "%s",
+	    message != NULL ? message : "");
+	n = strlen(db->message);
+	while (n > 0 && (db->message[n - 1] == '\n' ||
+	    db->message[n - 1] == ' '))
+		db->message[--n] = '\0';
+	snprintf(db->sqlstate, sizeof db->sqlstate, "%s",
+	    sqlstate != NULL ? sqlstate : "");
+	snprintf(db->constraint, sizeof db->constraint, "%s",
+	    constraint != NULL ? constraint : "");
+}
+
+static void
+db_clear_error(struct db *db)
+{
+	db->status = DB_OK;
+	db->message[0] = db->sqlstate[0] = db->constraint[0] = '\0';
+}
+
+/* Classifies a failed result; the connection may have been lost. */
+static void
+db_classify(struct db *db, const PGresult *res)
+{
+	const char	*state, *msg;
+	enum db_status	 status = DB_ERROR;
+
+	state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	msg = res != NULL ? PQresultErrorMessage(res) : NULL;
+	if (msg == NULL || *msg == '\0')
+		msg = PQerrorMessage(db->conn);
+	if (PQstatus(db->conn) == CONNECTION_BAD)
+		status = DB_UNAVAILABLE;
+	else if (state == NULL)
+		status = DB_ERROR;
+	else if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)
+		status = DB_RETRY;
+	else if (strncmp(state, "23", 2) == 0)
+		status = DB_CONSTRAINT;
+	else if (strncmp(state, "22", 2) == 0)
+		status = DB_BAD_INPUT;
+	else if (strcmp(state, "57014") == 0)
+		status = DB_TIMEOUT;
+	else if (strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0 ||
+	    strcmp(state, "57P02") == 0 || strcmp(state, "57P03") == 0 ||
+	    strcmp(state, "53300") == 0)
+		status = DB_UNAVAILABLE;
+	db_set_error(db, status, msg, state, res != NULL ?
+	    PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : NULL);
+}
+
+static PGresult *
+db_check(struct db *db, PGresult *res)
+{
+	ExecStatusType	st = PQresultStatus(res);
+
+	if (res != NULL && (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)) {
+		db_clear_error(db);
+		return res;
+	}
+	db_classify(db, res);
+	PQclear(res);
+	return NULL;
+}
+
+static void
+db_notice(void *arg, const char *message)
+{
+	(void)arg;
+	log_debug("postgres: %s", message);
+}
+
+/* Connects db->conn; false with the error set. */
+static bool
+db_connect(struct db *db, const char *conninfo)
+{
+	const char	*keys[4], *vals[4];
+	char		 timeout[32], set[128];
+	size_t		 i, j;
+	PGresult	*res;
+
+	snprintf(timeout, sizeof timeout, "%lld",
+	    (long long)((db_connect_timeout_ms + 999) / 1000));
+	keys[0] = "dbname";
+	vals[0] = conninfo != NULL ? conninfo : "";
+	keys[1] = "connect_timeout";
+	vals[1] = timeout;
+	keys[2] = "fallback_application_name";
+	vals[2] = "soukd";
+	keys[3] = vals[3] = NULL;
+	db->conn = PQconnectdbParams(keys, vals, 1);
+	if (db->conn == NULL)
+		fatalx("PQconnectdbParams: out of memory");
+	if (PQstatus(db->conn) != CONNECTION_OK) {
+		db_set_error(db, DB_UNAVAILABLE, PQerrorMessage(db->conn),
+		    NULL, NULL);
+		PQfinish(db->conn);
+		db->conn = NULL;
+		return false;
+	}
+	PQsetNoticeProcessor(db->conn, db_notice, NULL);
+	snprintf(set, sizeof set, "SET TIME ZONE 'UTC'; "
+	    "SET statement_timeout = %lld",
+	    (long long)db_statement_timeout_ms);
+	if (!db_command(db, set))
+		goto fail;
+	if (!db->prepare)
+		goto done;
+	for (i = 0; i < db_nsets; i++) {
+		for (j = 0; j < db_sets[i].n; j++) {
+			res = PQprepare(db->conn, db_sets[i].stmts[j].name,
+			    db_sets[i].stmts[j].sql, 0, NULL);
+			if ((res = db_check(db, res)) == NULL) {
+				log_error("preparing %s: %s",
+				    db_sets[i].stmts[j].name, db->message);
+				goto fail;
+			}
+			PQclear(res);
+		}
+	}
+done:
+	__atomic_add_fetch(&db_open_count, 1, __ATOMIC_RELAXED);
+	db_clear_error(db);
+	return true;
+fail:
+	PQfinish(db->conn);
+	db->conn = NULL;
+	if (db->status == DB_OK)
+		db->status = DB_ERROR;
+	return false;
+}
+
+static void
+db_disconnect(struct db *db)
+{
+	if (db->conn == NULL)
+		return;
+	PQfinish(db->conn);
+	db->conn = NULL;
+	__atomic_sub_fetch(&db_open_count, 1, __ATOMIC_RELAXED);
+}
+
+static void
+db_thread_destroy(void *arg)
+{
+	struct db	*db = arg;
+
+	db_disconnect(db);
+	free(db);
+}
+
+static void
+db_key_init(void)
+{
+	if (pthread_key_create(&db_key, db_thread_destroy) != 0)
+		fatalx("pthread_key_create");
+}
+
+struct db *
+db_thread(void)
+{
+	struct db	*db;
+
+	pthread_once(&db_key_once, db_key_init);
+	if ((db = pthread_getspecific(db_key)) == NULL) {
+		db = xcalloc(1, sizeof *db);
+		db->prepare = true;
+		if (pthread_setspecific(db_key, db) != 0)
+			fatalx("pthread_setspecific");
+	}
+	return db;
+}
+
+void
+db_thread_close(void)
+{
+	struct db	*db;
+
+	pthread_once(&db_key_once, db_key_init);
+	if ((db = pthread_getspecific(db_key)) == NULL)
+		return;
+	db_thread_destroy(db);
+	(void)pthread_setspecific(db_key, NULL);
+}
+
+bool
+db_ready(struct db *db)
+{
+	PGresult	*res;
+
+	if (db->conn != NULL && PQstatus(db->conn) != CONNECTION_OK) {
+		log_warn("database connection lost; reconnecting");
+		db_disconnect(db);
+		__atomic_add_fetch(&db_reconnect_count, 1, __ATOMIC_RELAXED);
+	}
+	if (db->conn == NULL)
+		return db_connect(db, db_conninfo);
+	if (PQtransactionStatus(db->conn) != PQTRANS_IDLE) {
+		/* A handler left a transaction open: never reuse it. */
+		log_warn("connection was left in a transaction; rolling back");
+		res = PQexec(db->conn, "ROLLBACK");
+		PQclear(res);
+		if (PQtransactionStatus(db->conn) != PQTRANS_IDLE) {
+			db_disconnect(db);
+			return db_connect(db, db_conninfo);
+		}
+	}
+	db_clear_error(db);
+	return true;
+}
+
+struct db *
+db_open(const char *conninfo, bool prepare, char **cause)
+{
+	struct db	*db;
+
+	db = xcalloc(1, sizeof *db);
+	db->prepare = prepare;
+	if (!db_connect(db, conninfo)) {
+		*cause = xstrdup(db->message);
+		free(db);
+		return NULL;
+	}
+	return db;
+}
+
+void
+db_close(struct db *db)
+{
+	if (db == NULL)
+		return;
+	db_disconnect(db);
+	free(db);
+}
+
+PGresult *
+db_exec(struct db *db, const struct db_stmt *stmt, int nparams,
+    const char *const *values)
+{
+	if (db->conn == NULL) {
+		db_set_error(db, DB_UNAVAILABLE, "not connected", NULL, NULL);
+		return NULL;
+	}
+	return db_check(db, PQexecPrepared(db->conn, stmt->name, nparams,
+	    values, NULL, NULL, 0));
+}
+
+PGresult *
+db_query(struct db *db, const char *sql, int nparams,
+    const char *const *values)
+{
+	if (db->conn == NULL) {
+		db_set_error(db, DB_UNAVAILABLE, "not connected", NULL, NULL);
+		return NULL;
+	}
+	return db_check(db, PQexecParams(db->conn, sql, nparams, NULL, values,
+	    NULL, NULL, 0));
+}
+
+bool
+db_command(struct db *db, const char *sql)
+{
+	PGresult	*res;
+
+	if (db->conn == NULL) {
+		db_set_error(db, DB_UNAVAILABLE, "not connected", NULL, NULL);
+		return false;
+	}
+	if ((res = db_check(db, PQexec(db->conn, sql))) == NULL)
+		return false;
+	PQclear(res);
+	return true;
+}
+
+enum db_status
+db_status(const struct db *db)
+{
+	return db->status;
+}
+
+const char *
+db_message(const struct db *db)
+{
+	return db->message;
+}
+
+const char *
+db_sqlstate(const struct db *db)
+{
+	return db->sqlstate;
+}
+
+const char *
+db_constraint(const struct db *db)
+{
+	return db->constraint;
+}
+
+PGconn *
+db_pgconn(struct db *db)
+{
+	return db->conn;
+}
+
+bool
+db_tx(struct db *db, enum db_isolation iso, bool (*fn)(struct db *, void *),
+    void *arg)
+{
+	static const char *const begin[] = {
+		"BEGIN",
+		"BEGIN ISOLATION LEVEL REPEATABLE READ",
+		"BEGIN ISOLATION LEVEL SERIALIZABLE",
+	};
+	int	 attempt;
+	bool	 ok;
+
+	for (attempt = 1; attempt <= DB_TX_ATTEMPTS; attempt++) {
+		if (!db_command(db, begin[iso]))
+			return false;
+		db_clear_error(db);
+		ok = fn(db, arg);
+		if (ok && db_command(db, "COMMIT"))
+			return true;
+		if (db->status == DB_UNAVAILABLE)
+			return false;
+		if (PQtransactionStatus(db->conn) != PQTRANS_IDLE) {
+			enum db_status	 st = db->status;
+			char		 msg[sizeof db->message];
+
+			memcpy(msg, db->message, sizeof msg);
+			if (!db_command(db, "ROLLBACK"))
+				log_warn("rollback failed: %s", db->message);
+			db->status = st;
+			memcpy(db->message, msg, sizeof msg);
+		}
+		if (db->status != DB_RETRY)
+			return false;
+		log_info("transaction attempt %d: %s; retrying", attempt,
+		    db->message);
+	}
+	return false;
+}
+
+void
+db_stats(uint64_t *open, uint64_t *reconnects)
+{
+	*open = __atomic_load_n(&db_open_count, __ATOMIC_RELAXED);
+	*reconnects = __atomic_load_n(&db_reconnect_count, __ATOMIC_RELAXED);
+}

@@ -1,0 +1,108 @@
+/*
+ * db: soukd's PostgreSQL connections.  Each HTTP worker thread owns one
+ * connection (db_thread), opened on first use with every registered
+ * statement prepared, re-established after it is lost, and closed when the
+ * thread ends.  Failures are classified so that handlers can answer with
+ * the right status: a lost database is 503, a serialization failure is
+ * retried, a constraint violation is the client's conflict.
+ */
+#ifndef SOUKD_DB_H
+#define SOUKD_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libpq-fe.h>
+
+struct db;
+
+/* A statement prepared on every connection; name must be unique. */
+struct db_stmt {
+	const char	*name;
+	const char	*sql;
+};
+
+enum db_status {
+	DB_OK,
+	DB_UNAVAILABLE,		/* no connection, or it was lost */
+	DB_RETRY,		/* serialization failure or deadlock */
+	DB_CONSTRAINT,		/* unique, foreign key, check, not null */
+	DB_BAD_INPUT,		/* a value PostgreSQL refused (class 22) */
+	DB_TIMEOUT,		/* statement_timeout or cancel */
+	DB_ERROR,		/* anything else: a bug */
+};
+
+enum db_isolation {
+	DB_READ_COMMITTED,
+	DB_REPEATABLE_READ,
+	DB_SERIALIZABLE,
+};
+
+/* Sets how connections are made; call once before any connection. */
+void	db_configure(const char *conninfo, int64_t connect_timeout_ms,
+	    int64_t statement_timeout_ms);
+/*
+ * Adds statements prepared on every new connection.  The array must live
+ * as long as soukd; call before the first connection.  Duplicate names
+ * are a broken invariant (fatalx).
+ */
+void	db_register(const struct db_stmt *, size_t n);
+
+/*
+ * This thread's connection handle (never NULL).  It may not be connected:
+ * db_ready connects it when needed.
+ */
+struct db *db_thread(void);
+/*
+ * Makes sure the handle is connected, prepared and outside any
+ * transaction, reconnecting if the connection was lost.  False (status
+ * DB_UNAVAILABLE, message set) if PostgreSQL cannot be reached.
+ */
+bool	db_ready(struct db *) __attribute__((warn_unused_result));
+/*
+ * Opens a standalone connection (for migrations and tools), without the
+ * registered statements.  NULL with *cause (caller frees) on failure.
+ */
+struct db *db_open(const char *conninfo, bool prepare, char **cause);
+/* Closes a db_open connection; NULL is fine. */
+void	db_close(struct db *);
+/* Closes this thread's connection, if any. */
+void	db_thread_close(void);
+
+/*
+ * Runs a registered statement with text parameters (NULL for SQL NULL).
+ * Returns the result (caller PQclear's) or NULL with the status and
+ * message set on db.
+ */
+PGresult *db_exec(struct db *, const struct db_stmt *, int nparams,
+	    const char *const *values) __attribute__((warn_unused_result));
+/* Same for a statement that is not prepared (migrations, rare queries). */
+PGresult *db_query(struct db *, const char *sql, int nparams,
+	    const char *const *values) __attribute__((warn_unused_result));
+/* Runs SQL text (possibly several statements) with no parameters. */
+bool	db_command(struct db *, const char *sql)
+	    __attribute__((warn_unused_result));
+
+enum db_status db_status(const struct db *);
+/* The last error's message, SQLSTATE and constraint name (may be ""). */
+const char *db_message(const struct db *);
+const char *db_sqlstate(const struct db *);
+const char *db_constraint(const struct db *);
+PGconn	*db_pgconn(struct db *);
+
+/*
+ * Runs fn inside a transaction at the given isolation, committing if it
+ * returns true and rolling back if it returns false.  A serialization
+ * failure or deadlock (in fn or at commit) runs fn again, up to a few
+ * times.  Returns whether the transaction committed; on false the status
+ * says why (fn's own failures keep the status fn left, DB_OK if none).
+ */
+bool	db_tx(struct db *, enum db_isolation,
+	    bool (*fn)(struct db *, void *), void *arg)
+	    __attribute__((warn_unused_result));
+
+/* Connections open now, and reconnections since start, for /metrics. */
+void	db_stats(uint64_t *open, uint64_t *reconnects);
+
+#endif

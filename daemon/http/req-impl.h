@@ -1,0 +1,42 @@
+/*
+ * req-impl: the inside of struct req, shared by server.c (which creates,
+ * dispatches and sends) and req.c (what handlers call).  Handlers never
+ * include this.
+ */
+#ifndef SOUKD_REQ_IMPL_H
+#define SOUKD_REQ_IMPL_H
+
+#include <time.h>
+
+#include <microhttpd.h>
+
+#include "buf.h"
+#include "req.h"
+#include "router.h"
+
+#define REQ_ID_MAX	64
+#define REQ_MAX_HEADERS	8
+
+struct req {
+	struct MHD_Connection	*conn;
+	const char		*method;
+	char			*path;
+	char			 id[REQ_ID_MAX + 1];
+	struct timespec		 start;
+	struct router_match	 match;
+	size_t			 route_index;	/* router_count: unmatched */
+	struct buf		 body;
+	bool			 body_too_large;
+	bool			 answered;	/* a response was queued */
+
+	/* The response, set by the handler. */
+	int			 status;
+	char			*out;
+	size_t			 out_len;
+	const char		*ctype;
+	char			*headers[REQ_MAX_HEADERS][2];
+	int			 nheaders;
+	json_t			*errors;	/* field errors collected */
+};
+
+#endif

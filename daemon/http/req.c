@@ -1,0 +1,365 @@
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "db.h"
+#include "log.h"
+#include "num.h"
+#include "page.h"
+#include "problem.h"
+#include "req-impl.h"
+
+const char *
+req_method(const struct req *r)
+{
+	return r->method;
+}
+
+const char *
+req_path(const struct req *r)
+{
+	return r->path;
+}
+
+const char *
+req_id(const struct req *r)
+{
+	return r->id;
+}
+
+const char *
+req_header(const struct req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+const char *
+req_param(const struct req *r, const char *name)
+{
+	const char	*v;
+
+	if ((v = router_param(&r->match, name)) == NULL)
+		fatalx("route %s has no parameter %s", r->match.route->pattern,
+		    name);
+	return v;
+}
+
+int64_t
+req_param_id(const struct req *r, const char *name)
+{
+	int64_t	id;
+
+	if (!num_int64(req_param(r, name), 1, INT64_MAX, &id))
+		fatalx("parameter %s is not an id", name);
+	return id;
+}
+
+const char *
+req_query(const struct req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
+	    name);
+}
+
+bool
+req_query_int(struct req *r, const char *name, int64_t min, int64_t max,
+    int64_t *out)
+{
+	const char	*v;
+
+	if ((v = req_query(r, name)) == NULL)
+		return true;
+	if (!num_int64(v, min, max, out)) {
+		req_field_error(r, name, "range", "must be a whole number from "
+		    "%lld to %lld", (long long)min, (long long)max);
+		return false;
+	}
+	return true;
+}
+
+bool
+req_page(struct req *r, size_t nkeys, int64_t *limit, json_t **after)
+{
+	const char	*cursor;
+
+	*limit = PAGE_DEFAULT_LIMIT;
+	*after = NULL;
+	if (!req_query_int(r, "limit", 1, PAGE_MAX_LIMIT, limit))
+		return false;
+	if ((cursor = req_query(r, "after")) == NULL)
+		return true;
+	if ((*after = page_decode(cursor, nkeys)) == NULL) {
+		req_field_error(r, "after", "cursor", "is not a cursor this "
+		    "list returned; start again without it");
+		return false;
+	}
+	return true;
+}
+
+/* Collects jsonv errors as field errors. */
+static void
+req_jsonv_error(void *arg, const char *field, const char *code,
+    const char *message)
+{
+	req_field_error(arg, field, code, "%s", message);
+}
+
+static bool
+req_is_json(const char *ctype)
+{
+	size_t	n = strlen("application/json");
+
+	if (ctype == NULL || strncasecmp(ctype, "application/json", n) != 0)
+		return false;
+	ctype += n;
+	while (*ctype == ' ')
+		ctype++;
+	return *ctype == '\0' || *ctype == ';';
+}
+
+json_t *
+req_body_json(struct req *r, const struct jsonv_field *fields)
+{
+	json_error_t	 err;
+	json_t		*j;
+
+	if (!req_is_json(req_header(r, MHD_HTTP_HEADER_CONTENT_TYPE))) {
+		req_problem(r, "unsupported-media-type", "send the body as "
+		    "JSON with Content-Type: application/json");
+		return NULL;
+	}
+	if (r->body.len == 0) {
+		req_problem(r, "invalid-json", "a JSON body is required");
+		return NULL;
+	}
+	j = json_loadb(r->body.data, r->body.len, JSON_REJECT_DUPLICATES, &err);
+	if (j == NULL) {
+		switch (json_error_code(&err)) {
+		case json_error_invalid_utf8:
+			req_problem(r, "invalid-json", "the body is not valid "
+			    "UTF-8 (byte %d)", err.position);
+			break;
+		case json_error_duplicate_key:
+			req_field_error(r, "", "duplicate", "%s", err.text);
+			req_fail_fields(r);
+			break;
+		default:
+			req_problem(r, "invalid-json", "%s at line %d, column "
+			    "%d", err.text, err.line, err.column);
+			break;
+		}
+		return NULL;
+	}
+	if (!jsonv_check(j, fields, req_jsonv_error, r)) {
+		json_decref(j);
+		req_fail_fields(r);
+		return NULL;
+	}
+	return j;
+}
+
+struct db *
+req_db(struct req *r)
+{
+	struct db	*db = db_thread();
+
+	if (!db_ready(db)) {
+		log_warn("database unavailable: %s", db_message(db));
+		req_problem(r, "unavailable", "the database is unavailable; "
+		    "try again shortly");
+		return NULL;
+	}
+	return db;
+}
+
+void
+req_db_problem(struct req *r, struct db *db)
+{
+	switch (db_status(db)) {
+	case DB_UNAVAILABLE:
+		log_warn("database unavailable: %s", db_message(db));
+		req_problem(r, "unavailable", "the database is unavailable; "
+		    "try again shortly");
+		break;
+	case DB_TIMEOUT:
+		log_warn("statement timed out: %s", db_message(db));
+		req_problem(r, "unavailable", "the request took too long; "
+		    "try again shortly");
+		break;
+	case DB_RETRY:
+		log_warn("gave up after conflicts: %s", db_message(db));
+		req_problem(r, "unavailable", "too many concurrent changes; "
+		    "try again");
+		break;
+	case DB_CONSTRAINT:
+		req_problem(r, "conflict", "the change conflicts with existing "
+		    "data (%s)", db_constraint(db));
+		break;
+	case DB_BAD_INPUT:
+		log_warn("database refused a value: %s", db_message(db));
+		req_problem(r, "bad-request", "a value was refused: %s",
+		    db_message(db));
+		break;
+	case DB_OK:
+	case DB_ERROR:
+		log_error("database error %s: %s", db_sqlstate(db),
+		    db_message(db));
+		req_problem(r, "internal", "the request failed; its id is in "
+		    "our logs");
+		break;
+	}
+}
+
+PGresult *
+req_exec(struct req *r, const struct db_stmt *stmt, int nparams,
+    const char *const *values)
+{
+	struct db	*db;
+	PGresult	*res;
+
+	if ((db = req_db(r)) == NULL)
+		return NULL;
+	if ((res = db_exec(db, stmt, nparams, values)) == NULL)
+		req_db_problem(r, db);
+	return res;
+}
+
+void
+req_add_header(struct req *r, const char *name, const char *value)
+{
+	if (r->nheaders == REQ_MAX_HEADERS)
+		fatalx("req_add_header: more than %d headers", REQ_MAX_HEADERS);
+	r->headers[r->nheaders][0] = xstrdup(name);
+	r->headers[r->nheaders++][1] = xstrdup(value);
+}
+
+void
+req_reply(struct req *r, int status, const char *ctype, char *body,
+    size_t len)
+{
+	if (r->out != NULL) {
+		/* A second answer is a bug; keep the first. */
+		log_error("handler answered twice (%d after %d)", status,
+		    r->status);
+		free(body);
+		return;
+	}
+	r->status = status;
+	r->ctype = ctype;
+	r->out = body;
+	r->out_len = len;
+}
+
+void
+req_reply_json(struct req *r, int status, json_t *j)
+{
+	char	*s;
+
+	if ((s = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY)) == NULL)
+		fatalx("req_reply_json: json_dumps");
+	json_decref(j);
+	req_reply(r, status, "application/json; charset=utf-8", s, strlen(s));
+}
+
+void
+req_reply_json_text(struct req *r, int status, const char *text, size_t len)
+{
+	char	*s = xmalloc(len + 1);
+
+	memcpy(s, text, len);
+	s[len] = '\0';
+	req_reply(r, status, "application/json; charset=utf-8", s, len);
+}
+
+void
+req_reply_page(struct req *r, const char *items, size_t len,
+    const char *next)
+{
+	struct buf	b;
+	json_t		*n;
+	char		*ns;
+
+	n = next != NULL ? json_string(next) : json_null();
+	ns = json_dumps(n, JSON_ENCODE_ANY);
+	json_decref(n);
+	if (ns == NULL)
+		fatalx("req_reply_page: json_dumps");
+	buf_init(&b, 0);
+	if (!buf_adds(&b, "{\"data\":[") || !buf_add(&b, items, len) ||
+	    !buf_printf(&b, "],\"next\":%s}", ns))
+		fatalx("req_reply_page: buffer");
+	free(ns);
+	len = b.len;
+	req_reply(r, 200, "application/json; charset=utf-8", buf_take(&b, NULL),
+	    len);
+}
+
+static void
+req_vproblem(struct req *r, const char *code, const char *fmt, va_list ap)
+{
+	const struct problem_type	*t = problem_type(code);
+	char				*detail = NULL, *s;
+	size_t				 len;
+
+	if (fmt != NULL && vasprintf(&detail, fmt, ap) < 0)
+		fatal("vasprintf");
+	s = problem_render(t, detail, r->id, r->errors, &len);
+	free(detail);
+	req_reply(r, t->status, "application/problem+json", s, len);
+}
+
+void
+req_problem(struct req *r, const char *code, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	req_vproblem(r, code, fmt, ap);
+	va_end(ap);
+}
+
+void
+req_field_error(struct req *r, const char *field, const char *code,
+    const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*msg;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		fatal("vasprintf");
+	va_end(ap);
+	if (r->errors == NULL)
+		r->errors = json_array();
+	json_array_append_new(r->errors, json_pack("{s:s, s:s, s:s}", "field",
+	    field, "code", code, "message", msg));
+	free(msg);
+}
+
+bool
+req_has_field_errors(const struct req *r)
+{
+	return r->errors != NULL && json_array_size(r->errors) > 0;
+}
+
+void
+req_fail_fields(struct req *r)
+{
+	size_t		 n = r->errors != NULL ? json_array_size(r->errors) : 0;
+	const char	*field, *msg;
+
+	if (n == 1) {
+		field = json_string_value(json_object_get(json_array_get(
+		    r->errors, 0), "field"));
+		msg = json_string_value(json_object_get(json_array_get(
+		    r->errors, 0), "message"));
+		if (field == NULL || *field == '\0')
+			req_problem(r, "validation", "%s", msg);
+		else
+			req_problem(r, "validation", "%s %s", field, msg);
+	} else
+		req_problem(r, "validation", "%zu fields are invalid; see "
+		    "errors", n);
+}

@@ -1,0 +1,103 @@
+/*
+ * req: what a handler sees of an HTTP request and how it answers.  A
+ * handler reads parameters, query, headers and body through these
+ * functions, and ends by setting exactly one response: req_reply_* for
+ * success, req_problem / req_fail_fields for problems.  The server sends it
+ * after the handler returns; a handler that set none is a bug reported as
+ * 500.  Helpers that can fail set the problem themselves and return
+ * false/NULL, so a handler only has to `goto out`.
+ */
+#ifndef SOUKD_REQ_H
+#define SOUKD_REQ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <libpq-fe.h>
+
+#include "jsonv.h"
+#include "xmalloc.h"
+
+struct req;
+struct db;
+struct db_stmt;
+
+const char *req_method(const struct req *);
+const char *req_path(const struct req *);
+/* The request id (echoed in X-Request-Id and every problem). */
+const char *req_id(const struct req *);
+/* A header's value, or NULL. */
+const char *req_header(const struct req *, const char *name);
+
+/* A path parameter's text; the route guarantees it is present. */
+const char *req_param(const struct req *, const char *name);
+/* A path parameter named id or *_id, which the router already checked. */
+int64_t	req_param_id(const struct req *, const char *name);
+
+/* A query parameter's text (valid UTF-8), or NULL if absent. */
+const char *req_query(const struct req *, const char *name);
+/*
+ * An integer query parameter in [min, max].  Returns false (and records a
+ * field error) if present but malformed; *out is left alone if absent.
+ */
+bool	req_query_int(struct req *, const char *name, int64_t min,
+	    int64_t max, int64_t *out) __attribute__((warn_unused_result));
+/*
+ * Keyset paging: ?limit= (1..PAGE_MAX_LIMIT, default PAGE_DEFAULT_LIMIT)
+ * and ?after= (a cursor of nkeys keys, *after NULL if absent).  Returns
+ * false after recording a field error for a bad value.
+ */
+bool	req_page(struct req *, size_t nkeys, int64_t *limit, json_t **after)
+	    __attribute__((warn_unused_result));
+
+/*
+ * The body parsed as a JSON object and checked against fields.  Returns a
+ * new reference, or NULL with the problem set (415, 400 invalid-json or
+ * 400 validation naming each bad field).
+ */
+json_t	*req_body_json(struct req *, const struct jsonv_field *fields);
+
+/*
+ * This thread's database connection, ready to use; NULL with 503 set when
+ * PostgreSQL cannot be reached.
+ */
+struct db *req_db(struct req *);
+/*
+ * Runs a prepared statement; NULL with the problem set from the failure
+ * (503 unavailable or timed out, 409 constraint, 400 bad value, 500).
+ */
+PGresult *req_exec(struct req *, const struct db_stmt *, int nparams,
+	    const char *const *values);
+/* Sets the problem that fits the database's last failure. */
+void	req_db_problem(struct req *, struct db *);
+
+/* Adds a response header (copied). */
+void	req_add_header(struct req *, const char *name, const char *value);
+/* Responds with body (taken: freed with free()) of type ctype. */
+void	req_reply(struct req *, int status, const char *ctype, char *body,
+	    size_t len);
+/* Responds with JSON (the reference is stolen). */
+void	req_reply_json(struct req *, int status, json_t *);
+/* Responds with JSON text already rendered (copied). */
+void	req_reply_json_text(struct req *, int status, const char *text,
+	    size_t len);
+/*
+ * Responds with a page: items is the JSON text of the array's elements,
+ * comma-separated (may be empty); next is the cursor or NULL.
+ */
+void	req_reply_page(struct req *, const char *items, size_t len,
+	    const char *next);
+
+/* Responds with a problem of that code and an optional detail. */
+void	req_problem(struct req *, const char *code, const char *fmt, ...)
+	    PRINTF_LIKE(3, 4);
+/* Records a field error, sent later by req_fail_fields. */
+void	req_field_error(struct req *, const char *field, const char *code,
+	    const char *fmt, ...) PRINTF_LIKE(4, 5);
+bool	req_has_field_errors(const struct req *);
+/* Responds 400 validation with every recorded field error. */
+void	req_fail_fields(struct req *);
+
+#endif

@@ -1,0 +1,440 @@
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "config.h"
+#include "log.h"
+#include "metrics.h"
+#include "num.h"
+#include "problem.h"
+#include "req-impl.h"
+#include "router.h"
+#include "server.h"
+#include "utf8.h"
+
+struct server {
+	struct MHD_Daemon	*mhd;
+	const struct router	*router;
+	size_t			 max_body;
+	bool			 access_log;
+	uint16_t		 port;
+	unsigned		 inflight;
+	bool			 quiescing;
+};
+
+static bool
+server_valid_request_id(const char *s)
+{
+	size_t	i, n;
+
+	if (s == NULL || (n = strlen(s)) == 0 || n > REQ_ID_MAX)
+		return false;
+	for (i = 0; i < n; i++) {
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '-' ||
+		    s[i] == '_' || s[i] == '.' || s[i] == ':'))
+			return false;
+	}
+	return true;
+}
+
+static struct req *
+server_req_new(struct server *s, struct MHD_Connection *conn,
+    const char *url, const char *method)
+{
+	struct req	*r;
+	const char	*id;
+	unsigned char	 rnd[16];
+
+	r = xcalloc(1, sizeof *r);
+	clock_gettime(CLOCK_MONOTONIC, &r->start);
+	r->conn = conn;
+	r->method = method;
+	r->path = xstrdup(url);
+	r->route_index = router_count(s->router);
+	buf_init(&r->body, s->max_body);
+	id = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    "X-Request-Id");
+	if (server_valid_request_id(id))
+		snprintf(r->id, sizeof r->id, "%s", id);
+	else {
+		randombytes_buf(rnd, sizeof rnd);
+		sodium_bin2hex(r->id, sizeof r->id, rnd, sizeof rnd);
+	}
+	__atomic_add_fetch(&s->inflight, 1, __ATOMIC_SEQ_CST);
+	return r;
+}
+
+static void
+server_req_free(struct req *r)
+{
+	int	i;
+
+	router_match_free(&r->match);
+	buf_free(&r->body);
+	for (i = 0; i < r->nheaders; i++) {
+		free(r->headers[i][0]);
+		free(r->headers[i][1]);
+	}
+	json_decref(r->errors);
+	free(r->out);
+	free(r->path);
+	free(r);
+}
+
+static enum MHD_Result
+server_send(struct server *s, struct req *r)
+{
+	struct MHD_Response	*resp;
+	enum MHD_Result		 ret;
+	int			 i;
+
+	if (r->out == NULL) {
+		log_error("%s %s: the handler set no response", r->method,
+		    r->path);
+		req_problem(r, "internal", "the request failed; its id is in "
+		    "our logs");
+	}
+	/* MHD frees the body with free() once sent. */
+	resp = MHD_create_response_from_buffer(r->out_len, r->out,
+	    MHD_RESPMEM_MUST_FREE);
+	if (resp == NULL)
+		fatalx("MHD_create_response_from_buffer");
+	r->out = NULL;
+	if (r->ctype != NULL)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+		    r->ctype);
+	MHD_add_response_header(resp, "X-Request-Id", r->id);
+	for (i = 0; i < r->nheaders; i++)
+		MHD_add_response_header(resp, r->headers[i][0],
+		    r->headers[i][1]);
+	if (__atomic_load_n(&s->quiescing, __ATOMIC_SEQ_CST))
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION,
+		    "close");
+	ret = MHD_queue_response(r->conn, (unsigned)r->status, resp);
+	MHD_destroy_response(resp);
+	r->answered = true;
+	if (ret != MHD_YES)
+		log_warn("could not queue the response");
+	return ret;
+}
+
+struct query_check {
+	struct req	*r;
+	const char	*allowed;
+};
+
+static bool
+server_query_allowed(const char *allowed, const char *key)
+{
+	size_t		 n = strlen(key);
+	const char	*p = allowed;
+
+	while (p != NULL && *p != '\0') {
+		if (strncmp(p, key, n) == 0 && (p[n] == ',' || p[n] == '\0'))
+			return true;
+		if ((p = strchr(p, ',')) != NULL)
+			p++;
+	}
+	return false;
+}
+
+static enum MHD_Result
+server_query_cb(void *arg, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	struct query_check	*qc = arg;
+
+	(void)kind;
+	if (!utf8_valid(key, strlen(key)))
+		req_field_error(qc->r, "", "invalid_utf8", "a query parameter "
+		    "name is not valid UTF-8");
+	else if (!server_query_allowed(qc->allowed, key))
+		req_field_error(qc->r, key, "unknown", "is not a query "
+		    "parameter of %s %s", qc->r->match.route->method,
+		    qc->r->match.route->pattern);
+	else if (value != NULL && !utf8_valid(value, strlen(value)))
+		req_field_error(qc->r, key, "invalid_utf8", "is not valid "
+		    "UTF-8");
+	return MHD_YES;
+}
+
+/* Runs the route's handler, unless the query string is already wrong. */
+static void
+server_dispatch(struct req *r)
+{
+	struct query_check	qc = { r, r->match.route->query };
+
+	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND,
+	    server_query_cb, &qc);
+	if (req_has_field_errors(r)) {
+		req_fail_fields(r);
+		return;
+	}
+	r->match.route->handler(r);
+}
+
+/*
+ * First call for a request: decide what can be decided before the body.
+ * A problem found here is kept and sent after the body was read (and
+ * discarded), so that the connection stays usable; only a body over the
+ * cap is refused at once, returning false, since reading it is the harm.
+ */
+static bool
+server_begin(struct server *s, struct req *r)
+{
+	enum router_result	 found = ROUTER_NOT_FOUND;
+	const char		*cl;
+	int64_t			 len;
+	bool			 path_ok;
+
+	if ((path_ok = utf8_valid(r->path, strlen(r->path)))) {
+		found = router_match(s->router, r->method, r->path, &r->match);
+		if (found == ROUTER_FOUND)
+			r->route_index = r->match.index;
+	}
+	cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (cl != NULL && num_int64(cl, 0, INT64_MAX, &len) &&
+	    (uint64_t)len > s->max_body) {
+		req_problem(r, "payload-too-large", "the body is %lld bytes; at "
+		    "most %zu are accepted", (long long)len, s->max_body);
+		return false;
+	}
+	if (!path_ok) {
+		req_problem(r, "bad-request", "the path is not valid UTF-8");
+		return true;
+	}
+	switch (found) {
+	case ROUTER_FOUND:
+		break;
+	case ROUTER_NOT_FOUND:
+		req_problem(r, "not-found", "nothing is at %s %s", r->method,
+		    r->path);
+		break;
+	case ROUTER_BAD_METHOD:
+		req_add_header(r, MHD_HTTP_HEADER_ALLOW, r->match.allow);
+		if (strcmp(r->method, "OPTIONS") == 0)
+			req_reply(r, 204, NULL, xstrdup(""), 0);
+		else
+			req_problem(r, "method-not-allowed", "%s does not take "
+			    "%s; it takes %s", r->path, r->method,
+			    r->match.allow);
+		break;
+	}
+	return true;
+}
+
+static enum MHD_Result
+server_access(void *cls, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload,
+    size_t *upload_size, void **con_cls)
+{
+	struct server	*s = cls;
+	struct req	*r = *con_cls;
+	enum MHD_Result	 ret;
+
+	(void)version;
+	if (r == NULL) {
+		r = *con_cls = server_req_new(s, conn, url, method);
+		log_set_request(r->id);
+		ret = server_begin(s, r) ? MHD_YES : server_send(s, r);
+		log_set_request(NULL);
+		return ret;
+	}
+	if (r->answered) {
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	log_set_request(r->id);
+	if (*upload_size > 0) {
+		/* A request already answered has its body read and dropped. */
+		if (r->out == NULL && !r->body_too_large &&
+		    !buf_add(&r->body, upload, *upload_size)) {
+			r->body_too_large = true;
+			buf_free(&r->body);
+		}
+		*upload_size = 0;
+		log_set_request(NULL);
+		return MHD_YES;
+	}
+	if (r->out != NULL)
+		;	/* answered in server_begin */
+	else if (r->body_too_large)
+		req_problem(r, "payload-too-large", "the body is larger than "
+		    "the %zu bytes accepted", s->max_body);
+	else
+		server_dispatch(r);
+	ret = server_send(s, r);
+	log_set_request(NULL);
+	return ret;
+}
+
+static void
+server_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct server	*s = cls;
+	struct req	*r = *con_cls;
+	struct timespec	 now;
+	const struct route *route;
+	uint64_t	 ns;
+	int		 status;
+	char		 fields[1024];
+	size_t		 n;
+
+	(void)conn;
+	if (r == NULL)
+		return;
+	*con_cls = NULL;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ns = (uint64_t)(now.tv_sec - r->start.tv_sec) * 1000000000u +
+	    (uint64_t)(now.tv_nsec - r->start.tv_nsec);
+	/* 499: the client went away before it had its answer (as nginx). */
+	status = r->answered && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ?
+	    r->status : (r->answered ? r->status : 499);
+	metrics_request(r->route_index, status, ns);
+	if (s->access_log) {
+		route = router_route(s->router, r->route_index);
+		log_set_request(r->id);
+		snprintf(fields, sizeof fields, "method=%s route=", r->method);
+		log_quote(fields, sizeof fields, route != NULL ?
+		    route->pattern : "-");
+		n = strlen(fields);
+		snprintf(fields + n, sizeof fields - n, " path=");
+		log_quote(fields, sizeof fields, r->path);
+		n = strlen(fields);
+		snprintf(fields + n, sizeof fields - n, " status=%d bytes=%zu "
+		    "dur_ms=%.3f%s", status, r->out_len, (double)ns / 1e6,
+		    toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" :
+		    " aborted=yes");
+		log_fields(status >= 500 ? LOG_WARN : LOG_INFO, fields);
+		log_set_request(NULL);
+	}
+	server_req_free(r);
+	__atomic_sub_fetch(&s->inflight, 1, __ATOMIC_SEQ_CST);
+}
+
+static void
+server_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char	msg[512];
+	size_t	n;
+
+	(void)cls;
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	n = strlen(msg);
+	while (n > 0 && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	log_warn("http: %s", msg);
+}
+
+/* Resolves cfg->listen into addr; false with *cause. */
+static bool
+server_address(const char *listen, struct sockaddr_storage *addr,
+    char **cause)
+{
+	struct addrinfo	 hints, *ai;
+	char		*host, port[8];
+	uint16_t	 p;
+	int		 rc;
+
+	if (!config_split_listen(listen, &host, &p)) {
+		*cause = xasprintf("listen: bad address '%s'", listen);
+		return false;
+	}
+	snprintf(port, sizeof port, "%u", (unsigned)p);
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	rc = getaddrinfo(host, port, &hints, &ai);
+	free(host);
+	if (rc != 0) {
+		*cause = xasprintf("listen: %s: %s", listen, gai_strerror(rc));
+		return false;
+	}
+	memcpy(addr, ai->ai_addr, ai->ai_addrlen);
+	freeaddrinfo(ai);
+	return true;
+}
+
+struct server *
+server_start(const struct config *cfg, const struct router *rt,
+    char **cause)
+{
+	struct server		*s;
+	struct sockaddr_storage	 addr;
+	const union MHD_DaemonInfo *info;
+	unsigned int		 flags;
+
+	if (!server_address(cfg->listen, &addr, cause))
+		return NULL;
+	s = xcalloc(1, sizeof *s);
+	s->router = rt;
+	s->max_body = cfg->max_body;
+	s->access_log = cfg->access_log;
+	flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC |
+	    MHD_USE_ERROR_LOG | MHD_USE_TURBO;
+	if (addr.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, server_access, s,
+	    MHD_OPTION_EXTERNAL_LOGGER, server_mhd_log, NULL,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)config_http_threads(cfg),
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
+	    MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned)(cfg->idle_timeout_ms / 1000),
+	    MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+	    MHD_OPTION_NOTIFY_COMPLETED, server_completed, s,
+	    MHD_OPTION_END);
+	if (s->mhd == NULL) {
+		*cause = xasprintf("cannot listen on %s (in use, or not an "
+		    "address of this machine?)", cfg->listen);
+		free(s);
+		return NULL;
+	}
+	info = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
+	s->port = info != NULL ? info->port : 0;
+	return s;
+}
+
+uint16_t
+server_port(const struct server *s)
+{
+	return s->port;
+}
+
+unsigned
+server_inflight(const struct server *s)
+{
+	return __atomic_load_n(&s->inflight, __ATOMIC_SEQ_CST);
+}
+
+void
+server_quiesce(struct server *s)
+{
+	MHD_socket	fd;
+
+	__atomic_store_n(&s->quiescing, true, __ATOMIC_SEQ_CST);
+	fd = MHD_quiesce_daemon(s->mhd);
+	if (fd != MHD_INVALID_SOCKET)
+		close(fd);
+}
+
+void
+server_stop(struct server *s)
+{
+	if (s == NULL)
+		return;
+	MHD_stop_daemon(s->mhd);
+	free(s);
+}

@@ -1,0 +1,383 @@
+/*
+ * soukd: souk's daemon.  Serves the REST API and, in later roles, runs the
+ * platform's jobs.  See soukd(8).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "api.h"
+#include "config.h"
+#include "db.h"
+#include "embed.h"
+#include "log.h"
+#include "metrics.h"
+#include "migrate.h"
+#include "router.h"
+#include "server.h"
+
+#ifndef SOUK_VERSION
+#define SOUK_VERSION "0.1.0"
+#endif
+#ifndef SOUK_SYSCONFDIR
+#define SOUK_SYSCONFDIR "/usr/local/etc"
+#endif
+
+extern char **environ;
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: soukd [--config FILE] [--listen ADDR:PORT] "
+	    "[--database CONNINFO]\n"
+	    "             [--log-level LEVEL] [--check-config]\n"
+	    "       soukd migrate [--status] [options]\n"
+	    "       soukd routes\n"
+	    "       soukd --version | --help\n"
+	    "\n"
+	    "Serves souk's REST API.  Settings come from the configuration "
+	    "file\n(--config, SOUKD_CONFIG or %s/souk/soukd.conf if it "
+	    "exists),\nthen SOUKD_<KEY> environment variables, then flags. "
+	    "See soukd(8)\nand soukd.conf(5).\n", SOUK_SYSCONFDIR);
+}
+
+enum command { CMD_SERVE, CMD_MIGRATE, CMD_ROUTES };
+
+struct options {
+	enum command	 cmd;
+	const char	*config;
+	bool		 check_config;
+	bool		 status;
+};
+
+/* Reads file, environment and flags into c; exits on a bad setting. */
+static void
+main_configure(struct config *c, struct options *o, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "database", required_argument, NULL, 'd' },
+		{ "log-level", required_argument, NULL, 'L' },
+		{ "check-config", no_argument, NULL, 'C' },
+		{ "status", no_argument, NULL, 's' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct { const char *key, *value; } flags[8];
+	size_t		 nflags = 0, i;
+	char		*cause = NULL, def[512];
+	const char	*cmd;
+	int		 ch;
+
+	memset(o, 0, sizeof *o);
+	if (argc > 1 && argv[1][0] != '-') {
+		cmd = argv[1];
+		if (strcmp(cmd, "migrate") == 0)
+			o->cmd = CMD_MIGRATE;
+		else if (strcmp(cmd, "routes") == 0)
+			o->cmd = CMD_ROUTES;
+		else {
+			fprintf(stderr, "soukd: unknown command '%s'\n", cmd);
+			usage(stderr);
+			exit(2);
+		}
+		argc--;
+		argv++;
+	}
+	while ((ch = getopt_long(argc, argv, "c:l:d:h", longopts, NULL)) !=
+	    -1) {
+		switch (ch) {
+		case 'c':
+			o->config = optarg;
+			break;
+		case 'l':
+			flags[nflags].key = "listen";
+			flags[nflags++].value = optarg;
+			break;
+		case 'd':
+			flags[nflags].key = "database";
+			flags[nflags++].value = optarg;
+			break;
+		case 'L':
+			flags[nflags].key = "log_level";
+			flags[nflags++].value = optarg;
+			break;
+		case 'C':
+			o->check_config = true;
+			break;
+		case 's':
+			if (o->cmd != CMD_MIGRATE) {
+				fprintf(stderr, "soukd: --status is an option "
+				    "of `soukd migrate`\n");
+				exit(2);
+			}
+			o->status = true;
+			break;
+		case 'V':
+			printf("soukd %s\n", SOUK_VERSION);
+			exit(0);
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			exit(2);
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "soukd: unexpected argument '%s'\n",
+		    argv[optind]);
+		usage(stderr);
+		exit(2);
+	}
+
+	config_defaults(c);
+	if (o->config == NULL)
+		o->config = getenv("SOUKD_CONFIG");
+	if (o->config == NULL) {
+		snprintf(def, sizeof def, "%s/souk/soukd.conf",
+		    SOUK_SYSCONFDIR);
+		if (access(def, F_OK) == 0)
+			o->config = xstrdup(def);
+	}
+	if (o->config != NULL && !config_load_file(c, o->config, &cause))
+		goto bad;
+	if (!config_load_env(c, environ, &cause))
+		goto bad;
+	for (i = 0; i < nflags; i++) {
+		if (!config_set(c, flags[i].key, flags[i].value, &cause))
+			goto bad;
+	}
+	return;
+bad:
+	fprintf(stderr, "soukd: %s\n", cause);
+	exit(1);
+}
+
+static int
+main_routes(void)
+{
+	const struct route	**routes;
+	size_t			  n, i;
+
+	routes = api_routes(&n);
+	for (i = 0; i < n; i++)
+		printf("%-7s %-28s %-10s %s\n", routes[i]->method,
+		    routes[i]->pattern, routes[i]->perm, routes[i]->summary);
+	free(routes);
+	return 0;
+}
+
+static int
+main_migrate(const struct config *c, bool status)
+{
+	struct db	*db;
+	char		*cause = NULL;
+	int		 rc = 0;
+
+	if ((db = db_open(c->database, false, &cause)) == NULL) {
+		fprintf(stderr, "soukd migrate: cannot connect to the "
+		    "database: %s\n", cause);
+		free(cause);
+		return 1;
+	}
+	if (status) {
+		switch (migrate_check(db, migrations, migrations_count, stdout,
+		    &cause)) {
+		case MIGRATE_CURRENT:
+			printf("schema is current\n");
+			break;
+		case MIGRATE_PENDING:
+			printf("%s\n", cause);
+			rc = 3;
+			break;
+		case MIGRATE_CHANGED:
+		case MIGRATE_ERROR:
+			fprintf(stderr, "soukd migrate: %s\n", cause);
+			rc = 1;
+			break;
+		}
+	} else if (!migrate_apply(db, migrations, migrations_count, stdout,
+	    &cause)) {
+		fprintf(stderr, "soukd migrate: %s\n", cause);
+		rc = 1;
+	}
+	free(cause);
+	db_close(db);
+	return rc;
+}
+
+/* Refuses to serve a schema this soukd does not match. */
+static bool
+main_schema_ok(const struct config *c)
+{
+	struct db	*db;
+	char		*cause = NULL;
+	bool		 ok = false;
+
+	if ((db = db_open(c->database, false, &cause)) == NULL) {
+		log_error("cannot connect to the database: %s", cause);
+		goto out;
+	}
+	switch (migrate_check(db, migrations, migrations_count, NULL, &cause)) {
+	case MIGRATE_CURRENT:
+		break;
+	case MIGRATE_PENDING:
+		log_error("the database schema is older than this soukd: %s",
+		    cause);
+		goto out;
+	case MIGRATE_CHANGED:
+	case MIGRATE_ERROR:
+		log_error("%s", cause);
+		goto out;
+	}
+	db_close(db);
+	/* Preparing every statement once proves the SQL fits the schema. */
+	if ((db = db_open(c->database, true, &cause)) == NULL) {
+		log_error("the database does not accept soukd's statements: "
+		    "%s", cause);
+		goto out;
+	}
+	ok = true;
+out:
+	db_close(db);
+	free(cause);
+	return ok;
+}
+
+/* Waits up to ms for the requests in flight; true if they all ended. */
+static bool
+main_drain(struct server *s, int64_t ms, const sigset_t *sigs)
+{
+	struct timespec	tick = { 0, 10 * 1000 * 1000 };
+	int64_t		waited = 0;
+
+	while (server_inflight(s) > 0 && waited < ms) {
+		if (sigtimedwait(sigs, NULL, &tick) > 0) {
+			log_warn("second signal: stopping now");
+			return false;
+		}
+		waited += 10;
+	}
+	return server_inflight(s) == 0;
+}
+
+/* Logs the URL soukd answers on (tests read the port from this line). */
+static void
+main_log_listening(const struct config *c, uint16_t port)
+{
+	char		*host = NULL;
+	uint16_t	 unused;
+
+	if (!config_split_listen(c->listen, &host, &unused))
+		fatalx("listen address changed under us");
+	log_info("soukd %s listening on http://%s%s%s:%u (%d HTTP threads)",
+	    SOUK_VERSION, host != NULL && strchr(host, ':') != NULL ? "[" : "",
+	    host != NULL ? host : "0.0.0.0",
+	    host != NULL && strchr(host, ':') != NULL ? "]" : "", port,
+	    config_http_threads(c));
+	free(host);
+}
+
+static int
+main_serve(const struct config *c)
+{
+	const struct route	**routes;
+	struct router		 *rt;
+	struct server		 *s;
+	sigset_t		  sigs;
+	char			 *cause = NULL;
+	size_t			  n;
+	int			  sig;
+
+	api_register_statements();
+	db_configure(c->database, c->db_connect_timeout_ms,
+	    c->db_statement_timeout_ms);
+	if (!main_schema_ok(c))
+		return 1;
+	routes = api_routes(&n);
+	rt = router_new(routes, n);
+	metrics_init(rt);
+
+	/* Only this thread takes signals: workers inherit the mask. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if ((s = server_start(c, rt, &cause)) == NULL) {
+		log_error("%s", cause);
+		free(cause);
+		return 1;
+	}
+	main_log_listening(c, server_port(s));
+	for (;;) {
+		if (sigwait(&sigs, &sig) != 0)
+			continue;
+		if (sig == SIGHUP) {
+			log_info("SIGHUP: nothing to reload; restart soukd to "
+			    "apply configuration changes");
+			continue;
+		}
+		break;
+	}
+	log_info("%s: no longer accepting connections; waiting for %u "
+	    "request%s in flight", strsignal(sig), server_inflight(s),
+	    server_inflight(s) == 1 ? "" : "s");
+	server_quiesce(s);
+	if (!main_drain(s, c->shutdown_timeout_ms, &sigs))
+		log_warn("closing with %u request(s) still in flight",
+		    server_inflight(s));
+	server_stop(s);
+	router_free(rt);
+	free(routes);
+	log_info("stopped");
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct config	c;
+	struct options	o;
+	int		rc;
+
+	if (sodium_init() < 0) {
+		fprintf(stderr, "soukd: libsodium failed to initialise\n");
+		return 1;
+	}
+	main_configure(&c, &o, argc, argv);
+	log_set_level(c.log_level);
+	if (o.check_config) {
+		config_print(&c, stdout);
+		printf("# configuration is valid\n");
+		config_free(&c);
+		return 0;
+	}
+	switch (o.cmd) {
+	case CMD_ROUTES:
+		rc = main_routes();
+		break;
+	case CMD_MIGRATE:
+		rc = main_migrate(&c, o.status);
+		break;
+	case CMD_SERVE:
+	default:
+		rc = main_serve(&c);
+		break;
+	}
+	config_free(&c);
+	return rc;
+}
