@@ -8,6 +8,9 @@
 #ifndef SOUKD_DBJSON_H
 #define SOUKD_DBJSON_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include <jansson.h>
 #include <libpq-fe.h>
 

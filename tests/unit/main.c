@@ -1,0 +1,41 @@
+/* Runs every unit test suite; see suites.h. */
+#include <stdlib.h>
+
+#include "suites.h"
+
+static Suite *(*const suites[])(void) = {
+	buf_suite,
+	conf_suite,
+	num_suite,
+	utf8_suite,
+	config_suite,
+	router_suite,
+	jsonv_suite,
+	page_suite,
+	problem_suite,
+	dbjson_suite,
+};
+
+const char *
+test_root(void)
+{
+	const char	*root = getenv("SOUK_ROOT");
+
+	return root != NULL ? root : ".";
+}
+
+int
+main(void)
+{
+	SRunner	*sr;
+	size_t	 i;
+	int	 failed;
+
+	sr = srunner_create(NULL);
+	for (i = 0; i < sizeof suites / sizeof suites[0]; i++)
+		srunner_add_suite(sr, suites[i]());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,25 @@
+/*
+ * The unit test suites, one per module (tests/unit/test_<module>.c).  A
+ * new suite is its file plus a line here and in main.c's list.  Run one
+ * alone with `make check-unit SUITE=<name>` (Check's CK_RUN_SUITE).
+ */
+#ifndef SOUK_TEST_SUITES_H
+#define SOUK_TEST_SUITES_H
+
+#include <check.h>
+
+Suite	*buf_suite(void);
+Suite	*conf_suite(void);
+Suite	*num_suite(void);
+Suite	*utf8_suite(void);
+Suite	*config_suite(void);
+Suite	*router_suite(void);
+Suite	*jsonv_suite(void);
+Suite	*page_suite(void);
+Suite	*problem_suite(void);
+Suite	*dbjson_suite(void);
+
+/* The repository's top directory (SOUK_ROOT), for tests that read files. */
+const char *test_root(void);
+
+#endif
