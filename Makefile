@@ -143,11 +143,11 @@ check:
 
 check-unit: $(O)/tests/unit
 	@echo "== unit tests"
-	$(Q)CK_RUN_SUITE=$(SUITE) CK_FORK=yes SOUK_ROOT=$(CURDIR) $(O)/tests/unit
+	$(Q)$(if $(SUITE),CK_RUN_SUITE=$(SUITE)) CK_FORK=yes SOUK_ROOT=$(CURDIR) $(O)/tests/unit
 
 check-api: $(O)/tests/api $(BIN)/soukd
 	@echo "== API tests"
-	$(Q)CK_RUN_SUITE=$(SUITE) tests/api/run.sh $(O)
+	$(Q)$(if $(SUITE),CK_RUN_SUITE=$(SUITE)) tests/api/run.sh $(O)
 
 check-tui: $(BIN)/souk $(BIN)/soukd
 	$(Q)if [ -x tests/tui/run.sh ]; then echo "== console tests"; \

@@ -216,7 +216,10 @@ static const struct jsonv_field lookup_fields[] = {
 	{ NULL, 0, 0, 0, 0, 0, 0, 0, NULL },
 };
 
-/* Writes a JSON array as a PostgreSQL array literal of its scalars. */
+/*
+ * Writes a JSON array (or NULL, as empty) as a PostgreSQL array literal of
+ * its scalars.
+ */
 static void
 regions_array_literal(struct buf *b, const json_t *a)
 {
@@ -286,8 +289,8 @@ regions_lookup(struct req *r)
 		req_fail_fields(r);
 		goto out;
 	}
-	regions_array_literal(&ids_lit, ids != NULL ? ids : json_array());
-	regions_array_literal(&pins_lit, pins != NULL ? pins : json_array());
+	regions_array_literal(&ids_lit, ids);
+	regions_array_literal(&pins_lit, pins);
 	params[0] = ids_lit.data;
 	params[1] = pins_lit.data;
 	if ((res = req_exec(r, &regions_stmts[STMT_LOOKUP], 2, params)) == NULL)

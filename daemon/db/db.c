@@ -1,3 +1,4 @@
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -254,11 +255,41 @@ db_thread_close(void)
 	(void)pthread_setspecific(db_key, NULL);
 }
 
+/*
+ * True if the server sent something on a connection that is waiting for
+ * nothing.  Worker connections never LISTEN, so this is PostgreSQL saying
+ * goodbye (a restart, a pooler's timeout): a FATAL message, then EOF.
+ * One poll(2) per request spares the request a 503.
+ */
+static bool
+db_idle_input(struct db *db)
+{
+	struct pollfd	pfd;
+
+	if (PQtransactionStatus(db->conn) != PQTRANS_IDLE)
+		return false;
+	pfd.fd = PQsocket(db->conn);
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	return pfd.fd >= 0 && poll(&pfd, 1, 0) > 0;
+}
+
+static void
+db_drop_stale(struct db *db)
+{
+	log_warn("database connection closed by the server; reconnecting");
+	db_disconnect(db);
+	__atomic_add_fetch(&db_reconnect_count, 1, __ATOMIC_RELAXED);
+}
+
 bool
 db_ready(struct db *db)
 {
 	PGresult	*res;
 
+	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK &&
+	    db_idle_input(db))
+		db_drop_stale(db);
 	if (db->conn != NULL && PQstatus(db->conn) != CONNECTION_OK) {
 		log_warn("database connection lost; reconnecting");
 		db_disconnect(db);

@@ -36,6 +36,9 @@ main(void)
 		srunner_add_suite(sr, suites[i]());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
+	/* Running nothing is a failure unless one suite was asked for. */
+	if (srunner_ntests_run(sr) == 0 && getenv("CK_RUN_SUITE") == NULL)
+		failed = 1;
 	srunner_free(sr);
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

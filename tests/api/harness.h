@@ -1,0 +1,120 @@
+/*
+ * harness: what API tests need around a real soukd and a real PostgreSQL.
+ * tests/api/run.sh starts a throwaway cluster and runs the test binary,
+ * whose main() migrates a database and starts the shared soukd; tests
+ * start private soukd processes (and clusters) when they need to stop or
+ * break them.  Every soukd started is recorded so that run.sh can kill it
+ * whatever happens.
+ */
+#ifndef SOUK_HARNESS_H
+#define SOUK_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include <check.h>
+#include <jansson.h>
+#include <libpq-fe.h>
+
+#include "xmalloc.h"
+
+/* --- HTTP ------------------------------------------------------------ */
+
+struct api_resp {
+	long		 status;
+	char		*body;		/* NUL-terminated */
+	size_t		 len;
+	json_t		*json;		/* parsed body when it is JSON */
+	char		*headers;	/* raw, "Name: value\r\n" lines */
+};
+
+/*
+ * Sends a request to base (a soukd's URL) and returns its response, or
+ * fails the test if soukd did not answer.  headers is a NULL-terminated
+ * list of "Name: value" (may be NULL).  ctype sets Content-Type when body
+ * is not NULL.
+ */
+struct api_resp *api_request(const char *base, const char *method,
+    const char *path, const char *ctype, const char *body, size_t len,
+    const char *const *headers);
+/* The shared soukd's URL. */
+const char *api_base(void);
+struct api_resp *api_get(const char *path);
+/* POST with Content-Type: application/json. */
+struct api_resp *api_post_json(const char *path, const char *json);
+/* A response header's value (caller frees), or NULL. */
+char	*api_header(const struct api_resp *, const char *name);
+void	 api_free(struct api_resp *);
+
+/*
+ * Asserts the status, and that the body matches the OpenAPI schema for
+ * the operation (method, pattern) and that status, including the
+ * problem+json shape of every error.
+ */
+void	api_expect(const struct api_resp *, long status, const char *method,
+	    const char *pattern);
+/* Asserts a problem with this status and code, naming field if given. */
+void	api_expect_problem(const struct api_resp *, long status,
+	    const char *code, const char *field);
+
+/* --- soukd processes ------------------------------------------------- */
+
+struct soukd {
+	pid_t	 pid;
+	int	 port;
+	char	 url[64];
+	char	*log;		/* path of its stderr */
+};
+
+/*
+ * Starts soukd serving conninfo on an ephemeral port with extra flags
+ * (NULL-terminated, may be NULL) and waits until it listens.  NULL if it
+ * exited first (its log tells why).
+ */
+struct soukd *soukd_start(const char *conninfo, const char *const *args);
+/* Sends sig and waits; returns the exit status (or 128+signal). */
+int	soukd_stop(struct soukd *, int sig);
+/* True if its log contains needle. */
+bool	soukd_log_has(const struct soukd *, const char *needle);
+/*
+ * Runs `soukd ARGS...` to completion; returns the exit status and, when
+ * out is not NULL, its standard output and error together (caller frees).
+ */
+int	soukd_run(const char *const *args, char **out);
+
+/* --- database -------------------------------------------------------- */
+
+/* The shared, migrated database's conninfo. */
+const char *test_conninfo(void);
+/* The cluster directory of the shared database. */
+const char *test_cluster(void);
+/*
+ * Runs SQL on the shared database with text parameters; fails the test
+ * on error.  Returns the result (caller PQclear's).
+ */
+PGresult *test_sql(const char *sql, int n, const char *const *params);
+/* Creates an empty database on the shared cluster; returns its conninfo. */
+char	*test_new_database(void);
+/* A name unique to this process and call, for rows tests create. */
+char	*test_unique(const char *prefix);
+/* Runs scripts/pg.sh CMD DIR [--fast]; returns its exit status. */
+int	test_pg(const char *cmd, const char *dir);
+/* A new directory under the run's temporary directory. */
+char	*test_tmpdir(const char *name);
+
+/* --- process setup ---------------------------------------------------- */
+
+/* Called once by main(): migrates the shared database, starts soukd. */
+void	harness_setup(void);
+void	harness_teardown(void);
+/* Adds every test case's timeout (seconds). */
+#define TEST_TIMEOUT 120
+
+/* JSON schema check against daemon/openapi.json (openapi.c). */
+bool	openapi_validate(const char *method, const char *pattern, long status,
+	    const char *ctype, json_t *body, char **why);
+/* Every "METHOD /path" operation the document describes. */
+json_t	*openapi_operations(void);
+
+#endif

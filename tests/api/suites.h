@@ -1,0 +1,14 @@
+/* The API test suites; each is tests/api/test_<area>.c. */
+#ifndef SOUK_API_SUITES_H
+#define SOUK_API_SUITES_H
+
+#include <check.h>
+
+Suite	*http_suite(void);
+Suite	*health_suite(void);
+Suite	*shutdown_suite(void);
+Suite	*migrate_suite(void);
+Suite	*regions_suite(void);
+Suite	*openapi_suite(void);
+
+#endif
