@@ -50,7 +50,8 @@ OPT := -O2 -g -D_FORTIFY_SOURCE=2 -fstack-protector-strong
 LDOPT :=
 endif
 
-INC := -Icommon -Idaemon -Idaemon/http -Idaemon/db -Idaemon/api -Itui \
+INC := -Icommon -Idaemon -Idaemon/http -Idaemon/db -Idaemon/api \
+	-Idaemon/jobs -Itui \
 	-Itests/api
 DEFS := -D_GNU_SOURCE -DSOUK_VERSION='"$(VERSION)"' \
 	-DSOUK_SYSCONFDIR='"$(SYSCONFDIR)"'
@@ -118,10 +119,12 @@ $(O)/tests/unit: $(call obj,$(UNIT_SRC)) $(DAEMON_OBJ) $(TUI_OBJ) $(COMMON_OBJ)
 	$(Q)$(CC) $(LDOPT) $(LDFLAGS) -o $@ $^ $(DAEMON_LIBS) $(TUI_LIBS) \
 		$(TEST_LIBS)
 
-$(O)/tests/api: $(call obj,$(API_SRC)) $(COMMON_OBJ)
+# API tests drive soukd over HTTP, and call its modules directly where a
+# test needs to act inside a transaction (jobs_enqueue, say).
+$(O)/tests/api: $(call obj,$(API_SRC)) $(DAEMON_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDOPT) $(LDFLAGS) -o $@ $^ $(TEST_LIBS)
+	$(Q)$(CC) $(LDOPT) $(LDFLAGS) -o $@ $^ $(DAEMON_LIBS) $(TEST_LIBS)
 
 tests-build: $(BIN)/soukd $(BIN)/souk $(O)/tests/unit $(O)/tests/api
 

@@ -13,7 +13,11 @@
 #define OFF(f) offsetof(struct config, f)
 #define DAY_MS (86400LL * 1000)
 
+static const char *const config_roles[] = { "all", "api", "worker" };
+
 const struct config_key config_keys[] = {
+	{ "role", CONFIG_ROLE, OFF(role), "all", 0, 0, false,
+	  "what this soukd does: all (API and jobs), api or worker" },
 	{ "listen", CONFIG_LISTEN, OFF(listen), "127.0.0.1:8080", 0, 0, false,
 	  "address and port the HTTP API listens on" },
 	{ "database", CONFIG_STRING, OFF(database), "dbname=souk", 0, 0, true,
@@ -40,6 +44,21 @@ const struct config_key config_keys[] = {
 	  "least severe log level written: debug, info, warn or error" },
 	{ "access_log", CONFIG_BOOL, OFF(access_log), "yes", 0, 0, false,
 	  "write a log line for every HTTP request" },
+	{ "job_workers", CONFIG_INT, OFF(job_workers), "4", 1, 256, false,
+	  "threads running jobs, each with its own database connection" },
+	{ "job_batch", CONFIG_INT, OFF(job_batch), "8", 1, 1000, false,
+	  "most jobs a worker claims at once" },
+	{ "job_lease", CONFIG_DURATION, OFF(job_lease_ms), "5m", 1000, DAY_MS,
+	  false, "how long a job may run before it is presumed dead and "
+	  "taken up again" },
+	{ "job_retention", CONFIG_DURATION, OFF(job_retention_ms), "7d",
+	  60000, 3650 * DAY_MS, false,
+	  "how long done and cancelled jobs are kept" },
+	{ "job_failed_retention", CONFIG_DURATION,
+	  OFF(job_failed_retention_ms), "30d", 60000, 3650 * DAY_MS, false,
+	  "how long failed jobs are kept for staff to see and retry" },
+	{ "test_mode", CONFIG_BOOL, OFF(test_mode), "no", 0, 0, false,
+	  "enables the job kinds the test suite drives; never in production" },
 };
 const size_t config_nkeys = sizeof config_keys / sizeof config_keys[0];
 
@@ -87,7 +106,7 @@ config_set_key(struct config *c, const struct config_key *k,
 	char		*host;
 	uint16_t	 port;
 	int64_t		 v;
-	size_t		 sz;
+	size_t		 sz, i;
 	bool		 b;
 	enum log_level	 level;
 
@@ -140,6 +159,18 @@ config_set_key(struct config *c, const struct config_key *k,
 		}
 		*(bool *)field = b;
 		return true;
+	case CONFIG_ROLE:
+		for (i = 0; i < sizeof config_roles / sizeof config_roles[0];
+		    i++) {
+			if (strcmp(value, config_roles[i]) == 0) {
+				*(enum config_role *)field =
+				    (enum config_role)i;
+				return true;
+			}
+		}
+		*cause = xasprintf("%s: expected all, api or worker, got '%s'",
+		    k->name, value);
+		return false;
 	case CONFIG_LOG_LEVEL:
 		if (!log_level_parse(value, &level)) {
 			*cause = xasprintf("%s: expected debug, info, warn or "
@@ -226,6 +257,18 @@ config_load_env(struct config *c, char *const *envp, char **cause)
 	return true;
 }
 
+bool
+config_serves_api(const struct config *c)
+{
+	return c->role == ROLE_ALL || c->role == ROLE_API;
+}
+
+bool
+config_runs_jobs(const struct config *c)
+{
+	return c->role == ROLE_ALL || c->role == ROLE_WORKER;
+}
+
 int
 config_http_threads(const struct config *c)
 {
@@ -307,6 +350,10 @@ config_print(const struct config *c, void *file)
 		case CONFIG_LOG_LEVEL:
 			fprintf(f, "%s\n",
 			    log_level_name(*(const enum log_level *)field));
+			break;
+		case CONFIG_ROLE:
+			fprintf(f, "%s\n",
+			    config_roles[*(const enum config_role *)field]);
 			break;
 		}
 	}

@@ -13,7 +13,14 @@
 
 #include "log.h"
 
+enum config_role {
+	ROLE_ALL,		/* serve the API and run jobs */
+	ROLE_API,		/* serve the API only */
+	ROLE_WORKER,		/* run jobs and schedules only */
+};
+
 struct config {
+	enum config_role role;
 	char		*listen;		/* ADDR:PORT as written */
 	char		*database;		/* libpq conninfo */
 	int64_t		 http_threads;		/* 0: chosen from the CPUs */
@@ -25,6 +32,12 @@ struct config {
 	int64_t		 db_statement_timeout_ms;
 	enum log_level	 log_level;
 	bool		 access_log;
+	int64_t		 job_workers;
+	int64_t		 job_batch;
+	int64_t		 job_lease_ms;
+	int64_t		 job_retention_ms;
+	int64_t		 job_failed_retention_ms;
+	bool		 test_mode;
 };
 
 enum config_type {
@@ -35,6 +48,7 @@ enum config_type {
 	CONFIG_DURATION,
 	CONFIG_BOOL,
 	CONFIG_LOG_LEVEL,
+	CONFIG_ROLE,
 };
 
 struct config_key {
@@ -74,6 +88,9 @@ bool	config_load_env(struct config *, char *const *envp, char **cause)
  */
 bool	config_split_listen(const char *, char **host, uint16_t *port)
 	    __attribute__((warn_unused_result));
+/* Whether this role serves HTTP, and whether it runs jobs. */
+bool	config_serves_api(const struct config *);
+bool	config_runs_jobs(const struct config *);
 /* The HTTP worker count to use: http_threads, or chosen from the CPUs. */
 int	config_http_threads(const struct config *);
 /* Writes "key = value" for every key (secrets masked) to f. */

@@ -17,10 +17,13 @@
 #include "config.h"
 #include "db.h"
 #include "embed.h"
+#include "jobs.h"
+#include "listen.h"
 #include "log.h"
 #include "metrics.h"
 #include "migrate.h"
 #include "router.h"
+#include "scheduler.h"
 #include "server.h"
 
 #ifndef SOUK_VERSION
@@ -36,9 +39,10 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: soukd [--config FILE] [--listen ADDR:PORT] "
-	    "[--database CONNINFO]\n"
-	    "             [--log-level LEVEL] [--check-config]\n"
+	    "usage: soukd [--config FILE] [--role all|api|worker] "
+	    "[--listen ADDR:PORT]\n"
+	    "             [--database CONNINFO] [--log-level LEVEL] "
+	    "[--check-config]\n"
 	    "       soukd migrate [--status] [options]\n"
 	    "       soukd routes\n"
 	    "       soukd --version | --help\n"
@@ -67,6 +71,7 @@ main_configure(struct config *c, struct options *o, int argc, char **argv)
 		{ "listen", required_argument, NULL, 'l' },
 		{ "database", required_argument, NULL, 'd' },
 		{ "log-level", required_argument, NULL, 'L' },
+		{ "role", required_argument, NULL, 'r' },
 		{ "check-config", no_argument, NULL, 'C' },
 		{ "status", no_argument, NULL, 's' },
 		{ "version", no_argument, NULL, 'V' },
@@ -110,6 +115,10 @@ main_configure(struct config *c, struct options *o, int argc, char **argv)
 			break;
 		case 'L':
 			flags[nflags].key = "log_level";
+			flags[nflags++].value = optarg;
+			break;
+		case 'r':
+			flags[nflags].key = "role";
 			flags[nflags++].value = optarg;
 			break;
 		case 'C':
@@ -292,24 +301,22 @@ main_log_listening(const struct config *c, uint16_t port)
 static int
 main_serve(const struct config *c)
 {
-	const struct route	**routes;
-	struct router		 *rt;
-	struct server		 *s;
+	const struct route	**routes = NULL;
+	struct router		 *rt = NULL;
+	struct server		 *s = NULL;
 	sigset_t		  sigs;
 	char			 *cause = NULL;
 	size_t			  n;
 	int			  sig;
 
 	api_register_statements();
+	jobs_init(c);
 	db_configure(c->database, c->db_connect_timeout_ms,
 	    c->db_statement_timeout_ms);
 	if (!main_schema_ok(c))
 		return 1;
-	routes = api_routes(&n);
-	rt = router_new(routes, n);
-	metrics_init(rt);
 
-	/* Only this thread takes signals: workers inherit the mask. */
+	/* Only this thread takes signals: every other thread inherits this. */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
@@ -317,12 +324,24 @@ main_serve(const struct config *c)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if ((s = server_start(c, rt, &cause)) == NULL) {
-		log_error("%s", cause);
-		free(cause);
-		return 1;
+	if (config_serves_api(c)) {
+		routes = api_routes(&n);
+		rt = router_new(routes, n);
+		metrics_init(rt);
+		if ((s = server_start(c, rt, &cause)) == NULL) {
+			log_error("%s", cause);
+			free(cause);
+			return 1;
+		}
+		main_log_listening(c, server_port(s));
 	}
-	main_log_listening(c, server_port(s));
+	if (config_runs_jobs(c)) {
+		jobs_start(c);
+		scheduler_start(c->database);
+		log_info("running jobs with %lld worker%s", (long long)
+		    c->job_workers, c->job_workers == 1 ? "" : "s");
+	}
+	listen_start(c->database);
 	for (;;) {
 		if (sigwait(&sigs, &sig) != 0)
 			continue;
@@ -333,13 +352,23 @@ main_serve(const struct config *c)
 		}
 		break;
 	}
-	log_info("%s: no longer accepting connections; waiting for %u "
-	    "request%s in flight", strsignal(sig), server_inflight(s),
-	    server_inflight(s) == 1 ? "" : "s");
-	server_quiesce(s);
-	if (!main_drain(s, c->shutdown_timeout_ms, &sigs))
-		log_warn("closing with %u request(s) still in flight",
-		    server_inflight(s));
+	if (s != NULL) {
+		log_info("%s: no longer accepting connections; waiting for %u "
+		    "request%s in flight", strsignal(sig), server_inflight(s),
+		    server_inflight(s) == 1 ? "" : "s");
+		server_quiesce(s);
+		if (!main_drain(s, c->shutdown_timeout_ms, &sigs))
+			log_warn("closing with %u request(s) still in flight",
+			    server_inflight(s));
+	} else
+		log_info("%s: stopping", strsignal(sig));
+	if (config_runs_jobs(c)) {
+		scheduler_stop();
+		if (!jobs_stop(c->shutdown_timeout_ms))
+			log_warn("a job is still running; it will run again "
+			    "when its lease expires");
+	}
+	listen_stop();
 	server_stop(s);
 	router_free(rt);
 	free(routes);

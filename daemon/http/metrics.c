@@ -6,7 +6,9 @@
 
 #include "buf.h"
 #include "db.h"
+#include "jobs.h"
 #include "log.h"
+#include "scheduler.h"
 #include "metrics.h"
 #include "router.h"
 #include "xmalloc.h"
@@ -104,7 +106,7 @@ metrics_render(size_t *len)
 	struct buf	 b;
 	struct timespec	 now;
 	char		 label[256];
-	uint64_t	 v, cum, open, reconnects;
+	uint64_t	 v, cum, open, reconnects, jdone, jretried, jfailed;
 	size_t		 i, j;
 
 	buf_init(&b, 0);
@@ -164,6 +166,17 @@ metrics_render(size_t *len)
 	    "# TYPE soukd_db_reconnects_total counter\n"
 	    "soukd_db_reconnects_total %llu\n",
 	    (unsigned long long)reconnects);
+	jobs_stats(&jdone, &jretried, &jfailed);
+	metrics_add(&b, "# HELP soukd_jobs_total Jobs this soukd ran, by "
+	    "outcome.\n# TYPE soukd_jobs_total counter\n"
+	    "soukd_jobs_total{outcome=\"done\"} %llu\n"
+	    "soukd_jobs_total{outcome=\"retried\"} %llu\n"
+	    "soukd_jobs_total{outcome=\"failed\"} %llu\n",
+	    (unsigned long long)jdone, (unsigned long long)jretried,
+	    (unsigned long long)jfailed);
+	metrics_add(&b, "# HELP soukd_scheduler_leader 1 if this soukd runs "
+	    "the schedules.\n# TYPE soukd_scheduler_leader gauge\n"
+	    "soukd_scheduler_leader %d\n", scheduler_leading() ? 1 : 0);
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	metrics_add(&b, "# HELP soukd_uptime_seconds Seconds since soukd "
 	    "started.\n# TYPE soukd_uptime_seconds gauge\n"

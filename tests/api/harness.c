@@ -256,6 +256,14 @@ read_file(const char *path)
 struct soukd *
 soukd_start(const char *conninfo, const char *const *args)
 {
+	return soukd_start_waiting(conninfo, args,
+	    "listening on http://127.0.0.1:");
+}
+
+struct soukd *
+soukd_start_waiting(const char *conninfo, const char *const *args,
+    const char *ready)
+{
 	static int	 seq;
 	struct soukd	*s = xcalloc(1, sizeof *s);
 	const char	*argv[32];
@@ -287,11 +295,14 @@ soukd_start(const char *conninfo, const char *const *args)
 	record_pid(s->pid);
 	for (i = 0; i < 2000; i++) {
 		log = read_file(s->log);
-		p = strstr(log, "listening on http://127.0.0.1:");
-		if (p != NULL) {
-			s->port = atoi(p + strlen("listening on http://127.0.0.1:"));
-			snprintf(s->url, sizeof s->url, "http://127.0.0.1:%d",
-			    s->port);
+		if (strstr(log, ready) != NULL) {
+			p = strstr(log, "listening on http://127.0.0.1:");
+			if (p != NULL) {
+				s->port = atoi(p + strlen("listening on "
+				    "http://127.0.0.1:"));
+				snprintf(s->url, sizeof s->url,
+				    "http://127.0.0.1:%d", s->port);
+			}
 			free(log);
 			return s;
 		}
@@ -485,6 +496,35 @@ test_new_database(void)
 	sql = xasprintf("host=%s user=souk dbname=%s", test_cluster(), name);
 	free(name);
 	return sql;
+}
+
+char *
+test_new_migrated_database(void)
+{
+	char		*db = test_new_database(), *out = NULL;
+	const char	*args[] = { "migrate", "--database", db, NULL };
+
+	ck_assert_msg(soukd_run(args, &out) == 0, "migrate: %s", out);
+	free(out);
+	return db;
+}
+
+PGresult *
+test_sql_on(const char *conninfo, const char *sql, int n,
+    const char *const *params)
+{
+	PGconn		*c = PQconnectdb(conninfo);
+	PGresult	*res;
+	ExecStatusType	 st;
+
+	ck_assert_msg(PQstatus(c) == CONNECTION_OK, "connect: %s",
+	    PQerrorMessage(c));
+	res = PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0);
+	st = PQresultStatus(res);
+	ck_assert_msg(st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK,
+	    "%s: %s", sql, PQresultErrorMessage(res));
+	PQfinish(c);
+	return res;
 }
 
 /* --- setup ----------------------------------------------------------- */

@@ -73,6 +73,9 @@ struct soukd {
  * exited first (its log tells why).
  */
 struct soukd *soukd_start(const char *conninfo, const char *const *args);
+/* The same, waiting for a log line containing ready instead. */
+struct soukd *soukd_start_waiting(const char *conninfo,
+	    const char *const *args, const char *ready);
 /* Sends sig and waits; returns the exit status (or 128+signal). */
 int	soukd_stop(struct soukd *, int sig);
 /* True if its log contains needle. */
@@ -96,6 +99,11 @@ const char *test_cluster(void);
 PGresult *test_sql(const char *sql, int n, const char *const *params);
 /* Creates an empty database on the shared cluster; returns its conninfo. */
 char	*test_new_database(void);
+/* The same, with soukd's schema applied. */
+char	*test_new_migrated_database(void);
+/* Runs SQL on the database of conninfo; fails the test on error. */
+PGresult *test_sql_on(const char *conninfo, const char *sql, int n,
+	    const char *const *params);
 /* A name unique to this process and call, for rows tests create. */
 char	*test_unique(const char *prefix);
 /* Runs scripts/pg.sh CMD DIR [--fast]; returns its exit status. */

@@ -14,6 +14,7 @@ static Suite *(*const suites[])(void) = {
 	migrate_suite,
 	regions_suite,
 	openapi_suite,
+	jobs_suite,
 };
 
 int

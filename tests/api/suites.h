@@ -10,5 +10,6 @@ Suite	*shutdown_suite(void);
 Suite	*migrate_suite(void);
 Suite	*regions_suite(void);
 Suite	*openapi_suite(void);
+Suite	*jobs_suite(void);
 
 #endif

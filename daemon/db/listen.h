@@ -1,0 +1,27 @@
+/*
+ * listen: one thread per soukd holding a LISTEN connection, passing each
+ * NOTIFY to the subscribers of its channel.  Notifications are wake-up
+ * hints, never the data itself: a subscriber reads what changed from its
+ * tables.  When the connection is lost and re-established, every
+ * subscriber is called with a NULL payload, since it may have missed
+ * notifications in between.
+ */
+#ifndef SOUKD_LISTEN_H
+#define SOUKD_LISTEN_H
+
+#include <stdbool.h>
+
+/* Called on the listener thread; must be quick (wake someone, return). */
+typedef void (*listen_cb)(void *arg, const char *channel,
+    const char *payload);
+
+/* Subscribes cb to channel; call before listen_start. */
+void	listen_subscribe(const char *channel, listen_cb, void *arg);
+/* Starts the thread (which connects, retrying until stopped). */
+void	listen_start(const char *conninfo);
+/* Stops and joins the thread; fine if never started. */
+void	listen_stop(void);
+/* True while the LISTEN connection is up (for readiness and tests). */
+bool	listen_connected(void);
+
+#endif

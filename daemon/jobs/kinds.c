@@ -1,0 +1,93 @@
+/*
+ * kinds: every kind of job soukd runs, one row each.  A module that needs
+ * background work writes its handler and adds its row here.  Kinds marked
+ * test_only exist for the test suite and run only with test_mode = yes.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "jobs.h"
+#include "log.h"
+
+static enum job_result
+noop_run(struct job *j, struct db *db)
+{
+	(void)j;
+	(void)db;
+	return JOB_DONE;
+}
+
+/* {"ms": N}: sleeps, to stand in for slow work (killed mid-job in tests). */
+static enum job_result
+test_sleep_run(struct job *j, struct db *db)
+{
+	json_int_t	ms = json_integer_value(json_object_get(j->payload,
+			    "ms"));
+
+	(void)db;
+	if (ms > 0)
+		usleep((useconds_t)(ms > 600000 ? 600000 : ms) * 1000);
+	return JOB_DONE;
+}
+
+/*
+ * {"times": N, "permanent": bool, "retry_ms": N}: fails its first N
+ * attempts (or for good), to exercise retries and backoff.
+ */
+static enum job_result
+test_fail_run(struct job *j, struct db *db)
+{
+	json_int_t	times = json_integer_value(json_object_get(j->payload,
+			    "times"));
+
+	(void)db;
+	if (json_is_true(json_object_get(j->payload, "permanent"))) {
+		j->error = xasprintf("failing for good, as asked");
+		return JOB_FAIL;
+	}
+	if (j->attempt > times)
+		return JOB_DONE;
+	j->error = xasprintf("failing attempt %d of %lld, as asked",
+	    j->attempt, (long long)times);
+	j->retry_ms = json_integer_value(json_object_get(j->payload,
+	    "retry_ms"));
+	return JOB_RETRY;
+}
+
+/*
+ * Records each run in test_job_runs (a table the test creates), to prove
+ * no job is lost or run twice.
+ */
+static enum job_result
+test_record_run(struct job *j, struct db *db)
+{
+	char		 id[24], pid[16];
+	const char	*params[2] = { id, pid };
+	PGresult	*res;
+
+	snprintf(id, sizeof id, "%lld", (long long)j->id);
+	snprintf(pid, sizeof pid, "%ld", (long)getpid());
+	res = db_query(db, "INSERT INTO test_job_runs (job_id, pid) "
+	    "VALUES ($1, $2)", 2, params);
+	if (res == NULL) {
+		j->error = xasprintf("%s", db_message(db));
+		return JOB_RETRY;
+	}
+	PQclear(res);
+	return JOB_DONE;
+}
+
+const struct job_kind job_kinds[] = {
+	{ "noop", noop_run, 1, false,
+	  "does nothing: proves the queue works end to end" },
+	{ "jobs.prune", jobs_prune_run, 3, false,
+	  "deletes finished jobs past their retention" },
+	{ "test.sleep", test_sleep_run, 3, true, "sleeps (tests)" },
+	{ "test.fail", test_fail_run, 0, true, "fails as asked (tests)" },
+	{ "test.record", test_record_run, 0, true,
+	  "records each run (tests)" },
+};
+const size_t job_nkinds = sizeof job_kinds / sizeof job_kinds[0];

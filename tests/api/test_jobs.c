@@ -1,0 +1,318 @@
+/*
+ * The job queue: transactional enqueue, unique keys, retries, workers
+ * dying mid-job, two soukd sharing the work, scheduler leadership.  Each
+ * test has its own database, so that no other soukd claims its jobs.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "db.h"
+#include "harness.h"
+#include "jobs.h"
+#include "suites.h"
+
+/* A connection with the queue's statements prepared, as soukd has. */
+static struct db *
+queue_db(const char *conninfo)
+{
+	static struct config	 c;
+	struct db		*db;
+	char			*cause = NULL;
+
+	config_defaults(&c);
+	jobs_init(&c);
+	db = db_open(conninfo, true, &cause);
+	ck_assert_msg(db != NULL, "db_open: %s", cause);
+	return db;
+}
+
+static long
+count(const char *conninfo, const char *sql)
+{
+	PGresult	*res = test_sql_on(conninfo, sql, 0, NULL);
+	long		 n = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+
+	PQclear(res);
+	return n;
+}
+
+/* Waits up to secs for sql to count want; returns the last count. */
+static long
+wait_count(const char *conninfo, const char *sql, long want, int secs)
+{
+	long	n = -1;
+	int	i;
+
+	for (i = 0; i < secs * 20; i++) {
+		if ((n = count(conninfo, sql)) == want)
+			break;
+		usleep(50 * 1000);
+	}
+	return n;
+}
+
+static struct soukd *
+worker(const char *conninfo, const char *lease)
+{
+	const char	*args[] = { "--role", "worker", NULL };
+	struct soukd	*s;
+
+	setenv("SOUKD_TEST_MODE", "yes", 1);
+	setenv("SOUKD_JOB_LEASE", lease, 1);
+	s = soukd_start_waiting(conninfo, args, "running jobs with");
+	ck_assert_ptr_nonnull(s);
+	return s;
+}
+
+START_TEST(test_enqueue_follows_the_transaction)
+{
+	char		*conninfo = test_new_migrated_database();
+	struct db	*db = queue_db(conninfo);
+	struct job_new	 j = { .kind = "noop" };
+	int64_t		 id = -1;
+
+	ck_assert(db_command(db, "BEGIN"));
+	ck_assert(jobs_enqueue(db, &j, &id));
+	ck_assert_int_gt(id, 0);
+	ck_assert(db_command(db, "ROLLBACK"));
+	ck_assert_int_eq(count(conninfo, "SELECT count(*) FROM jobs"), 0);
+
+	ck_assert(db_command(db, "BEGIN"));
+	ck_assert(jobs_enqueue(db, &j, &id));
+	/* Not visible to anyone before the commit. */
+	ck_assert_int_eq(count(conninfo, "SELECT count(*) FROM jobs"), 0);
+	ck_assert(db_command(db, "COMMIT"));
+	ck_assert_int_eq(count(conninfo, "SELECT count(*) FROM jobs"), 1);
+	db_close(db);
+	free(conninfo);
+}
+END_TEST
+
+START_TEST(test_unique_key_while_pending)
+{
+	char		*conninfo = test_new_migrated_database();
+	struct db	*db = queue_db(conninfo);
+	struct job_new	 j = { .kind = "noop", .unique_key = "remind:7",
+			    .delay_ms = 60000 };
+	int64_t		 first, second;
+	struct soukd	*s;
+
+	ck_assert(jobs_enqueue(db, &j, &first));
+	ck_assert(jobs_enqueue(db, &j, &second));
+	ck_assert_int_gt(first, 0);
+	ck_assert_int_eq(second, 0);	/* nothing added */
+	ck_assert_int_eq(count(conninfo, "SELECT count(*) FROM jobs"), 1);
+	/* Once it has run, the key is free again. */
+	j.delay_ms = 0;
+	PQclear(test_sql_on(conninfo, "UPDATE jobs SET run_at = now()", 0,
+	    NULL));
+	s = worker(conninfo, "5s");
+	ck_assert_int_eq(wait_count(conninfo, "SELECT count(*) FROM jobs "
+	    "WHERE state = 'done'", 1, 10), 1);
+	ck_assert(jobs_enqueue(db, &j, &second));
+	ck_assert_int_gt(second, first);
+	ck_assert_int_eq(soukd_stop(s, SIGTERM), 0);
+	db_close(db);
+	free(conninfo);
+}
+END_TEST
+
+START_TEST(test_retries_then_failure)
+{
+	char		*conninfo = test_new_migrated_database();
+	struct db	*db = queue_db(conninfo);
+	struct job_new	 flaky = { .kind = "test.fail",
+			    .payload = "{\"times\": 2, \"retry_ms\": 100}" };
+	struct job_new	 doomed = { .kind = "test.fail",
+			    .payload = "{\"times\": 99, \"retry_ms\": 100}",
+			    .max_attempts = 3 };
+	struct job_new	 fatal = { .kind = "test.fail",
+			    .payload = "{\"permanent\": true}" };
+	struct soukd	*s;
+	PGresult	*res;
+
+	ck_assert(jobs_enqueue(db, &flaky, NULL));
+	ck_assert(jobs_enqueue(db, &doomed, NULL));
+	ck_assert(jobs_enqueue(db, &fatal, NULL));
+	s = worker(conninfo, "5s");
+	ck_assert_int_eq(wait_count(conninfo, "SELECT count(*) FROM jobs "
+	    "WHERE state IN ('done', 'failed')", 3, 20), 3);
+	ck_assert_int_eq(soukd_stop(s, SIGTERM), 0);
+	res = test_sql_on(conninfo, "SELECT state, attempts, "
+	    "jsonb_array_length(errors), last_error FROM jobs ORDER BY id", 0,
+	    NULL);
+	/* Succeeded on its third attempt, two errors kept. */
+	ck_assert_str_eq(PQgetvalue(res, 0, 0), "done");
+	ck_assert_str_eq(PQgetvalue(res, 0, 1), "3");
+	ck_assert_str_eq(PQgetvalue(res, 0, 2), "2");
+	/* Ran out of attempts. */
+	ck_assert_str_eq(PQgetvalue(res, 1, 0), "failed");
+	ck_assert_str_eq(PQgetvalue(res, 1, 1), "3");
+	ck_assert_str_eq(PQgetvalue(res, 1, 2), "3");
+	/* Failed for good at once. */
+	ck_assert_str_eq(PQgetvalue(res, 2, 0), "failed");
+	ck_assert_str_eq(PQgetvalue(res, 2, 1), "1");
+	ck_assert_str_eq(PQgetvalue(res, 2, 3), "failing for good, as asked");
+	PQclear(res);
+	db_close(db);
+	free(conninfo);
+}
+END_TEST
+
+START_TEST(test_killed_worker_job_is_taken_up_again)
+{
+	char		*conninfo = test_new_migrated_database();
+	struct db	*db = queue_db(conninfo);
+	struct job_new	 slow = { .kind = "test.sleep",
+			    .payload = "{\"ms\": 1500}" };
+	struct soukd	*a, *b;
+	PGresult	*res;
+
+	a = worker(conninfo, "2s");
+	ck_assert(jobs_enqueue(db, &slow, NULL));
+	ck_assert_int_eq(wait_count(conninfo, "SELECT count(*) FROM jobs "
+	    "WHERE state = 'running'", 1, 10), 1);
+	kill(a->pid, SIGKILL);		/* mid-job */
+	ck_assert_int_eq(soukd_stop(a, 0), 128 + SIGKILL);
+	ck_assert_int_eq(count(conninfo, "SELECT count(*) FROM jobs WHERE "
+	    "state = 'running'"), 1);
+	b = worker(conninfo, "2s");
+	ck_assert_int_eq(wait_count(conninfo, "SELECT count(*) FROM jobs "
+	    "WHERE state = 'done'", 1, 20), 1);
+	res = test_sql_on(conninfo, "SELECT attempts, errors->0->>'error' "
+	    "FROM jobs", 0, NULL);
+	ck_assert_str_eq(PQgetvalue(res, 0, 0), "2");
+	ck_assert_ptr_nonnull(strstr(PQgetvalue(res, 0, 1), "lease expired"));
+	PQclear(res);
+	ck_assert(soukd_log_has(b, "took back 1 job"));
+	ck_assert_int_eq(soukd_stop(b, SIGTERM), 0);
+	db_close(db);
+	free(conninfo);
+}
+END_TEST
+
+START_TEST(test_two_soukd_share_ten_thousand_jobs)
+{
+	char		*conninfo = test_new_migrated_database();
+	struct soukd	*a, *b;
+	PGresult	*res;
+
+	PQclear(test_sql_on(conninfo, "CREATE TABLE test_job_runs ("
+	    "job_id bigint NOT NULL, pid int NOT NULL)", 0, NULL));
+	PQclear(test_sql_on(conninfo, "INSERT INTO jobs (kind) SELECT "
+	    "'test.record' FROM generate_series(1, 10000)", 0, NULL));
+	a = worker(conninfo, "30s");
+	b = worker(conninfo, "30s");
+	ck_assert_int_eq(wait_count(conninfo, "SELECT count(*) FROM jobs "
+	    "WHERE state = 'done'", 10000, 90), 10000);
+	ck_assert_int_eq(soukd_stop(a, SIGTERM), 0);
+	ck_assert_int_eq(soukd_stop(b, SIGTERM), 0);
+	/* None lost, none run twice, and both did their share. */
+	res = test_sql_on(conninfo, "SELECT count(*), count(DISTINCT job_id), "
+	    "count(DISTINCT pid) FROM test_job_runs", 0, NULL);
+	ck_assert_str_eq(PQgetvalue(res, 0, 0), "10000");
+	ck_assert_str_eq(PQgetvalue(res, 0, 1), "10000");
+	ck_assert_str_eq(PQgetvalue(res, 0, 2), "2");
+	PQclear(res);
+	free(conninfo);
+}
+END_TEST
+
+/* Which of two soukd leads; -1 if neither says so yet. */
+static int
+leader_of(struct soukd *s[2])
+{
+	char	needle[64];
+	int	i;
+
+	for (i = 0; i < 2; i++) {
+		snprintf(needle, sizeof needle, "scheduler: leading (pid %ld",
+		    (long)s[i]->pid);
+		if (soukd_log_has(s[i], needle))
+			return i;
+	}
+	return -1;
+}
+
+START_TEST(test_leadership_moves_when_the_leader_dies)
+{
+	char		*conninfo = test_new_migrated_database();
+	struct soukd	*s[2];
+	struct timespec	 t0, t1;
+	int		 lead, other, i;
+
+	s[0] = worker(conninfo, "30s");
+	s[1] = worker(conninfo, "30s");
+	for (i = 0; i < 100 && (lead = leader_of(s)) < 0; i++)
+		usleep(50 * 1000);
+	ck_assert_int_ge(lead, 0);
+	other = 1 - lead;
+	/* The other one is not leading. */
+	usleep(1500 * 1000);
+	ck_assert_int_eq(leader_of(s), lead);
+	ck_assert_int_eq(count(conninfo, "SELECT count(*) FROM schedules "
+	    "WHERE name = 'jobs.prune'"), 1);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	kill(s[lead]->pid, SIGKILL);
+	soukd_stop(s[lead], 0);
+	for (i = 0; i < 200 && !soukd_log_has(s[other], "scheduler: leading");
+	    i++)
+		usleep(50 * 1000);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ck_assert_msg(soukd_log_has(s[other], "scheduler: leading"),
+	    "no new leader");
+	ck_assert_int_lt(t1.tv_sec - t0.tv_sec, 5);
+	ck_assert_int_eq(soukd_stop(s[other], SIGTERM), 0);
+	free(conninfo);
+}
+END_TEST
+
+START_TEST(test_due_schedules_run_once)
+{
+	char		*conninfo = test_new_migrated_database();
+	struct soukd	*s[2];
+	PGresult	*res;
+
+	s[0] = worker(conninfo, "30s");
+	s[1] = worker(conninfo, "30s");
+	/* Both are up; make the prune schedule due every second. */
+	ck_assert_int_eq(wait_count(conninfo, "SELECT count(*) FROM schedules",
+	    1, 10), 1);
+	PQclear(test_sql_on(conninfo, "UPDATE schedules SET spec = 'every 1s',"
+	    " next_run_at = now() WHERE name = 'jobs.prune'", 0, NULL));
+	sleep(4);
+	ck_assert_int_eq(soukd_stop(s[0], SIGTERM), 0);
+	ck_assert_int_eq(soukd_stop(s[1], SIGTERM), 0);
+	res = test_sql_on(conninfo, "SELECT count(*), count(*) FILTER (WHERE "
+	    "state = 'done') FROM jobs WHERE kind = 'jobs.prune'", 0, NULL);
+	/* About one a second, not two: one leader enqueues them. */
+	ck_assert_int_ge(atoi(PQgetvalue(res, 0, 0)), 2);
+	ck_assert_int_le(atoi(PQgetvalue(res, 0, 0)), 6);
+	ck_assert_int_ge(atoi(PQgetvalue(res, 0, 1)), 2);
+	PQclear(res);
+	free(conninfo);
+}
+END_TEST
+
+Suite *
+jobs_suite(void)
+{
+	Suite	*s = suite_create("jobs");
+	TCase	*tc = tcase_create("jobs");
+
+	tcase_set_timeout(tc, TEST_TIMEOUT);
+	tcase_add_test(tc, test_enqueue_follows_the_transaction);
+	tcase_add_test(tc, test_unique_key_while_pending);
+	tcase_add_test(tc, test_retries_then_failure);
+	tcase_add_test(tc, test_killed_worker_job_is_taken_up_again);
+	tcase_add_test(tc, test_two_soukd_share_ten_thousand_jobs);
+	tcase_add_test(tc, test_leadership_moves_when_the_leader_dies);
+	tcase_add_test(tc, test_due_schedules_run_once);
+	suite_add_tcase(s, tc);
+	return s;
+}
