@@ -82,6 +82,13 @@ TUI_OBJ := $(call obj,$(TUI_SRC))
 
 all: $(BIN)/soukd $(BIN)/souk
 
+# Paths and the version are compiled in: rebuild main.o when they change.
+$(O)/flags: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(DEFS)' | cmp -s - $@ || echo '$(DEFS)' > $@
+$(O)/obj/daemon/main.o $(O)/obj/tui/main.o: $(O)/flags
+FORCE:
+
 $(O)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
@@ -195,7 +202,7 @@ compdb:
 clean:
 	rm -rf build bin
 
-.PHONY: all run stop check check-unit check-api check-tui tests-build bench \
+.PHONY: FORCE all run stop check check-unit check-api check-tui tests-build bench \
 	fuzz install uninstall compdb clean
 
 -include $(shell find build/$(VARIANT) -name '*.d' 2>/dev/null)

@@ -64,6 +64,8 @@ conf_line(const char *p, const char *end, conf_setting_cb cb, void *arg)
 			goto out;
 		}
 		value = buf_take(&b, NULL);
+	} else if (p < end && *p == '#') {
+		value = xstrdup("");	/* "key = # comment": empty */
 	} else {
 		v = p;
 		vend = end;

@@ -20,14 +20,15 @@ const struct config_key config_keys[] = {
 	  "what this soukd does: all (API and jobs), api or worker" },
 	{ "listen", CONFIG_LISTEN, OFF(listen), "127.0.0.1:8080", 0, 0, false,
 	  "address and port the HTTP API listens on" },
-	{ "database", CONFIG_STRING, OFF(database), "dbname=souk", 0, 0, true,
+	{ "database", CONFIG_CONNINFO, OFF(database), "dbname=souk", 0, 0, true,
 	  "libpq connection string of the PostgreSQL database" },
 	{ "http_threads", CONFIG_INT, OFF(http_threads), "0", 0, 1024, false,
 	  "HTTP worker threads, each with its own database connection; "
 	  "0 chooses from the CPUs" },
 	{ "max_connections", CONFIG_INT, OFF(max_connections), "4096", 1,
 	  1000000, false, "most client connections open at once" },
-	{ "max_body", CONFIG_SIZE, OFF(max_body), "1M", 0, 0, false,
+	{ "max_body", CONFIG_SIZE, OFF(max_body), "1M", 1024,
+	  1024 * 1024 * 1024, false,
 	  "largest request body accepted; larger ones get 413" },
 	{ "idle_timeout", CONFIG_DURATION, OFF(idle_timeout_ms), "60s", 1000,
 	  DAY_MS, false, "how long an idle keep-alive connection is kept" },
@@ -105,12 +106,26 @@ config_set_key(struct config *c, const struct config_key *k,
 	void		*field = (char *)c + k->offset;
 	char		*host;
 	uint16_t	 port;
+	PQconninfoOption *opts;
+	char		*err = NULL, *p;
 	int64_t		 v;
 	size_t		 sz, i;
 	bool		 b;
 	enum log_level	 level;
 
 	switch (k->type) {
+	case CONFIG_CONNINFO:
+		if ((opts = PQconninfoParse(value, &err)) == NULL) {
+			*cause = xasprintf("%s: not a PostgreSQL connection "
+			    "string: %s", k->name, err != NULL ? err :
+			    "out of memory");
+			if ((p = strchr(*cause, '\n')) != NULL)
+				*p = '\0';
+			PQfreemem(err);
+			return false;
+		}
+		PQconninfoFree(opts);
+		goto string;
 	case CONFIG_LISTEN:
 		if (!config_split_listen(value, &host, &port)) {
 			*cause = xasprintf("%s: expected ADDR:PORT such as "
@@ -119,8 +134,9 @@ config_set_key(struct config *c, const struct config_key *k,
 			return false;
 		}
 		free(host);
-		/* FALLTHROUGH */
+		goto string;
 	case CONFIG_STRING:
+	string:
 		free(*(char **)field);
 		*(char **)field = xstrdup(value);
 		return true;
@@ -134,9 +150,11 @@ config_set_key(struct config *c, const struct config_key *k,
 		*(int64_t *)field = v;
 		return true;
 	case CONFIG_SIZE:
-		if (!num_size(value, &sz)) {
+		if (!num_size(value, &sz) || sz < (size_t)k->min ||
+		    sz > (size_t)k->max) {
 			*cause = xasprintf("%s: expected a size such as 512K "
-			    "or 1M, got '%s'", k->name, value);
+			    "or 1M, from %lld to %lld bytes, got '%s'", k->name,
+			    (long long)k->min, (long long)k->max, value);
 			return false;
 		}
 		*(size_t *)field = sz;
@@ -329,6 +347,7 @@ config_print(const struct config *c, void *file)
 		switch (k->type) {
 		case CONFIG_STRING:
 		case CONFIG_LISTEN:
+		case CONFIG_CONNINFO:
 			if (k->secret)
 				config_print_conninfo(f, *(char *const *)field);
 			else
@@ -366,7 +385,8 @@ config_free(struct config *c)
 
 	for (i = 0; i < config_nkeys; i++) {
 		if (config_keys[i].type == CONFIG_STRING ||
-		    config_keys[i].type == CONFIG_LISTEN) {
+		    config_keys[i].type == CONFIG_LISTEN ||
+		    config_keys[i].type == CONFIG_CONNINFO) {
 			free(*(char **)((char *)c + config_keys[i].offset));
 			*(char **)((char *)c + config_keys[i].offset) = NULL;
 		}

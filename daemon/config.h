@@ -42,6 +42,7 @@ struct config {
 
 enum config_type {
 	CONFIG_STRING,
+	CONFIG_CONNINFO,
 	CONFIG_LISTEN,
 	CONFIG_INT,
 	CONFIG_SIZE,
@@ -56,7 +57,7 @@ struct config_key {
 	enum config_type type;
 	size_t		 offset;	/* into struct config */
 	const char	*fallback;	/* built-in default, as text */
-	int64_t		 min, max;	/* for CONFIG_INT and durations (ms) */
+	int64_t		 min, max;	/* bounds of integers, sizes, durations */
 	bool		 secret;	/* masked by --check-config */
 	const char	*help;
 };

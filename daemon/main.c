@@ -78,7 +78,7 @@ main_configure(struct config *c, struct options *o, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct { const char *key, *value; } flags[8];
+	struct { const char *key, *value; } flags[16];
 	size_t		 nflags = 0, i;
 	char		*cause = NULL, def[512];
 	const char	*cmd;
@@ -101,6 +101,10 @@ main_configure(struct config *c, struct options *o, int argc, char **argv)
 	}
 	while ((ch = getopt_long(argc, argv, "c:l:d:h", longopts, NULL)) !=
 	    -1) {
+		if (nflags == sizeof flags / sizeof flags[0]) {
+			fprintf(stderr, "soukd: too many options\n");
+			exit(2);
+		}
 		switch (ch) {
 		case 'c':
 			o->config = optarg;
@@ -271,8 +275,11 @@ main_drain(struct server *s, int64_t ms, const sigset_t *sigs)
 	struct timespec	tick = { 0, 10 * 1000 * 1000 };
 	int64_t		waited = 0;
 
+	int		sig;
+
 	while (server_inflight(s) > 0 && waited < ms) {
-		if (sigtimedwait(sigs, NULL, &tick) > 0) {
+		sig = sigtimedwait(sigs, NULL, &tick);
+		if (sig == SIGINT || sig == SIGTERM) {
 			log_warn("second signal: stopping now");
 			return false;
 		}

@@ -13,11 +13,15 @@
 #include "embed.h"
 #include "log.h"
 #include "metrics.h"
+#include "migrate.h"
 #include "req.h"
 
 static const struct db_stmt health_stmts[] = {
+	/* Applied migrations whose name and checksum match the built-in. */
 	{ "health_schema",
-	  "SELECT count(*) FROM schema_migrations WHERE name = ANY ($1)" },
+	  "SELECT count(*) FROM schema_migrations m"
+	  " JOIN unnest($1::text[], $2::text[]) AS e (name, checksum)"
+	  " USING (name, checksum)" },
 };
 
 static const struct db_stmt *const stmt_schema = &health_stmts[0];
@@ -25,27 +29,32 @@ static const struct db_stmt *const stmt_schema = &health_stmts[0];
 static const char healthz_body[] = "{\"status\":\"ok\"}";
 static const char readyz_body[] = "{\"status\":\"ready\"}";
 
-static char		*health_names;	/* "{a.sql,b.sql}" */
-static pthread_once_t	 health_names_once = PTHREAD_ONCE_INIT;
+static char		*health_names;	/* {"0001_a.sql",...} */
+static char		*health_sums;	/* {"9f86d0...",...} */
+static pthread_once_t	 health_once = PTHREAD_ONCE_INIT;
 
-/* Builds the names of the built-in migrations as an array literal. */
+/* Builds the built-in migrations' names and checksums as array literals. */
 static void
-health_names_init(void)
+health_init(void)
 {
-	struct buf	b;
+	struct buf	names, sums;
+	char		hex[65];
 	size_t		i;
 
-	buf_init(&b, 0);
-	if (!buf_adds(&b, "{"))
-		fatalx("health_names_init");
+	buf_init(&names, 0);
+	buf_init(&sums, 0);
 	for (i = 0; i < migrations_count; i++) {
-		if (!buf_printf(&b, "%s\"%s\"", i == 0 ? "" : ",",
-		    migrations[i].name))
-			fatalx("health_names_init");
+		migrate_checksum(&migrations[i], hex);
+		if (!buf_printf(&names, "%s\"%s\"", i == 0 ? "{" : ",",
+		    migrations[i].name) ||
+		    !buf_printf(&sums, "%s\"%s\"", i == 0 ? "{" : ",", hex))
+			fatalx("health_init");
 	}
-	if (!buf_adds(&b, "}"))
-		fatalx("health_names_init");
-	health_names = buf_take(&b, NULL);
+	if (!buf_adds(&names, migrations_count == 0 ? "{}" : "}") ||
+	    !buf_adds(&sums, migrations_count == 0 ? "{}" : "}"))
+		fatalx("health_init");
+	health_names = buf_take(&names, NULL);
+	health_sums = buf_take(&sums, NULL);
 }
 
 static void
@@ -58,18 +67,20 @@ static void
 readyz(struct req *r)
 {
 	PGresult	*res;
-	const char	*params[1];
+	const char	*params[2];
 	long		 applied;
 
-	pthread_once(&health_names_once, health_names_init);
+	pthread_once(&health_once, health_init);
 	params[0] = health_names;
-	if ((res = req_exec(r, stmt_schema, 1, params)) == NULL)
+	params[1] = health_sums;
+	if ((res = req_exec(r, stmt_schema, 2, params)) == NULL)
 		return;
 	applied = strtol(PQgetvalue(res, 0, 0), NULL, 10);
 	PQclear(res);
 	if (applied < (long)migrations_count) {
 		req_problem(r, "unavailable", "%ld of %zu migrations are "
-		    "applied: run `soukd migrate`", applied, migrations_count);
+		    "applied as built into this soukd: see `soukd migrate "
+		    "--status`", applied, migrations_count);
 		return;
 	}
 	req_reply_json_text(r, 200, readyz_body, sizeof readyz_body - 1);

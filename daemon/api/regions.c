@@ -283,8 +283,8 @@ regions_lookup(struct req *r)
 		}
 	}
 	if (json_array_size(ids) + json_array_size(pins) == 0)
-		req_field_error(r, "ids", "required", "give at least one id "
-		    "or pincode");
+		req_field_error(r, "ids", "required", "or pincodes must hold "
+		    "at least one value");
 	if (req_has_field_errors(r)) {
 		req_fail_fields(r);
 		goto out;

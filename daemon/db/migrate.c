@@ -18,7 +18,7 @@ static const char migrate_table_sql[] =
     " checksum text NOT NULL CHECK (checksum ~ '^[0-9a-f]{64}$'),"
     " applied_at timestamptz NOT NULL DEFAULT now())";
 
-static void
+void
 migrate_checksum(const struct embed_file *f, char hex[65])
 {
 	unsigned char	hash[crypto_hash_sha256_BYTES];

@@ -20,6 +20,8 @@ enum migrate_state {
 	MIGRATE_ERROR,		/* the database could not be asked */
 };
 
+/* The SHA-256 of a migration file as 64 hex digits and a NUL. */
+void	migrate_checksum(const struct embed_file *, char hex[65]);
 /*
  * Applies the pending migrations of list (count entries), each in its own
  * transaction, under an advisory lock so that concurrent runs wait for

@@ -27,6 +27,7 @@ struct req {
 	size_t			 route_index;	/* router_count: unmatched */
 	struct buf		 body;
 	bool			 body_too_large;
+	size_t			 body_seen;	/* bytes received, kept or not */
 	bool			 answered;	/* a response was queued */
 
 	/* The response, set by the handler. */

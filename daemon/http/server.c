@@ -19,6 +19,14 @@
 #include "server.h"
 #include "utf8.h"
 
+/*
+ * A body without Content-Length is only found too large while it is read.
+ * libmicrohttpd cannot answer before the request is complete, so soukd
+ * reads and drops up to this much more to answer 413, and past that closes
+ * the connection rather than read an endless stream.
+ */
+#define SERVER_DISCARD_SLACK	(4 * 1024 * 1024)
+
 struct server {
 	struct MHD_Daemon	*mhd;
 	const struct router	*router;
@@ -164,6 +172,11 @@ server_query_cb(void *arg, enum MHD_ValueKind kind, const char *key,
 	else if (value != NULL && !utf8_valid(value, strlen(value)))
 		req_field_error(qc->r, key, "invalid_utf8", "is not valid "
 		    "UTF-8");
+	else if (MHD_lookup_connection_value(qc->r->conn,
+	    MHD_GET_ARGUMENT_KIND, key) != value)
+		/* Not the first of its name: which one was meant? */
+		req_field_error(qc->r, key, "repeated", "is given more than "
+		    "once");
 	return MHD_YES;
 }
 
@@ -262,7 +275,15 @@ server_access(void *cls, struct MHD_Connection *conn, const char *url,
 			r->body_too_large = true;
 			buf_free(&r->body);
 		}
+		r->body_seen += *upload_size;
 		*upload_size = 0;
+		if (r->body_seen > s->max_body + SERVER_DISCARD_SLACK) {
+			log_warn("body past %zu bytes with no end in sight; "
+			    "closing the connection", s->max_body);
+			r->status = 413;
+			log_set_request(NULL);
+			return MHD_NO;
+		}
 		log_set_request(NULL);
 		return MHD_YES;
 	}

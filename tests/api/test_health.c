@@ -122,6 +122,29 @@ START_TEST(test_database_restart)
 }
 END_TEST
 
+/* A migration changed under a running soukd makes it unready. */
+START_TEST(test_readyz_notices_a_changed_migration)
+{
+	char		*db = test_new_migrated_database();
+	struct soukd	*s = soukd_start(db, NULL);
+	struct api_resp	*r;
+
+	ck_assert_ptr_nonnull(s);
+	r = api_request(s->url, "GET", "/readyz", NULL, NULL, 0, NULL);
+	api_expect(r, 200, "GET", "/readyz");
+	api_free(r);
+	PQclear(test_sql_on(db, "UPDATE schema_migrations SET checksum = "
+	    "repeat('0', 64) WHERE name = '0001_regions.sql'", 0, NULL));
+	r = api_request(s->url, "GET", "/readyz", NULL, NULL, 0, NULL);
+	api_expect(r, 503, "GET", "/readyz");
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(r->json,
+	    "detail")), "migrate --status"));
+	api_free(r);
+	ck_assert_int_eq(soukd_stop(s, SIGTERM), 0);
+	free(db);
+}
+END_TEST
+
 Suite *
 health_suite(void)
 {
@@ -132,6 +155,7 @@ health_suite(void)
 	tcase_add_test(tc, test_healthz_and_readyz);
 	tcase_add_test(tc, test_metrics_count_requests);
 	tcase_add_test(tc, test_database_restart);
+	tcase_add_test(tc, test_readyz_notices_a_changed_migration);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,5 +1,9 @@
 /* What every route shares: routing, bodies, problems, request ids. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -197,6 +201,61 @@ START_TEST(test_unknown_query_parameter_is_400)
 }
 END_TEST
 
+START_TEST(test_repeated_query_parameter_is_400)
+{
+	struct api_resp	*r;
+
+	r = api_get("/v1/regions?kind=city&kind=state");
+	api_expect(r, 400, "GET", "/v1/regions");
+	api_expect_problem(r, 400, "validation", "kind");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(
+	    json_object_get(r->json, "errors"), 0), "code")), "repeated");
+	api_free(r);
+}
+END_TEST
+
+/*
+ * A body with no length that never ends is not read forever: past the
+ * cap and some slack, the connection is closed.
+ */
+START_TEST(test_endless_chunked_body_is_cut_off)
+{
+	struct soukd		*s = soukd_start(test_conninfo(), NULL);
+	struct sockaddr_in	 sin;
+	char			 chunk[70000];
+	const char		*head;
+	size_t			 sent = 0;
+	ssize_t			 w;
+	int			 fd;
+
+	ck_assert_ptr_nonnull(s);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)s->port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	head = "POST /v1/regions/lookup HTTP/1.1\r\nHost: t\r\n"
+	    "Content-Type: application/json\r\n"
+	    "Transfer-Encoding: chunked\r\n\r\n";
+	ck_assert_int_eq(write(fd, head, strlen(head)), (ssize_t)strlen(head));
+	memset(chunk, ' ', sizeof chunk);
+	memcpy(chunk, "10000\r\n", 7);	/* 65536 bytes a chunk */
+	memcpy(chunk + 7 + 65536, "\r\n", 2);
+	/* 64 MiB would take the test a while: soukd must stop it first. */
+	while (sent < 64u * 1024 * 1024) {
+		w = send(fd, chunk, 7 + 65536 + 2, MSG_NOSIGNAL);
+		if (w <= 0)
+			break;
+		sent += (size_t)w;
+	}
+	ck_assert_msg(sent < 16u * 1024 * 1024, "soukd read %zu bytes", sent);
+	close(fd);
+	ck_assert_int_eq(soukd_stop(s, SIGTERM), 0);
+	ck_assert(soukd_log_has(s, "closing the connection"));
+}
+END_TEST
+
 START_TEST(test_request_ids)
 {
 	const char	*mine[] = { "X-Request-Id: trace-42.a:b_c", NULL };
@@ -305,6 +364,8 @@ http_suite(void)
 	tcase_add_test(tc, test_fields_are_named);
 	tcase_add_test(tc, test_json_needs_its_content_type);
 	tcase_add_test(tc, test_unknown_query_parameter_is_400);
+	tcase_add_test(tc, test_repeated_query_parameter_is_400);
+	tcase_add_test(tc, test_endless_chunked_body_is_cut_off);
 	tcase_add_test(tc, test_request_ids);
 	tcase_add_test(tc, test_hostile_values_change_nothing);
 	tcase_add_test(tc, test_long_path_and_many_segments);

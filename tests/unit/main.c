@@ -14,6 +14,7 @@ static Suite *(*const suites[])(void) = {
 	page_suite,
 	problem_suite,
 	dbjson_suite,
+	jobs_suite,
 };
 
 const char *

@@ -47,10 +47,12 @@ START_TEST(test_conf_values_comments_quotes)
 	    "hash = a#b\n"
 	    "quoted = \"keeps # and \\\" and spaces \"\n"
 	    "empty =\n"
+	    "commented = # nothing here\n"
 	    "crlf = yes\r\n", &ok);
 	ck_assert(ok);
 	ck_assert_str_eq(s, "listen=127.0.0.1:80;database=host=/tmp dbname=souk;"
 	    "name=a value;hash=a#b;quoted=keeps # and \" and spaces ;empty=;"
+	    "commented=;"
 	    "crlf=yes;");
 	free(s);
 }

@@ -47,6 +47,21 @@ START_TEST(test_config_set_and_refuse)
 	free(cause);
 	ck_assert(!config_set(&c, "log_level", "loud", &cause));
 	free(cause);
+	ck_assert(!config_set(&c, "max_body", "0", &cause));
+	free(cause);
+	ck_assert(!config_set(&c, "max_body", "2G", &cause));
+	free(cause);
+	ck_assert(!config_set(&c, "database", "host=x port", &cause));
+	ck_assert_ptr_nonnull(strstr(cause, "not a PostgreSQL connection"));
+	ck_assert_ptr_null(strchr(cause, '\n'));
+	free(cause);
+	ck_assert(config_set(&c, "database", "postgresql://u@h/db", &cause));
+	ck_assert(!config_set(&c, "role", "boss", &cause));
+	free(cause);
+	ck_assert(config_set(&c, "role", "worker", &cause));
+	ck_assert(!config_serves_api(&c) && config_runs_jobs(&c));
+	ck_assert(config_set(&c, "role", "api", &cause));
+	ck_assert(config_serves_api(&c) && !config_runs_jobs(&c));
 	ck_assert_uint_eq(c.max_body, 65536);	/* unchanged by failures */
 	config_free(&c);
 }
