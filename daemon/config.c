@@ -17,49 +17,102 @@ static const char *const config_roles[] = { "all", "api", "worker" };
 
 const struct config_key config_keys[] = {
 	{ "role", CONFIG_ROLE, OFF(role), "all", 0, 0, false,
-	  "what this soukd does: all (API and jobs), api or worker" },
+	  "what this soukd does: all (API and jobs), api or worker", NULL },
 	{ "listen", CONFIG_LISTEN, OFF(listen), "127.0.0.1:8080", 0, 0, false,
-	  "address and port the HTTP API listens on" },
+	  "address and port the HTTP API listens on", NULL },
 	{ "database", CONFIG_CONNINFO, OFF(database), "dbname=souk", 0, 0, true,
-	  "libpq connection string of the PostgreSQL database" },
+	  "libpq connection string of the PostgreSQL database", NULL },
 	{ "http_threads", CONFIG_INT, OFF(http_threads), "0", 0, 1024, false,
 	  "HTTP worker threads, each with its own database connection; "
-	  "0 chooses from the CPUs" },
+	  "0 chooses from the CPUs", NULL },
 	{ "max_connections", CONFIG_INT, OFF(max_connections), "4096", 1,
-	  1000000, false, "most client connections open at once" },
+	  1000000, false, "most client connections open at once", NULL },
 	{ "max_body", CONFIG_SIZE, OFF(max_body), "1M", 1024,
 	  1024 * 1024 * 1024, false,
-	  "largest request body accepted; larger ones get 413" },
+	  "largest request body accepted; larger ones get 413", NULL },
 	{ "idle_timeout", CONFIG_DURATION, OFF(idle_timeout_ms), "60s", 1000,
-	  DAY_MS, false, "how long an idle keep-alive connection is kept" },
+	  DAY_MS, false, "how long an idle keep-alive connection is kept", NULL },
 	{ "shutdown_timeout", CONFIG_DURATION, OFF(shutdown_timeout_ms), "10s",
 	  0, DAY_MS, false,
-	  "how long a stopping soukd waits for requests in flight" },
+	  "how long a stopping soukd waits for requests in flight", NULL },
 	{ "db_connect_timeout", CONFIG_DURATION, OFF(db_connect_timeout_ms),
 	  "5s", 1000, 3600 * 1000, false,
-	  "how long to wait when connecting to PostgreSQL" },
+	  "how long to wait when connecting to PostgreSQL", NULL },
 	{ "db_statement_timeout", CONFIG_DURATION,
 	  OFF(db_statement_timeout_ms), "30s", 0, DAY_MS, false,
-	  "longest a single SQL statement may run; 0 is no limit" },
+	  "longest a single SQL statement may run; 0 is no limit", NULL },
 	{ "log_level", CONFIG_LOG_LEVEL, OFF(log_level), "info", 0, 0, false,
-	  "least severe log level written: debug, info, warn or error" },
+	  "least severe log level written: debug, info, warn or error", NULL },
 	{ "access_log", CONFIG_BOOL, OFF(access_log), "yes", 0, 0, false,
-	  "write a log line for every HTTP request" },
+	  "write a log line for every HTTP request", NULL },
 	{ "job_workers", CONFIG_INT, OFF(job_workers), "4", 1, 256, false,
-	  "threads running jobs, each with its own database connection" },
+	  "threads running jobs, each with its own database connection", NULL },
 	{ "job_batch", CONFIG_INT, OFF(job_batch), "8", 1, 1000, false,
-	  "most jobs a worker claims at once" },
+	  "most jobs a worker claims at once", NULL },
 	{ "job_lease", CONFIG_DURATION, OFF(job_lease_ms), "5m", 1000, DAY_MS,
 	  false, "how long a job may run before it is presumed dead and "
-	  "taken up again" },
+	  "taken up again", NULL },
 	{ "job_retention", CONFIG_DURATION, OFF(job_retention_ms), "7d",
 	  60000, 3650 * DAY_MS, false,
-	  "how long done and cancelled jobs are kept" },
+	  "how long done and cancelled jobs are kept", NULL },
 	{ "job_failed_retention", CONFIG_DURATION,
 	  OFF(job_failed_retention_ms), "30d", 60000, 3650 * DAY_MS, false,
-	  "how long failed jobs are kept for staff to see and retry" },
+	  "how long failed jobs are kept for staff to see and retry", NULL },
 	{ "test_mode", CONFIG_BOOL, OFF(test_mode), "no", 0, 0, false,
-	  "enables the job kinds the test suite drives; never in production" },
+	  "enables the job kinds the test suite drives; never in production", NULL },
+
+	{ "sms_driver", CONFIG_CHOICE, OFF(sms_driver), "file", 0, 0, false,
+	  "how SMS go out: file (to outbox_dir) or twilio", "file,twilio" },
+	{ "whatsapp_driver", CONFIG_CHOICE, OFF(whatsapp_driver), "file", 0,
+	  0, false, "how WhatsApp messages go out: file or twilio",
+	  "file,twilio" },
+	{ "email_driver", CONFIG_CHOICE, OFF(email_driver), "file", 0, 0,
+	  false, "how email goes out: file, smtp or sendgrid",
+	  "file,smtp,sendgrid" },
+	{ "push_driver", CONFIG_CHOICE, OFF(push_driver), "file", 0, 0, false,
+	  "how push notifications go out: file or fcm", "file,fcm" },
+	{ "outbox_dir", CONFIG_STRING, OFF(outbox_dir), "var/outbox", 0, 0,
+	  false, "where the file driver appends <channel>.jsonl", NULL },
+	{ "provider_timeout", CONFIG_DURATION, OFF(provider_timeout_ms), "10s",
+	  1000, 300000, false,
+	  "longest a call to an outside provider may take", NULL },
+	{ "twilio_base_url", CONFIG_STRING, OFF(twilio_base_url),
+	  "https://api.twilio.com", 0, 0, false, "Twilio's API base URL", NULL },
+	{ "twilio_account_sid", CONFIG_STRING, OFF(twilio_account_sid), "", 0,
+	  0, false, "Twilio account SID (AC...)", NULL },
+	{ "twilio_auth_token", CONFIG_STRING, OFF(twilio_auth_token), "", 0, 0,
+	  true, "Twilio auth token", NULL },
+	{ "twilio_sms_from", CONFIG_STRING, OFF(twilio_sms_from), "", 0, 0,
+	  false, "sender of SMS: an E.164 number or a messaging service SID "
+	  "(MG...)", NULL },
+	{ "twilio_whatsapp_from", CONFIG_STRING, OFF(twilio_whatsapp_from), "",
+	  0, 0, false, "sender of WhatsApp messages: whatsapp:+<number>", NULL },
+	{ "email_from", CONFIG_STRING, OFF(email_from),
+	  "souk <no-reply@localhost>", 0, 0, false,
+	  "the From of every email", NULL },
+	{ "smtp_url", CONFIG_STRING, OFF(smtp_url), "", 0, 0, false,
+	  "SMTP server, smtp://host:587 or smtps://host:465", NULL },
+	{ "smtp_user", CONFIG_STRING, OFF(smtp_user), "", 0, 0, false,
+	  "SMTP user name (empty: no authentication)", NULL },
+	{ "smtp_password", CONFIG_STRING, OFF(smtp_password), "", 0, 0, true,
+	  "SMTP password", NULL },
+	{ "smtp_starttls", CONFIG_BOOL, OFF(smtp_starttls), "yes", 0, 0, false,
+	  "require STARTTLS on smtp:// URLs", NULL },
+	{ "sendgrid_base_url", CONFIG_STRING, OFF(sendgrid_base_url),
+	  "https://api.sendgrid.com", 0, 0, false,
+	  "SendGrid's API base URL", NULL },
+	{ "sendgrid_api_key", CONFIG_STRING, OFF(sendgrid_api_key), "", 0, 0,
+	  true, "SendGrid API key", NULL },
+	{ "fcm_base_url", CONFIG_STRING, OFF(fcm_base_url),
+	  "https://fcm.googleapis.com", 0, 0, false,
+	  "Firebase Cloud Messaging base URL", NULL },
+	{ "fcm_token_url", CONFIG_STRING, OFF(fcm_token_url),
+	  "https://oauth2.googleapis.com/token", 0, 0, false,
+	  "where FCM's OAuth access token is obtained", NULL },
+	{ "fcm_project_id", CONFIG_STRING, OFF(fcm_project_id), "", 0, 0,
+	  false, "Firebase project id", NULL },
+	{ "fcm_service_account", CONFIG_STRING, OFF(fcm_service_account), "",
+	  0, 0, false, "path of the Firebase service account JSON key", NULL },
 };
 const size_t config_nkeys = sizeof config_keys / sizeof config_keys[0];
 
@@ -99,6 +152,22 @@ config_split_listen(const char *s, char **host, uint16_t *port)
 	return true;
 }
 
+/* True if value is one of the comma-separated choices. */
+static bool
+config_is_choice(const char *choices, const char *value)
+{
+	size_t		 n = strlen(value);
+	const char	*p = choices;
+
+	while (n > 0 && p != NULL) {
+		if (strncmp(p, value, n) == 0 && (p[n] == ',' || p[n] == '\0'))
+			return true;
+		if ((p = strchr(p, ',')) != NULL)
+			p++;
+	}
+	return false;
+}
+
 static bool
 config_set_key(struct config *c, const struct config_key *k,
     const char *value, char **cause)
@@ -134,6 +203,13 @@ config_set_key(struct config *c, const struct config_key *k,
 			return false;
 		}
 		free(host);
+		goto string;
+	case CONFIG_CHOICE:
+		if (!config_is_choice(k->choices, value)) {
+			*cause = xasprintf("%s: expected one of %s, got '%s'",
+			    k->name, k->choices, value);
+			return false;
+		}
 		goto string;
 	case CONFIG_STRING:
 	string:
@@ -345,11 +421,14 @@ config_print(const struct config *c, void *file)
 		field = (const char *)c + k->offset;
 		fprintf(f, "%s = ", k->name);
 		switch (k->type) {
+		case CONFIG_CONNINFO:
+			config_print_conninfo(f, *(char *const *)field);
+			break;
 		case CONFIG_STRING:
 		case CONFIG_LISTEN:
-		case CONFIG_CONNINFO:
-			if (k->secret)
-				config_print_conninfo(f, *(char *const *)field);
+		case CONFIG_CHOICE:
+			if (k->secret && **(char *const *)field != '\0')
+				fprintf(f, "(set)\n");
 			else
 				fprintf(f, "\"%s\"\n", *(char *const *)field);
 			break;
@@ -386,7 +465,8 @@ config_free(struct config *c)
 	for (i = 0; i < config_nkeys; i++) {
 		if (config_keys[i].type == CONFIG_STRING ||
 		    config_keys[i].type == CONFIG_LISTEN ||
-		    config_keys[i].type == CONFIG_CONNINFO) {
+		    config_keys[i].type == CONFIG_CONNINFO ||
+		    config_keys[i].type == CONFIG_CHOICE) {
 			free(*(char **)((char *)c + config_keys[i].offset));
 			*(char **)((char *)c + config_keys[i].offset) = NULL;
 		}

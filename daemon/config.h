@@ -38,6 +38,30 @@ struct config {
 	int64_t		 job_retention_ms;
 	int64_t		 job_failed_retention_ms;
 	bool		 test_mode;
+
+	/* Notifications: a driver per channel and each provider's settings. */
+	char		*sms_driver;		/* file, twilio */
+	char		*whatsapp_driver;	/* file, twilio */
+	char		*email_driver;		/* file, smtp, sendgrid */
+	char		*push_driver;		/* file, fcm */
+	char		*outbox_dir;
+	int64_t		 provider_timeout_ms;
+	char		*twilio_base_url;
+	char		*twilio_account_sid;
+	char		*twilio_auth_token;
+	char		*twilio_sms_from;
+	char		*twilio_whatsapp_from;
+	char		*email_from;
+	char		*smtp_url;
+	char		*smtp_user;
+	char		*smtp_password;
+	bool		 smtp_starttls;
+	char		*sendgrid_base_url;
+	char		*sendgrid_api_key;
+	char		*fcm_base_url;
+	char		*fcm_token_url;
+	char		*fcm_project_id;
+	char		*fcm_service_account;
 };
 
 enum config_type {
@@ -50,6 +74,7 @@ enum config_type {
 	CONFIG_BOOL,
 	CONFIG_LOG_LEVEL,
 	CONFIG_ROLE,
+	CONFIG_CHOICE,		/* a string, one of choices */
 };
 
 struct config_key {
@@ -60,6 +85,7 @@ struct config_key {
 	int64_t		 min, max;	/* bounds of integers, sizes, durations */
 	bool		 secret;	/* masked by --check-config */
 	const char	*help;
+	const char	*choices;	/* CONFIG_CHOICE: "a,b,c" */
 };
 
 extern const struct config_key config_keys[];

@@ -11,7 +11,7 @@ set -eu
 pkgs="gcc make pkg-config ca-certificates
 postgresql postgresql-contrib libpq-dev
 libmicrohttpd-dev libjansson-dev libsodium-dev libcurl4-openssl-dev
-libncurses-dev libreadline-dev check tmux curl procps util-linux"
+libncurses-dev libreadline-dev libssl-dev check tmux curl procps util-linux"
 
 for arg in "$@"; do
 	case "$arg" in
