@@ -58,8 +58,15 @@ const struct config_key config_keys[] = {
 	{ "job_failed_retention", CONFIG_DURATION,
 	  OFF(job_failed_retention_ms), "30d", 60000, 3650 * DAY_MS, false,
 	  "how long failed jobs are kept for staff to see and retry", NULL },
+	{ "event_replay", CONFIG_DURATION, OFF(event_replay_ms), "15m", 10000,
+	  DAY_MS, false, "how long events are kept for clients resuming a "
+	  "stream with Last-Event-ID", NULL },
+	{ "sse_heartbeat", CONFIG_DURATION, OFF(sse_heartbeat_ms), "15s", 1000,
+	  300000, false, "how often an idle event stream gets a heartbeat",
+	  NULL },
 	{ "test_mode", CONFIG_BOOL, OFF(test_mode), "no", 0, 0, false,
-	  "enables the job kinds the test suite drives; never in production", NULL },
+	  "enables what the test suite drives (test job kinds, test stream "
+	  "tokens); never in production", NULL },
 
 	{ "sms_driver", CONFIG_CHOICE, OFF(sms_driver), "file", 0, 0, false,
 	  "how SMS go out: file (to outbox_dir) or twilio", "file,twilio" },

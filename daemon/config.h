@@ -38,6 +38,8 @@ struct config {
 	int64_t		 job_retention_ms;
 	int64_t		 job_failed_retention_ms;
 	bool		 test_mode;
+	int64_t		 event_replay_ms;
+	int64_t		 sse_heartbeat_ms;
 
 	/* Notifications: a driver per channel and each provider's settings. */
 	char		*sms_driver;		/* file, twilio */

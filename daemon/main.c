@@ -17,6 +17,7 @@
 #include "config.h"
 #include "db.h"
 #include "embed.h"
+#include "events.h"
 #include "jobs.h"
 #include "listen.h"
 #include "log.h"
@@ -317,7 +318,9 @@ main_serve(const struct config *c)
 	int			  sig;
 
 	api_register_statements();
+	api_config = c;
 	jobs_init(c);
+	events_init(c);
 	db_configure(c->database, c->db_connect_timeout_ms,
 	    c->db_statement_timeout_ms);
 	if (!main_schema_ok(c))
@@ -340,6 +343,7 @@ main_serve(const struct config *c)
 			free(cause);
 			return 1;
 		}
+		events_start(c->database);
 		main_log_listening(c, server_port(s));
 	}
 	if (config_runs_jobs(c)) {
@@ -364,6 +368,8 @@ main_serve(const struct config *c)
 		    "request%s in flight", strsignal(sig), server_inflight(s),
 		    server_inflight(s) == 1 ? "" : "s");
 		server_quiesce(s);
+		/* Event streams never finish by themselves. */
+		events_close_streams();
 		if (!main_drain(s, c->shutdown_timeout_ms, &sigs))
 			log_warn("closing with %u request(s) still in flight",
 			    server_inflight(s));
@@ -377,6 +383,7 @@ main_serve(const struct config *c)
 	}
 	listen_stop();
 	server_stop(s);
+	events_stop();
 	router_free(rt);
 	free(routes);
 	log_info("stopped");

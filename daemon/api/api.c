@@ -7,7 +7,10 @@ static const struct api_module *const api_modules[] = {
 	&health_module,
 	&openapi_module,
 	&regions_module,
+	&stream_module,
 };
+
+const struct config *api_config;
 
 const struct route **
 api_routes(size_t *n)

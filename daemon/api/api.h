@@ -25,6 +25,11 @@ struct api_module {
 extern const struct api_module health_module;
 extern const struct api_module openapi_module;
 extern const struct api_module regions_module;
+extern const struct api_module stream_module;
+
+struct config;
+/* soukd's settings, for handlers that need one (set before serving). */
+extern const struct config *api_config;
 
 /*
  * Every route of every module, in a new array the caller frees; *n gets

@@ -38,6 +38,9 @@ struct req {
 	char			*headers[REQ_MAX_HEADERS][2];
 	int			 nheaders;
 	json_t			*errors;	/* field errors collected */
+	req_stream_read		 stream;	/* a streaming response */
+	void			*stream_cls;
+	void			(*stream_done)(void *);
 };
 
 #endif

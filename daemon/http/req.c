@@ -296,6 +296,22 @@ req_reply_page(struct req *r, const char *items, size_t len,
 	    len);
 }
 
+void
+req_reply_stream(struct req *r, int status, const char *ctype,
+    req_stream_read read, void *cls, void (*done)(void *))
+{
+	req_reply(r, status, ctype, xstrdup(""), 0);
+	r->stream = read;
+	r->stream_cls = cls;
+	r->stream_done = done;
+}
+
+void *
+req_connection(const struct req *r)
+{
+	return r->conn;
+}
+
 static void
 req_vproblem(struct req *r, const char *code, const char *fmt, va_list ap)
 {

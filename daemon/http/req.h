@@ -90,6 +90,22 @@ void	req_reply_json_text(struct req *, int status, const char *text,
 void	req_reply_page(struct req *, const char *items, size_t len,
 	    const char *next);
 
+/*
+ * Responds with a stream of unknown length (chunked).  read is called
+ * whenever the connection can take more: it returns the bytes it wrote to
+ * buf, 0 after suspending the connection (server_suspend) when it has
+ * nothing to say, REQ_STREAM_END when the stream is over, or -2 on error.
+ * done is called once, whenever and however the stream ends.
+ */
+#define REQ_STREAM_END	(-1L)	/* read's answer when the stream is over */
+typedef long	(*req_stream_read)(void *cls, char *buf, size_t max);
+void	req_reply_stream(struct req *, int status, const char *ctype,
+	    req_stream_read read, void *cls, void (*done)(void *cls));
+/* The request's connection, for a stream to suspend and resume. */
+void	*req_connection(const struct req *);
+/* True when soukd is shutting down (streams should end). */
+bool	req_shutting_down(void);
+
 /* Responds with a problem of that code and an optional detail. */
 void	req_problem(struct req *, const char *code, const char *fmt, ...)
 	    PRINTF_LIKE(3, 4);

@@ -93,9 +93,61 @@ server_req_free(struct req *r)
 		free(r->headers[i][1]);
 	}
 	json_decref(r->errors);
+	if (r->stream_done != NULL)
+		r->stream_done(r->stream_cls);	/* never handed to MHD */
 	free(r->out);
 	free(r->path);
 	free(r);
+}
+
+static bool	server_shutting_down;
+
+bool
+req_shutting_down(void)
+{
+	return __atomic_load_n(&server_shutting_down, __ATOMIC_ACQUIRE);
+}
+
+/* A handler's stream, as libmicrohttpd's content reader sees it. */
+struct stream_ref {
+	req_stream_read	 read;
+	void		*cls;
+	void		(*done)(void *);
+};
+
+static ssize_t
+server_stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct stream_ref	*ref = cls;
+	long			 n;
+
+	(void)pos;
+	n = ref->read(ref->cls, buf, max);
+	if (n == REQ_STREAM_END)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	return n < 0 ? MHD_CONTENT_READER_END_WITH_ERROR : (ssize_t)n;
+}
+
+static void
+server_stream_free(void *cls)
+{
+	struct stream_ref	*ref = cls;
+
+	if (ref->done != NULL)
+		ref->done(ref->cls);
+	free(ref);
+}
+
+void
+server_suspend(void *conn)
+{
+	MHD_suspend_connection(conn);
+}
+
+void
+server_resume(void *conn)
+{
+	MHD_resume_connection(conn);
 }
 
 static enum MHD_Result
@@ -111,12 +163,28 @@ server_send(struct server *s, struct req *r)
 		req_problem(r, "internal", "the request failed; its id is in "
 		    "our logs");
 	}
-	/* MHD frees the body with free() once sent. */
-	resp = MHD_create_response_from_buffer(r->out_len, r->out,
-	    MHD_RESPMEM_MUST_FREE);
-	if (resp == NULL)
-		fatalx("MHD_create_response_from_buffer");
-	r->out = NULL;
+	if (r->stream != NULL) {
+		struct stream_ref	*ref = xcalloc(1, sizeof *ref);
+
+		/* MHD frees ref (calling done) when the stream ends. */
+		ref->read = r->stream;
+		ref->cls = r->stream_cls;
+		ref->done = r->stream_done;
+		r->stream_done = NULL;
+		resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096,
+		    server_stream_read, ref, server_stream_free);
+		if (resp == NULL)
+			fatalx("MHD_create_response_from_callback");
+		free(r->out);
+		r->out = NULL;
+	} else {
+		/* MHD frees the body with free() once sent. */
+		resp = MHD_create_response_from_buffer(r->out_len, r->out,
+		    MHD_RESPMEM_MUST_FREE);
+		if (resp == NULL)
+			fatalx("MHD_create_response_from_buffer");
+		r->out = NULL;
+	}
 	if (r->ctype != NULL)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 		    r->ctype);
@@ -404,7 +472,7 @@ server_start(const struct config *cfg, const struct router *rt,
 	s->max_body = cfg->max_body;
 	s->access_log = cfg->access_log;
 	flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC |
-	    MHD_USE_ERROR_LOG | MHD_USE_TURBO;
+	    MHD_USE_ERROR_LOG | MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME;
 	if (addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, server_access, s,
@@ -446,6 +514,7 @@ server_quiesce(struct server *s)
 	MHD_socket	fd;
 
 	__atomic_store_n(&s->quiescing, true, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&server_shutting_down, true, __ATOMIC_RELEASE);
 	fd = MHD_quiesce_daemon(s->mhd);
 	if (fd != MHD_INVALID_SOCKET)
 		close(fd);

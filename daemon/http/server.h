@@ -31,6 +31,13 @@ unsigned server_inflight(const struct server *);
  * responses close the connection.
  */
 void	server_quiesce(struct server *);
+/*
+ * Takes a streaming connection out of the event loop while it has nothing
+ * to send (call from its read callback only), and puts it back (from any
+ * thread).  A suspended connection holds no thread.
+ */
+void	server_suspend(void *conn);
+void	server_resume(void *conn);
 /* Closes every connection and frees the server; NULL is fine. */
 void	server_stop(struct server *);
 

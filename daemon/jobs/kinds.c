@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "events.h"
 #include "jobs.h"
 #include "log.h"
 
@@ -85,6 +86,8 @@ const struct job_kind job_kinds[] = {
 	  "does nothing: proves the queue works end to end" },
 	{ "jobs.prune", jobs_prune_run, 3, false,
 	  "deletes finished jobs past their retention" },
+	{ "events.prune", events_prune_run, 3, false,
+	  "deletes live events past the replay window" },
 	{ "test.sleep", test_sleep_run, 3, true, "sleeps (tests)" },
 	{ "test.fail", test_fail_run, 0, true, "fails as asked (tests)" },
 	{ "test.record", test_record_run, 0, true,

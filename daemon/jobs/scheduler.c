@@ -26,6 +26,7 @@ static const struct schedule_def {
 	const char	*timezone;
 } schedule_defs[] = {
 	{ "jobs.prune", "jobs.prune", "hourly :07", "UTC" },
+	{ "events.prune", "events.prune", "every 1m", "UTC" },
 };
 
 static const char scheduler_sync_sql[] =
