@@ -281,8 +281,8 @@ START_TEST(test_due_schedules_run_once)
 	s[0] = worker(conninfo, "30s");
 	s[1] = worker(conninfo, "30s");
 	/* Both are up; make the prune schedule due every second. */
-	ck_assert_int_eq(wait_count(conninfo, "SELECT count(*) FROM schedules",
-	    1, 10), 1);
+	ck_assert_int_eq(wait_count(conninfo, "SELECT count(*) FROM schedules "
+	    "WHERE name = 'jobs.prune'", 1, 10), 1);
 	PQclear(test_sql_on(conninfo, "UPDATE schedules SET spec = 'every 1s',"
 	    " next_run_at = now() WHERE name = 'jobs.prune'", 0, NULL));
 	sleep(4);
