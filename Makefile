@@ -51,7 +51,8 @@ LDOPT :=
 endif
 
 INC := -Icommon -Idaemon -Idaemon/http -Idaemon/db -Idaemon/api \
-	-Idaemon/jobs -Idaemon/events -Idaemon/providers -Itui \
+	-Idaemon/jobs -Idaemon/events -Idaemon/providers -Idaemon/auth \
+	-Itui \
 	-Itests/api
 DEFS := -D_GNU_SOURCE -DSOUK_VERSION='"$(VERSION)"' \
 	-DSOUK_SYSCONFDIR='"$(SYSCONFDIR)"'

@@ -40,6 +40,12 @@ struct config {
 	bool		 test_mode;
 	int64_t		 event_replay_ms;
 	int64_t		 sse_heartbeat_ms;
+	int64_t		 token_ttl_ms;
+	int64_t		 refresh_ttl_ms;
+	int64_t		 password_ops;
+	size_t		 password_mem;
+	int64_t		 auth_hash_concurrency;
+	int64_t		 login_failures_max;
 
 	/* Notifications: a driver per channel and each provider's settings. */
 	char		*sms_driver;		/* file, twilio */

@@ -13,7 +13,9 @@
 
 #include <sodium.h>
 
+#include "account.h"
 #include "api.h"
+#include "auth.h"
 #include "config.h"
 #include "db.h"
 #include "embed.h"
@@ -23,9 +25,11 @@
 #include "log.h"
 #include "metrics.h"
 #include "migrate.h"
+#include "req.h"
 #include "router.h"
 #include "scheduler.h"
 #include "server.h"
+#include "usercmd.h"
 
 #ifndef SOUK_VERSION
 #define SOUK_VERSION "0.1.0"
@@ -46,6 +50,10 @@ usage(FILE *f)
 	    "[--check-config]\n"
 	    "       soukd migrate [--status] [options]\n"
 	    "       soukd routes\n"
+	    "       soukd user add --role ROLE --email EMAIL | --phone PHONE\n"
+	    "             [--name NAME] [--region ID|CODE]... "
+	    "[--password-stdin]\n"
+	    "       soukd keys rotate\n"
 	    "       soukd --version | --help\n"
 	    "\n"
 	    "Serves souk's REST API.  Settings come from the configuration "
@@ -54,13 +62,29 @@ usage(FILE *f)
 	    "See soukd(8)\nand soukd.conf(5).\n", SOUK_SYSCONFDIR);
 }
 
-enum command { CMD_SERVE, CMD_MIGRATE, CMD_ROUTES };
+enum command_id { CMD_SERVE, CMD_MIGRATE, CMD_ROUTES, CMD_USER_ADD,
+    CMD_KEYS_ROTATE };
+
+/* The commands, and the option letters each takes (see longopts). */
+static const struct command {
+	const char	*name;
+	const char	*sub;
+	enum command_id	 cmd;
+	const char	*opts;
+} commands[] = {
+	{ NULL, NULL, CMD_SERVE, "cldLrC" },
+	{ "migrate", NULL, CMD_MIGRATE, "cdLs" },
+	{ "routes", NULL, CMD_ROUTES, "" },
+	{ "user", "add", CMD_USER_ADD, "cdLrenpRP" },
+	{ "keys", "rotate", CMD_KEYS_ROTATE, "cdL" },
+};
 
 struct options {
-	enum command	 cmd;
+	enum command_id	 cmd;
 	const char	*config;
 	bool		 check_config;
 	bool		 status;
+	struct user_add	 user;
 };
 
 /* Reads file, environment and flags into c; exits on a bad setting. */
@@ -75,34 +99,52 @@ main_configure(struct config *c, struct options *o, int argc, char **argv)
 		{ "role", required_argument, NULL, 'r' },
 		{ "check-config", no_argument, NULL, 'C' },
 		{ "status", no_argument, NULL, 's' },
+		{ "email", required_argument, NULL, 'e' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "phone", required_argument, NULL, 'p' },
+		{ "region", required_argument, NULL, 'R' },
+		{ "password-stdin", no_argument, NULL, 'P' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct { const char *key, *value; } flags[16];
+	const struct command *cmd = &commands[0];
 	size_t		 nflags = 0, i;
 	char		*cause = NULL, def[512];
-	const char	*cmd;
 	int		 ch;
 
 	memset(o, 0, sizeof *o);
 	if (argc > 1 && argv[1][0] != '-') {
-		cmd = argv[1];
-		if (strcmp(cmd, "migrate") == 0)
-			o->cmd = CMD_MIGRATE;
-		else if (strcmp(cmd, "routes") == 0)
-			o->cmd = CMD_ROUTES;
-		else {
-			fprintf(stderr, "soukd: unknown command '%s'\n", cmd);
+		for (i = 1; i < sizeof commands / sizeof commands[0]; i++) {
+			if (strcmp(argv[1], commands[i].name) == 0 &&
+			    (commands[i].sub == NULL || (argc > 2 &&
+			    strcmp(argv[2], commands[i].sub) == 0)))
+				break;
+		}
+		if (i == sizeof commands / sizeof commands[0]) {
+			fprintf(stderr, "soukd: unknown command '%s%s%s'\n",
+			    argv[1], argc > 2 && argv[2][0] != '-' ? " " : "",
+			    argc > 2 && argv[2][0] != '-' ? argv[2] : "");
 			usage(stderr);
 			exit(2);
 		}
-		argc--;
-		argv++;
+		cmd = &commands[i];
+		argc -= cmd->sub != NULL ? 2 : 1;
+		argv += cmd->sub != NULL ? 2 : 1;
 	}
+	o->cmd = cmd->cmd;
 	while ((ch = getopt_long(argc, argv, "c:l:d:h", longopts, NULL)) !=
 	    -1) {
-		if (nflags == sizeof flags / sizeof flags[0]) {
+		if (ch != 'V' && ch != 'h' && ch != '?' &&
+		    strchr(cmd->opts, ch) == NULL) {
+			fprintf(stderr, "soukd: %s is not an option of %s\n",
+			    argv[optind - 1], cmd->name != NULL ? cmd->name :
+			    "serving");
+			exit(2);
+		}
+		if (nflags == sizeof flags / sizeof flags[0] ||
+		    o->user.nregions == USER_ADD_MAX_REGIONS) {
 			fprintf(stderr, "soukd: too many options\n");
 			exit(2);
 		}
@@ -123,19 +165,33 @@ main_configure(struct config *c, struct options *o, int argc, char **argv)
 			flags[nflags++].value = optarg;
 			break;
 		case 'r':
-			flags[nflags].key = "role";
-			flags[nflags++].value = optarg;
+			if (o->cmd == CMD_USER_ADD)
+				o->user.role = optarg;
+			else {
+				flags[nflags].key = "role";
+				flags[nflags++].value = optarg;
+			}
 			break;
 		case 'C':
 			o->check_config = true;
 			break;
 		case 's':
-			if (o->cmd != CMD_MIGRATE) {
-				fprintf(stderr, "soukd: --status is an option "
-				    "of `soukd migrate`\n");
-				exit(2);
-			}
 			o->status = true;
+			break;
+		case 'e':
+			o->user.email = optarg;
+			break;
+		case 'n':
+			o->user.name = optarg;
+			break;
+		case 'p':
+			o->user.phone = optarg;
+			break;
+		case 'R':
+			o->user.regions[o->user.nregions++] = optarg;
+			break;
+		case 'P':
+			o->user.password_stdin = true;
 			break;
 		case 'V':
 			printf("soukd %s\n", SOUK_VERSION);
@@ -318,9 +374,13 @@ main_serve(const struct config *c)
 	int			  sig;
 
 	api_register_statements();
+	req_register_statements();
 	api_config = c;
 	jobs_init(c);
 	events_init(c);
+	auth_init(c);
+	account_init();
+	account_configure(c);
 	db_configure(c->database, c->db_connect_timeout_ms,
 	    c->db_statement_timeout_ms);
 	if (!main_schema_ok(c))
@@ -335,6 +395,11 @@ main_serve(const struct config *c)
 	signal(SIGPIPE, SIG_IGN);
 
 	if (config_serves_api(c)) {
+		if (!auth_start(c->database, &cause)) {
+			log_error("%s", cause);
+			free(cause);
+			return 1;
+		}
 		routes = api_routes(&n);
 		rt = router_new(routes, n);
 		metrics_init(rt);
@@ -384,6 +449,7 @@ main_serve(const struct config *c)
 	listen_stop();
 	server_stop(s);
 	events_stop();
+	auth_stop();
 	router_free(rt);
 	free(routes);
 	log_info("stopped");
@@ -415,6 +481,12 @@ main(int argc, char **argv)
 		break;
 	case CMD_MIGRATE:
 		rc = main_migrate(&c, o.status);
+		break;
+	case CMD_USER_ADD:
+		rc = usercmd_add(&c, &o.user);
+		break;
+	case CMD_KEYS_ROTATE:
+		rc = usercmd_keys_rotate(&c);
 		break;
 	case CMD_SERVE:
 	default:

@@ -8,6 +8,8 @@ static const struct api_module *const api_modules[] = {
 	&openapi_module,
 	&regions_module,
 	&stream_module,
+	&auth_module,
+	&me_module,
 };
 
 const struct config *api_config;

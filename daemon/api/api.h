@@ -26,6 +26,8 @@ extern const struct api_module health_module;
 extern const struct api_module openapi_module;
 extern const struct api_module regions_module;
 extern const struct api_module stream_module;
+extern const struct api_module auth_module;
+extern const struct api_module me_module;
 
 struct config;
 /* soukd's settings, for handlers that need one (set before serving). */

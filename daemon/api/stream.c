@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "api.h"
-#include "config.h"
+#include "auth.h"
 #include "events.h"
 #include "num.h"
 #include "req.h"
@@ -16,27 +16,41 @@
 #define STREAM_MAX_TOPICS 20
 
 /*
- * Whether the caller may watch topic.  Until accounts exist, only the
- * test suite can open streams: with test_mode, "Bearer test:*" may watch
- * anything and "Bearer test:a,b" topics a and b.
+ * Who may watch which topics: the roles that may watch any topic of a
+ * kind, and whether "kind:<id>" is open to the user whose id it is.
  */
-static bool
-stream_allowed(const char *auth, const char *topic)
-{
-	const char	*list, *p;
-	size_t		 n = strlen(topic);
+static const struct topic_rule {
+	const char	*kind;
+	unsigned	 roles;
+	bool		 own;
+} topic_rules[] = {
+	{ "user", ROLE_ADMIN, true },
+	{ "jobs", ROLE_ADMIN, false },
+	{ "orders", ROLES_STAFF, false },
+	{ "order", ROLES_STAFF, false },
+	{ "queue", ROLE_TELECALLER | ROLE_SUPERVISOR | ROLE_ADMIN, false },
+	{ "lead", ROLE_TELECALLER | ROLE_SUPERVISOR | ROLE_ADMIN, false },
+	{ "registrations", ROLE_EMPLOYEE | ROLE_SUPERVISOR | ROLE_ADMIN,
+	  false },
+};
 
-	if (api_config == NULL || !api_config->test_mode || auth == NULL ||
-	    strncmp(auth, "Bearer test:", 12) != 0)
-		return false;
-	list = auth + 12;
-	if (strcmp(list, "*") == 0)
-		return true;
-	for (p = list; p != NULL && *p != '\0';) {
-		if (strncmp(p, topic, n) == 0 && (p[n] == ',' || p[n] == '\0'))
+static bool
+stream_allowed(const struct principal *p, const char *topic)
+{
+	const char	*colon = strchr(topic, ':');
+	size_t		 n = colon != NULL ? (size_t)(colon - topic) :
+			    strlen(topic), i;
+	int64_t		 id;
+
+	for (i = 0; i < API_NELEM(topic_rules); i++) {
+		if (strlen(topic_rules[i].kind) != n ||
+		    strncmp(topic_rules[i].kind, topic, n) != 0)
+			continue;
+		if (p->role & topic_rules[i].roles)
 			return true;
-		if ((p = strchr(p, ',')) != NULL)
-			p++;
+		return topic_rules[i].own && colon != NULL &&
+		    num_int64(colon + 1, 1, INT64_MAX, &id) &&
+		    id == p->user_id;
 	}
 	return false;
 }
@@ -44,7 +58,7 @@ stream_allowed(const char *auth, const char *topic)
 static void
 stream_get(struct req *r)
 {
-	const char	*spec = req_query(r, "topics"), *auth, *last;
+	const char	*spec = req_query(r, "topics"), *last;
 	char		*copy = NULL, *topics[STREAM_MAX_TOPICS], *p, *e;
 	struct events_sub *sub;
 	struct db	*db;
@@ -81,14 +95,8 @@ stream_get(struct req *r)
 		    "of an event this stream sent");
 		goto fail;
 	}
-	auth = req_header(r, "Authorization");
-	if (auth == NULL) {
-		req_add_header(r, "WWW-Authenticate", "Bearer");
-		req_problem(r, "unauthorized", "sign in to watch live events");
-		goto out;
-	}
 	for (i = 0; i < n; i++) {
-		if (!stream_allowed(auth, topics[i])) {
+		if (!stream_allowed(req_principal(r), topics[i])) {
 			req_problem(r, "forbidden", "you may not watch %s",
 			    topics[i]);
 			goto out;

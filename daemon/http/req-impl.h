@@ -10,6 +10,7 @@
 
 #include <microhttpd.h>
 
+#include "auth.h"
 #include "buf.h"
 #include "req.h"
 #include "router.h"
@@ -38,6 +39,10 @@ struct req {
 	char			*headers[REQ_MAX_HEADERS][2];
 	int			 nheaders;
 	json_t			*errors;	/* field errors collected */
+	struct principal	 principal;	/* who is calling */
+	bool			 signed_in;	/* principal is set */
+	char			*scope;		/* req_scope's answer */
+	char			 ip[64];
 	req_stream_read		 stream;	/* a streaming response */
 	void			*stream_cls;
 	void			(*stream_done)(void *);

@@ -1,9 +1,14 @@
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include <sodium.h>
+
+#include "auth.h"
 #include "db.h"
 #include "log.h"
 #include "num.h"
@@ -378,4 +383,186 @@ req_fail_fields(struct req *r)
 	} else
 		req_problem(r, "validation", "%zu fields are invalid; see "
 		    "errors", n);
+}
+
+/* --- who is calling ------------------------------------------------- */
+
+static const struct db_stmt req_stmts[] = {
+	{ "req_api_key",
+	  "SELECT k.id, k.user_id, coalesce(k.vendor_id, 0), k.scopes::text,"
+	  " k.key_hash, u.role, u.status FROM api_keys k"
+	  " JOIN users u ON u.id = k.user_id"
+	  " WHERE k.prefix = $1 AND k.revoked_at IS NULL" },
+	{ "req_api_key_used",
+	  "UPDATE api_keys SET last_used_at = now() WHERE id = $1 AND"
+	  " (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')" },
+};
+
+void
+req_register_statements(void)
+{
+	db_register(req_stmts, sizeof req_stmts / sizeof req_stmts[0]);
+}
+
+const struct principal *
+req_principal(const struct req *r)
+{
+	return r->signed_in ? &r->principal : NULL;
+}
+
+const char *
+req_scope(struct req *r)
+{
+	struct buf	b;
+	int		i;
+
+	if (!r->signed_in || !(r->principal.role & ROLES_REGION_SCOPED))
+		return NULL;
+	if (r->scope == NULL) {
+		buf_init(&b, 0);
+		if (!buf_adds(&b, "{"))
+			fatalx("req_scope");
+		for (i = 0; i < r->principal.nregions; i++)
+			if (!buf_printf(&b, "%s%lld", i > 0 ? "," : "",
+			    (long long)r->principal.regions[i]))
+				fatalx("req_scope");
+		if (!buf_adds(&b, "}"))
+			fatalx("req_scope");
+		r->scope = buf_take(&b, NULL);
+	}
+	return r->scope;
+}
+
+const char *
+req_client_ip(struct req *r)
+{
+	const union MHD_ConnectionInfo	*ci;
+	const struct sockaddr		*sa;
+
+	if (r->ip[0] != '\0')
+		return r->ip;
+	ci = MHD_get_connection_info(r->conn,
+	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	snprintf(r->ip, sizeof r->ip, "0.0.0.0");
+	if (ci == NULL || (sa = ci->client_addr) == NULL)
+		return r->ip;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)
+		    sa)->sin_addr, r->ip, sizeof r->ip);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)
+		    sa)->sin6_addr, r->ip, sizeof r->ip);
+	return r->ip;
+}
+
+static unsigned
+req_scopes_parse(const char *lit)
+{
+	unsigned	s = 0;
+
+	if (strstr(lit, "read") != NULL)
+		s |= AUTH_SCOPE_READ;
+	if (strstr(lit, "catalog") != NULL)
+		s |= AUTH_SCOPE_CATALOG;
+	if (strstr(lit, "orders") != NULL)
+		s |= AUTH_SCOPE_ORDERS;
+	return s;
+}
+
+/* sk_<8 prefix chars>_<secret>: finds the key and checks its hash. */
+static bool
+req_api_key(struct req *r, const char *key)
+{
+	unsigned char	 want[32], *stored;
+	const char	*params[1];
+	char		 prefix[9];
+	struct db	*db;
+	PGresult	*res;
+	size_t		 len;
+	bool		 ok = false;
+
+	if (strlen(key) < 12 || key[11] != '_')
+		return false;
+	memcpy(prefix, key + 3, 8);
+	prefix[8] = '\0';
+	params[0] = prefix;
+	if ((db = req_db(r)) == NULL)
+		return false;
+	if ((res = db_exec(db, &req_stmts[0], 1, params)) == NULL) {
+		req_db_problem(r, db);
+		return false;
+	}
+	if (PQntuples(res) == 1) {
+		auth_token_hash(key, want);
+		stored = PQunescapeBytea((const unsigned char *)PQgetvalue(res, 0,
+		    4), &len);
+		ok = stored != NULL && len == 32 &&
+		    sodium_memcmp(stored, want, 32) == 0 &&
+		    strcmp(PQgetvalue(res, 0, 6), "active") == 0 &&
+		    auth_role_parse(PQgetvalue(res, 0, 5), &r->principal.role);
+		PQfreemem(stored);
+	}
+	if (ok) {
+		r->principal.api_key_id = strtoll(PQgetvalue(res, 0, 0), NULL,
+		    10);
+		r->principal.user_id = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+		r->principal.vendor_id = strtoll(PQgetvalue(res, 0, 2), NULL,
+		    10);
+		r->principal.scopes = req_scopes_parse(PQgetvalue(res, 0, 3));
+		params[0] = PQgetvalue(res, 0, 0);
+		PQclear(db_exec(db, &req_stmts[1], 1, params));
+	}
+	PQclear(res);
+	return ok;
+}
+
+bool
+req_authorize(struct req *r)
+{
+	const struct perm	*perm = auth_perm(r->match.route->perm);
+	const char		*auth, *why = NULL;
+
+	if (perm == NULL)
+		fatalx("route %s: unknown permission %s",
+		    r->match.route->pattern, r->match.route->perm);
+	auth = req_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
+	if (auth != NULL) {
+		if (strncasecmp(auth, "Bearer ", 7) != 0) {
+			why = "send credentials as Authorization: Bearer";
+		} else if (strncmp(auth + 7, "sk_", 3) == 0) {
+			if (!req_api_key(r, auth + 7)) {
+				if (r->out != NULL)
+					return false;	/* 503 */
+				why = "unknown or revoked API key";
+			}
+		} else
+			(void)auth_verify_token(auth + 7, &r->principal, &why);
+		if (why != NULL) {
+			memset(&r->principal, 0, sizeof r->principal);
+			req_add_header(r, "WWW-Authenticate",
+			    "Bearer error=\"invalid_token\"");
+			req_problem(r, "unauthorized", "%s", why);
+			return false;
+		}
+		r->signed_in = true;
+	}
+	if (perm->roles == 0)
+		return true;
+	if (!r->signed_in) {
+		req_add_header(r, "WWW-Authenticate", "Bearer");
+		req_problem(r, "unauthorized", "sign in first");
+		return false;
+	}
+	if (r->principal.api_key_id != 0 &&
+	    (r->principal.scopes & perm->scopes) == 0) {
+		req_problem(r, "forbidden", "this API key's scopes do not "
+		    "allow %s", perm->summary);
+		return false;
+	}
+	if (!(r->principal.role & perm->roles)) {
+		req_problem(r, "forbidden", "a %s may not do this (%s)",
+		    auth_role_name(r->principal.role), perm->summary);
+		return false;
+	}
+	return true;
 }

@@ -31,6 +31,24 @@ const char *req_id(const struct req *);
 /* A header's value, or NULL. */
 const char *req_header(const struct req *, const char *name);
 
+struct principal;
+/* The caller, or NULL on a public route called without credentials. */
+const struct principal *req_principal(const struct req *);
+/*
+ * The caller's region scope as a PostgreSQL array literal ("{3,7}") for
+ * region_in_scope(), or NULL when the caller is not region-scoped.
+ */
+const char *req_scope(struct req *);
+/* The client's address as text (for rate limits and the audit log). */
+const char *req_client_ip(struct req *);
+/*
+ * Checks the caller's credentials against the route's permission; false
+ * with 401 or 403 set.  The server calls it before every handler.
+ */
+bool	req_authorize(struct req *) __attribute__((warn_unused_result));
+/* Registers req's own statements (API key lookup). */
+void	req_register_statements(void);
+
 /* A path parameter's text; the route guarantees it is present. */
 const char *req_param(const struct req *, const char *name);
 /* A path parameter named id or *_id, which the router already checked. */

@@ -93,6 +93,7 @@ server_req_free(struct req *r)
 		free(r->headers[i][1]);
 	}
 	json_decref(r->errors);
+	free(r->scope);
 	if (r->stream_done != NULL)
 		r->stream_done(r->stream_cls);	/* never handed to MHD */
 	free(r->out);
@@ -260,6 +261,8 @@ server_dispatch(struct req *r)
 		req_fail_fields(r);
 		return;
 	}
+	if (!req_authorize(r))
+		return;
 	r->match.route->handler(r);
 }
 

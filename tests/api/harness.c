@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <sodium.h>
 
 #include "buf.h"
 #include "harness.h"
@@ -525,6 +526,77 @@ test_sql_on(const char *conninfo, const char *sql, int n,
 	    "%s: %s", sql, PQresultErrorMessage(res));
 	PQfinish(c);
 	return res;
+}
+
+/* --- accounts -------------------------------------------------------- */
+
+struct test_user *
+test_user_new(const char *base, const char *role, const char *const *regions)
+{
+	static int		 seq;
+	struct test_user	*u = xcalloc(1, sizeof *u);
+	char			 hash[crypto_pwhash_STRBYTES], id[24];
+	const char		*params[3];
+	struct timespec		 ts;
+	PGresult		*res;
+
+	if (crypto_pwhash_str(hash, TEST_PASSWORD, strlen(TEST_PASSWORD), 1,
+	    8192) != 0)
+		ck_abort_msg("crypto_pwhash_str");
+	clock_gettime(CLOCK_REALTIME, &ts);
+	u->email = xasprintf("%s.%ld.%ld.%d@test.souk", role, (long)getpid(),
+	    (long)ts.tv_nsec, ++seq);
+	params[0] = role;
+	params[1] = u->email;
+	params[2] = hash;
+	res = test_sql("INSERT INTO users (role, email, password_hash, "
+	    "email_verified_at) VALUES ($1, $2, $3, now()) RETURNING id", 3,
+	    params);
+	u->id = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	snprintf(id, sizeof id, "%ld", u->id);
+	for (; regions != NULL && *regions != NULL; regions++) {
+		params[0] = id;
+		params[1] = *regions;
+		PQclear(test_sql("INSERT INTO user_regions (user_id, region_id) "
+		    "VALUES ($1, $2)", 2, params));
+	}
+	test_user_login(base, u);
+	return u;
+}
+
+void
+test_user_login(const char *base, struct test_user *u)
+{
+	struct api_resp	*r;
+	char		*body;
+
+	body = xasprintf("{\"email\":\"%s\",\"password\":\"%s\"}", u->email,
+	    TEST_PASSWORD);
+	r = api_request(base, "POST", "/v1/auth/login", "application/json",
+	    body, strlen(body), NULL);
+	ck_assert_msg(r->status == 200, "login: %s", r->body);
+	free(u->token);
+	free(u->refresh);
+	free(u->auth);
+	u->token = xstrdup(json_string_value(json_object_get(r->json,
+	    "access_token")));
+	u->refresh = xstrdup(json_string_value(json_object_get(r->json,
+	    "refresh_token")));
+	u->auth = xasprintf("Authorization: Bearer %s", u->token);
+	api_free(r);
+	free(body);
+}
+
+struct api_resp *
+test_user_request(const char *base, const struct test_user *u,
+    const char *method, const char *path, const char *json)
+{
+	const char	*hdr[2] = { u != NULL ? u->auth : NULL, NULL };
+
+	return api_request(base, method, path, json != NULL ?
+	    "application/json" : NULL, json, json != NULL ? strlen(json) : 0,
+	    hdr);
 }
 
 /* --- setup ----------------------------------------------------------- */

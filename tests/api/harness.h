@@ -111,6 +111,32 @@ int	test_pg(const char *cmd, const char *dir);
 /* A new directory under the run's temporary directory. */
 char	*test_tmpdir(const char *name);
 
+/* --- accounts -------------------------------------------------------- */
+
+#define TEST_PASSWORD "test password 1"
+
+struct test_user {
+	long	 id;
+	char	*email;
+	char	*token;		/* access token */
+	char	*refresh;	/* refresh token */
+	char	*auth;		/* "Authorization: Bearer <token>" */
+};
+
+/*
+ * Creates an account of role on the shared database (regions: a
+ * NULL-terminated list of region ids, may be NULL) with TEST_PASSWORD, and
+ * signs it in at base.  The password hash is cheap so that tests are fast;
+ * soukd verifies it at the cost it records.
+ */
+struct test_user *test_user_new(const char *base, const char *role,
+	    const char *const *regions);
+/* Signs in again, replacing token and refresh. */
+void	test_user_login(const char *base, struct test_user *);
+/* A request as this user (headers: more, NULL-terminated, may be NULL). */
+struct api_resp *test_user_request(const char *base, const struct test_user *,
+	    const char *method, const char *path, const char *json);
+
 /* --- process setup ---------------------------------------------------- */
 
 /* Called once by main(): migrates the shared database, starts soukd. */

@@ -27,11 +27,21 @@ stream_soukd(void)
 {
 	struct soukd	*s;
 
-	setenv("SOUKD_TEST_MODE", "yes", 1);
 	setenv("SOUKD_SSE_HEARTBEAT", "1s", 1);
 	s = soukd_start(test_conninfo(), NULL);
 	ck_assert_ptr_nonnull(s);
 	return s;
+}
+
+/* "Authorization: Bearer ...\r\n" of a new user of role. */
+static char *
+stream_auth(const struct soukd *s, const char *role, long *id)
+{
+	struct test_user	*u = test_user_new(s->url, role, NULL);
+
+	if (id != NULL)
+		*id = u->id;
+	return xasprintf("%s\r\n", u->auth);
 }
 
 static struct sse *
@@ -106,9 +116,11 @@ START_TEST(test_events_arrive_on_commit_only)
 {
 	struct soukd	*s = stream_soukd();
 	struct db	*db = events_db();
-	char		*topic = xasprintf("user:%ld", (long)getpid());
+	long		 me;
+	char		*auth = stream_auth(s, "employee", &me);
+	char		*topic = xasprintf("user:%ld", me);
 	char		*path = xasprintf("/v1/stream?topics=%s,orders", topic);
-	struct sse	*c = sse_open(s, path, "Authorization: Bearer test:*\r\n");
+	struct sse	*c = sse_open(s, path, auth);
 
 	ck_assert(sse_wait(c, ": connected", 5000));
 	ck_assert(sse_wait(c, "text/event-stream", 10));
@@ -143,9 +155,11 @@ START_TEST(test_out_of_order_commits)
 {
 	struct soukd	*s = stream_soukd();
 	struct db	*a = events_db(), *b = events_db();
-	char		*topic = xasprintf("user:%ld", (long)getpid());
+	long		 me;
+	char		*auth = stream_auth(s, "customer", &me);
+	char		*topic = xasprintf("user:%ld", me);
 	char		*path = xasprintf("/v1/stream?topics=%s", topic);
-	struct sse	*c = sse_open(s, path, "Authorization: Bearer test:*\r\n");
+	struct sse	*c = sse_open(s, path, auth);
 
 	ck_assert(sse_wait(c, ": connected", 5000));
 	ck_assert(db_command(a, "BEGIN"));
@@ -165,12 +179,13 @@ START_TEST(test_resume_with_last_event_id)
 {
 	struct soukd	*s = stream_soukd();
 	struct db	*db = events_db();
-	char		*topic = xasprintf("user:%ld", (long)getpid());
+	long		 me, first;
+	char		*auth = stream_auth(s, "customer", &me);
+	char		*topic = xasprintf("user:%ld", me);
 	char		*path = xasprintf("/v1/stream?topics=%s", topic);
 	char		*hdr, *p, idtext[24];
 	const char	*params[1];
-	struct sse	*c = sse_open(s, path, "Authorization: Bearer test:*\r\n");
-	long		 first;
+	struct sse	*c = sse_open(s, path, auth);
 
 	ck_assert(sse_wait(c, ": connected", 5000));
 	ck_assert(events_publish(db, topic, "test.one", "{}"));
@@ -182,8 +197,7 @@ START_TEST(test_resume_with_last_event_id)
 	/* Missed while away. */
 	ck_assert(events_publish(db, topic, "test.two", "{}"));
 	ck_assert(events_publish(db, topic, "test.three", "{}"));
-	hdr = xasprintf("Authorization: Bearer test:*\r\nLast-Event-ID: %ld\r\n",
-	    first);
+	hdr = xasprintf("%sLast-Event-ID: %ld\r\n", auth, first);
 	c = sse_open(s, path, hdr);
 	ck_assert(sse_wait(c, "test.three", 5000));
 	ck_assert_ptr_nonnull(strstr(c->got.data, "test.two"));
@@ -206,40 +220,55 @@ END_TEST
 
 START_TEST(test_topic_authorization)
 {
-	struct soukd	*s = stream_soukd();
-	struct api_resp	*r;
-	const char	*none[] = { NULL };
-	const char	*some[] = { "Authorization: Bearer test:orders", NULL };
-	const char	*bogus[] = { "Authorization: Bearer forged", NULL };
+	struct soukd		*s = stream_soukd();
+	struct test_user	*cust = test_user_new(s->url, "customer", NULL);
+	struct test_user	*emp = test_user_new(s->url, "employee", NULL);
+	struct test_user	*tc = test_user_new(s->url, "telecaller", NULL);
+	struct api_resp		*r;
+	const char		*none[] = { NULL };
+	const char		*bogus[] = { "Authorization: Bearer forged.a.b",
+				    NULL };
+	char			*path;
 
 	r = api_request(s->url, "GET", "/v1/stream?topics=orders", NULL, NULL,
 	    0, none);
 	api_expect(r, 401, "GET", "/v1/stream");
 	api_expect_problem(r, 401, "unauthorized", NULL);
 	api_free(r);
-	r = api_request(s->url, "GET", "/v1/stream?topics=orders,user:1",
-	    NULL, NULL, 0, some);
-	api_expect(r, 403, "GET", "/v1/stream");
-	api_expect_problem(r, 403, "forbidden", NULL);
-	ck_assert_ptr_nonnull(strstr(r->body, "user:1"));
-	api_free(r);
 	r = api_request(s->url, "GET", "/v1/stream?topics=orders", NULL, NULL,
 	    0, bogus);
+	api_expect_problem(r, 401, "unauthorized", NULL);
+	api_free(r);
+	/* A customer may watch themself, not others nor staff topics. */
+	path = xasprintf("/v1/stream?topics=user:%ld", cust->id + 100000);
+	r = test_user_request(s->url, cust, "GET", path, NULL);
+	api_expect(r, 403, "GET", "/v1/stream");
 	api_expect_problem(r, 403, "forbidden", NULL);
 	api_free(r);
-	r = api_request(s->url, "GET", "/v1/stream?topics=", NULL, NULL, 0,
-	    some);
+	free(path);
+	r = test_user_request(s->url, cust, "GET", "/v1/stream?topics=orders",
+	    NULL);
+	api_expect_problem(r, 403, "forbidden", NULL);
+	ck_assert_ptr_nonnull(strstr(r->body, "orders"));
+	api_free(r);
+	/* An employee may not watch call queues; a telecaller may. */
+	r = test_user_request(s->url, emp, "GET",
+	    "/v1/stream?topics=orders,queue:3", NULL);
+	api_expect_problem(r, 403, "forbidden", NULL);
+	ck_assert_ptr_nonnull(strstr(r->body, "queue:3"));
+	api_free(r);
+	r = test_user_request(s->url, tc, "GET", "/v1/stream?topics=jobs",
+	    NULL);
+	api_expect_problem(r, 403, "forbidden", NULL);
+	api_free(r);
+	/* Malformed topics are 400 whoever asks. */
+	r = test_user_request(s->url, emp, "GET", "/v1/stream?topics=", NULL);
 	api_expect(r, 400, "GET", "/v1/stream");
 	api_expect_problem(r, 400, "validation", "topics");
 	api_free(r);
-	r = api_request(s->url, "GET", "/v1/stream?topics=ORDERS", NULL, NULL,
-	    0, some);
+	r = test_user_request(s->url, emp, "GET", "/v1/stream?topics=ORDERS",
+	    NULL);
 	api_expect_problem(r, 400, "validation", "topics");
-	api_free(r);
-	/* The shared soukd has no test mode: test tokens mean nothing. */
-	r = api_request(api_base(), "GET", "/v1/stream?topics=orders", NULL,
-	    NULL, 0, some);
-	api_expect_problem(r, 403, "forbidden", NULL);
 	api_free(r);
 	ck_assert_int_eq(soukd_stop(s, SIGTERM), 0);
 }
@@ -249,14 +278,14 @@ END_TEST
 START_TEST(test_idle_streams_hold_no_thread)
 {
 	struct soukd	*s = stream_soukd();
+	char		*auth = stream_auth(s, "supervisor", NULL);
 	struct sse	*c[300];
 	struct api_resp	*r;
 	struct timespec	 t0, t1;
 	int		 i;
 
 	for (i = 0; i < 300; i++)
-		c[i] = sse_open(s, "/v1/stream?topics=orders",
-		    "Authorization: Bearer test:orders\r\n");
+		c[i] = sse_open(s, "/v1/stream?topics=orders", auth);
 	for (i = 0; i < 300; i++)
 		ck_assert(sse_wait(c[i], ": connected", 5000));
 	clock_gettime(CLOCK_MONOTONIC, &t0);

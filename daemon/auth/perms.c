@@ -1,0 +1,83 @@
+/*
+ * perms: every permission a route may require, and who holds it.  A role
+ * holds a permission when its bit is in roles; an API key holds one when
+ * it has one of the scopes listed (0: no key may).  Adding a permission is
+ * adding a row; tests/api/access.txt says, route by route, who may call.
+ */
+#include <string.h>
+
+#include "auth.h"
+
+const struct perm auth_perms[] = {
+	{ "public", 0, AUTH_SCOPE_READ | AUTH_SCOPE_CATALOG |
+	  AUTH_SCOPE_ORDERS, "anyone, signed in or not" },
+	{ "signed_in", ROLES_ALL, AUTH_SCOPE_READ,
+	  "any signed-in account" },
+	{ "self", ROLES_ALL, 0,
+	  "a signed-in person managing their own account (not API keys)" },
+	{ "events", ROLES_ALL, 0,
+	  "watching live events (each topic is checked too)" },
+	{ "api_keys.manage", ROLE_VENDOR_OWNER | ROLE_ADMIN, 0,
+	  "creating and revoking API keys" },
+	{ "users.manage", ROLE_ADMIN, 0,
+	  "creating accounts, setting roles and regions, suspending" },
+	{ "regions.manage", ROLE_ADMIN, 0,
+	  "creating, renaming and moving regions" },
+	{ "jobs.manage", ROLE_ADMIN, 0,
+	  "seeing, retrying and cancelling jobs" },
+	{ "templates.manage", ROLE_ADMIN, 0,
+	  "editing notification templates" },
+	{ "audit.read", ROLE_ADMIN, 0, "reading the audit log" },
+	{ NULL, 0, 0, NULL },
+};
+
+const struct perm *
+auth_perm(const char *name)
+{
+	const struct perm	*p;
+
+	for (p = auth_perms; p->name != NULL; p++) {
+		if (strcmp(p->name, name) == 0)
+			return p;
+	}
+	return NULL;
+}
+
+static const struct { enum role role; const char *name; } role_names[] = {
+	{ ROLE_CUSTOMER, "customer" },
+	{ ROLE_B2B_BUYER, "b2b_buyer" },
+	{ ROLE_VENDOR_OWNER, "vendor_owner" },
+	{ ROLE_VENDOR_STAFF, "vendor_staff" },
+	{ ROLE_EMPLOYEE, "employee" },
+	{ ROLE_TELECALLER, "telecaller" },
+	{ ROLE_SUPERVISOR, "supervisor" },
+	{ ROLE_MODERATOR, "moderator" },
+	{ ROLE_ADMIN, "admin" },
+};
+
+const char *
+auth_role_name(enum role r)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof role_names / sizeof role_names[0]; i++) {
+		if (role_names[i].role == r)
+			return role_names[i].name;
+	}
+	return NULL;
+}
+
+bool
+auth_role_parse(const char *s, enum role *out)
+{
+	size_t	i;
+
+	for (i = 0; s != NULL && i < sizeof role_names / sizeof role_names[0];
+	    i++) {
+		if (strcmp(role_names[i].name, s) == 0) {
+			*out = role_names[i].role;
+			return true;
+		}
+	}
+	return false;
+}
