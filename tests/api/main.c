@@ -16,6 +16,7 @@ static Suite *(*const suites[])(void) = {
 	openapi_suite,
 	jobs_suite,
 	stream_suite,
+	auth_suite,
 };
 
 int

@@ -12,5 +12,6 @@ Suite	*regions_suite(void);
 Suite	*openapi_suite(void);
 Suite	*jobs_suite(void);
 Suite	*stream_suite(void);
+Suite	*auth_suite(void);
 
 #endif
