@@ -10,6 +10,7 @@ static const struct api_module *const api_modules[] = {
 	&stream_module,
 	&auth_module,
 	&me_module,
+	&users_module,
 };
 
 const struct config *api_config;
