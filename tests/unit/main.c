@@ -14,6 +14,15 @@ static Suite *(*const suites[])(void) = {
 	page_suite,
 	problem_suite,
 	dbjson_suite,
+	text_suite,
+	table_suite,
+	when_suite,
+	cmd_suite,
+	keymap_suite,
+	client_suite,
+	script_suite,
+	form_suite,
+	settings_suite,
 };
 
 const char *
