@@ -272,6 +272,8 @@ app_duration(char *buf, size_t len, long ms)
 {
 	if (ms % 1000 != 0)
 		snprintf(buf, len, "%ldms", ms);
+	else if (ms >= 3600000 && ms % 3600000 == 0)
+		snprintf(buf, len, "%ldh", ms / 3600000);
 	else if (ms >= 60000 && ms % 60000 == 0)
 		snprintf(buf, len, "%ldm", ms / 60000);
 	else if (ms >= 60000)
@@ -429,8 +431,8 @@ app_result(struct app *a, struct request *r)
 	else if (answered && a->conn != CONN_UP)
 		app_connected(a);
 	/* A view that could not even open goes away; its message stays. */
-	if (v == app_top(a) && v->error != NULL && !v->loaded &&
-	    !v->loading && r->resp.status == CLIENT_PROBLEM &&
+	if (v == app_top(a) && v->ops->load != NULL && v->error != NULL &&
+	    !v->loaded && !v->loading && r->resp.status == CLIENT_PROBLEM &&
 	    r->resp.http < 500 && a->nviews > 1)
 		app_pop(a);
 }
@@ -665,11 +667,19 @@ app_prompt_done(void *arg, const char *line)
 }
 
 void
+app_command_line(struct app *a, const char *initial)
+{
+	if (!a->batch)
+		prompt_begin(PROMPT_COMMAND, ":", initial, NULL,
+		    app_prompt_done, a);
+}
+
+void
 app_key_command(struct app *a, struct view *v, int key)
 {
 	(void)v;
 	(void)key;
-	prompt_begin(PROMPT_COMMAND, ":", NULL, NULL, app_prompt_done, a);
+	app_command_line(a, NULL);
 }
 
 static void

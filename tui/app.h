@@ -70,6 +70,8 @@ void	app_confirm(struct app *, const char *question,
  * calls this; soukd has no stream yet.
  */
 void	app_event(struct app *, const char *topic);
+/* Opens the command line holding initial (may be NULL). */
+void	app_command_line(struct app *, const char *initial);
 /* Opens the help of the visible view's keys. */
 void	app_help_keys(struct app *);
 

@@ -379,7 +379,8 @@ table_load_end(struct table *t)
 			marks[nmarks++] = t->rows.v[i]->key;
 		}
 	}
-	qsort(marks, nmarks, sizeof *marks, table_cmp_keys);
+	if (nmarks > 1)
+		qsort(marks, nmarks, sizeof *marks, table_cmp_keys);
 	for (i = 0; i < t->staging.n; i++) {
 		key = t->staging.v[i]->key;
 		if (nmarks > 0 && bsearch(&key, marks, nmarks, sizeof *marks,

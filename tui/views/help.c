@@ -14,12 +14,15 @@
 #include "views.h"
 #include "xmalloc.h"
 
+/* The keys of one view: where each applies goes without saying. */
 static const struct table_col help_key_cols[] = {
 	{ "KEYS", TABLE_TEXT, 6, 0, 0, false },
-	{ "ACTION", TABLE_TEXT, 6, 0, 2, false },
+	{ "ACTION", TABLE_TEXT, 6, 0, 1, false },
 	{ "WHAT IT DOES", TABLE_TEXT, 12, 0, 0, true },
-	{ "WHERE", TABLE_TEXT, 5, 0, 1, false },
+	{ "WHERE", TABLE_TEXT, 5, 0, 2, false },
 };
+
+#define HELP_KEY_COLS(all)	((all) ? 4 : 3)
 
 static const struct table_col help_cmd_cols[] = {
 	{ "COMMAND", TABLE_TEXT, 7, 0, 0, false },
@@ -34,9 +37,28 @@ help_result(struct view *v, struct request *r)
 	(void)r;
 }
 
+/* Enter on a command puts it on the command line, ready to complete. */
+static void
+help_open(struct view *v)
+{
+	const char	*name = table_cursor_key(v->table);
+	char		*line;
+
+	if (name == NULL || cmd_find(name) == NULL)
+		return;
+	line = xasprintf("%s ", name);
+	app_command_line(v->app, line);
+	free(line);
+}
+
 static const struct view_ops help_ops = {
 	"help", SCOPE_HELP, WIDGET_TABLE, NULL, "no help", NULL,
 	help_result, NULL, NULL,
+};
+
+static const struct view_ops help_commands_ops = {
+	"help", SCOPE_HELP, WIDGET_TABLE, NULL, "no commands", NULL,
+	help_result, help_open, NULL,
 };
 
 struct view *
@@ -62,7 +84,7 @@ help_keys_view(struct app *a, const struct view *of)
 		title = xstrdup("keys");
 	}
 	v = view_new(a, &help_ops, title, help_key_cols,
-	    sizeof help_key_cols / sizeof help_key_cols[0]);
+	    HELP_KEY_COLS(of == NULL));
 	free(title);
 	if (of != NULL)
 		count = keymap_help(scopes, n, lines, sizeof lines /
@@ -93,7 +115,7 @@ help_commands_view(struct app *a)
 	char		*args;
 	size_t		 i;
 
-	v = view_new(a, &help_ops, "commands", help_cmd_cols,
+	v = view_new(a, &help_commands_ops, "commands", help_cmd_cols,
 	    sizeof help_cmd_cols / sizeof help_cmd_cols[0]);
 	for (i = 0; i < ncommands; i++) {
 		args = commands[i].alias != NULL ? xasprintf("%s (also :%s)",
