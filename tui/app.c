@@ -234,7 +234,8 @@ app_pop(struct app *a)
 
 	if (a->nviews == 0)
 		return;
-	if (prompt_active())
+	/* A filter or a field being edited belongs to the view going. */
+	if (prompt_active() && prompt_kind() != PROMPT_COMMAND)
 		prompt_cancel();
 	view_free(a->stack[--a->nviews]);
 	a->dirty = true;

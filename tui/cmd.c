@@ -4,6 +4,7 @@
 #include "app.h"
 #include "cmd.h"
 #include "log.h"
+#include "table.h"
 #include "text.h"
 #include "view.h"
 #include "views.h"
@@ -29,9 +30,23 @@ cmd_region(struct app *a, const struct cmd_args *c, char **cause)
 static bool
 cmd_lookup(struct app *a, const struct cmd_args *c, char **cause)
 {
+	struct view	*top = app_top(a);
+	char		**ids;
+	size_t		  i, n;
+
 	if (app_batch(a) && c->argc == 0) {
 		*cause = xstrdup("lookup needs region ids or pincodes");
 		return false;
+	}
+	/* The bulk action of a regions table: look the selected ones up. */
+	if (c->argc == 0 && top != NULL && top->ops->scope == SCOPE_REGIONS &&
+	    (n = table_nmarked(top->table)) > 0) {
+		ids = xcalloc(n, sizeof *ids);
+		for (i = 0; i < n; i++)
+			ids[i] = xstrdup(table_marked_key(top->table, i));
+		app_push(a, lookup_view(a, ids, n));
+		cmd_free_words(ids, n);
+		return true;
 	}
 	app_push(a, lookup_view(a, c->argv, c->argc));
 	return true;
@@ -125,7 +140,8 @@ const struct command commands[] = {
 	{ "region", NULL, "ID", "one region's details, with its ancestors",
 	  { { NULL, NULL, 0, NULL } }, 1, 1, COMPLETE_ID, 0, cmd_region },
 	{ "lookup", NULL, "[ID|PINCODE]...",
-	  "look regions up by ids and pincodes (a form when none are given)",
+	  "look regions up by ids and pincodes; alone: a form, filled with "
+	  "the selected rows",
 	  { { NULL, NULL, 0, NULL } }, 0, 200, COMPLETE_ID, 0, cmd_lookup },
 	{ "health", NULL, "", "soukd's health checks and their latency",
 	  { { NULL, NULL, 0, NULL } }, 0, 0, COMPLETE_NONE, 0, cmd_health },

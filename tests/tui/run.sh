@@ -40,6 +40,7 @@ out="$work/out"
 mkdir -p "$out"
 soukd_pid=""
 souk_pid=""
+silent_pid=""
 tmux_sock="$work/tmux.sock"
 failed=0
 passed=0
@@ -50,10 +51,12 @@ cleanup() {
 	if [ -S "$tmux_sock" ]; then
 		tmux -S "$tmux_sock" kill-server 2>/dev/null || true
 	fi
-	if [ -n "$souk_pid" ]; then
-		kill "$souk_pid" 2>/dev/null || true
-		wait "$souk_pid" 2>/dev/null || true
-	fi
+	for pid in "$souk_pid" "$silent_pid"; do
+		if [ -n "$pid" ]; then
+			kill "$pid" 2>/dev/null || true
+			wait "$pid" 2>/dev/null || true
+		fi
+	done
 	stop_soukd
 	scripts/pg.sh stop "$work/pg" >/dev/null 2>&1 || true
 	if [ "${KEEP:-0}" = 1 ]; then
@@ -401,6 +404,54 @@ tmux_run send-keys -t souk q
 wait_file "$work/tmux.exit" 10 || true
 check_run "tmux NO_COLOR" 0 "$work/tmux.err"
 tmux_run kill-server 2>/dev/null || true
+
+# A server that takes the connection and never answers: souk shows it is
+# loading, keeps answering keys, and quits at once when asked.
+perl -MIO::Socket::INET -e '
+	$s = IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => 0,
+	    Listen => 16, ReuseAddr => 1) or die "listen: $!";
+	$| = 1;
+	print $s->sockport, "\n";
+	sleep 300;' >"$work/silent.port" &
+silent_pid=$!
+wait_file "$work/silent.port" 5 || true
+sleep 0.2
+silent=$(head -n 1 "$work/silent.port")
+rm -f "$work/tmux.exit"
+tmux_run new-session -d -s souk -x 80 -y 24 \
+	"env -i PATH='$PATH' HOME='$home' TERM=screen-256color LC_ALL=C.UTF-8 \
+	ASAN_OPTIONS=detect_leaks=1 '$souk' --url 'http://127.0.0.1:$silent' \
+	--timeout 60s regions 2>'$work/tmux.err'; \
+	echo EXIT=\$? >'$work/tmux.exit'; sleep 30"
+if wait_screen 'loading…' && capture | grep -q ' connecting '; then
+	tmux_run send-keys -t souk '?'
+	if wait_screen 'keys of regions'; then
+		tmux_run send-keys -t souk q : h e l p Enter
+		if wait_screen 'save-display'; then
+			pass "tmux: a silent soukd: loading shown, keys still work"
+		else
+			fail "tmux: silent soukd: the command line" "$(capture)"
+		fi
+	else
+		fail "tmux: silent soukd: ? while loading" "$(capture)"
+	fi
+else
+	fail "tmux: silent soukd: loading" "$(capture)"
+fi
+start=$(date +%s)
+tmux_run send-keys -t souk q q
+if wait_file "$work/tmux.exit" 10 && [ "$(cat "$work/tmux.exit")" = EXIT=0 ] &&
+	[ $(( $(date +%s) - start )) -le 3 ]; then
+	pass "tmux: quits at once with requests hanging"
+else
+	fail "tmux: quit with requests hanging" \
+		"$(cat "$work/tmux.exit" 2>/dev/null), $(( $(date +%s) - start ))s"
+fi
+check_run "tmux silent" 0 "$work/tmux.err"
+tmux_run kill-server 2>/dev/null || true
+kill "$silent_pid" 2>/dev/null || true
+wait "$silent_pid" 2>/dev/null || true
+silent_pid=""
 
 # --- memory --------------------------------------------------------------------
 
