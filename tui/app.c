@@ -56,6 +56,7 @@ struct app {
 	bool			  quit;
 	int			  status;
 
+	char			 *user;		/* signed in; NULL until sign-in */
 	enum app_conn		  conn;
 	char			 *health;	/* "ready", "not ready" */
 	bool			  health_ok;
@@ -130,6 +131,7 @@ app_free(struct app *a)
 	script_free(a->script);
 	free(a->script_error);
 	free(a->health);
+	free(a->user);
 	free(a->msg);
 	free(a->question);
 	free(a->filter_was);
@@ -530,7 +532,7 @@ app_draw_title(struct app *a, struct view *v)
 static void
 app_draw_status(struct app *a)
 {
-	const char	*user = "";	/* the signed-in user, once there is one */
+	const char	*user = a->user != NULL ? a->user : "";
 	enum style	 badge;
 	char		 lat[32], every[32], right[96], *health;
 	int		 x, w, y = LINES - 2;

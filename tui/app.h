@@ -66,8 +66,14 @@ void	app_confirm(struct app *, const char *question,
 	    void (*yes)(struct app *));
 /*
  * An event from soukd's event stream (topic such as "region.updated"):
- * refreshes the visible view if it shows that topic.  The stream's reader
- * calls this; soukd has no stream yet.
+ * refreshes the visible view if it shows that topic (view_ops.topics).
+ *
+ * soukd has no stream yet.  Its reader is to be one long-lived request
+ * (GET /v1/stream?topics= with the union of the views' topics) on a thread
+ * of its own, not a fetch worker: it parses the id:/event:/data: lines,
+ * keeps the last id for Last-Event-ID when it reconnects, and passes each
+ * event's topic to the input loop through a pipe polled next to fetch_fd;
+ * the loop calls this.
  */
 void	app_event(struct app *, const char *topic);
 /* Opens the command line holding initial (may be NULL). */

@@ -30,10 +30,11 @@ static bool
 script_item(struct script *s, const char *item, int line, char **cause)
 {
 	struct script_step	*st;
-	const char		*arg;
-	int64_t			 v;
-	int			 key, lines, cols;
-	char			 junk;
+	const char		*arg, *x;
+	char			*w;
+	int64_t			 v, lines, cols;
+	int			 key;
+	bool			 ok;
 
 	arg = strchr(item, ' ');
 	if (arg == NULL) {
@@ -72,15 +73,19 @@ script_item(struct script *s, const char *item, int line, char **cause)
 		return true;
 	}
 	if (strncmp(item, "resize ", 7) == 0) {
-		if (sscanf(arg, "%dx%d%c", &cols, &lines, &junk) != 2 ||
-		    cols < 1 || lines < 1 || cols > 1000 || lines > 1000) {
+		x = strchr(arg, 'x');
+		w = x != NULL ? xstrndup(arg, (size_t)(x - arg)) : NULL;
+		ok = w != NULL && num_int64(w, 1, 1000, &cols) &&
+		    num_int64(x + 1, 1, 1000, &lines);
+		free(w);
+		if (!ok) {
 			*cause = xasprintf("%s:%d: <resize COLSxLINES>",
 			    s->name, line);
 			return false;
 		}
 		st = script_add(s, SCRIPT_RESIZE, line);
-		st->cols = cols;
-		st->lines = lines;
+		st->cols = (int)cols;
+		st->lines = (int)lines;
 		return true;
 	}
 	*cause = xasprintf("%s:%d: unknown directive <%s>", s->name, line,

@@ -30,6 +30,20 @@ esac
 souk="$build/bin/souk"
 soukd="$build/bin/soukd"
 expected="$top/tests/tui/expected"
+
+# Builds what is missing or stale (a no-op under make check), ignoring
+# the caller's make flags.
+remake() {
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make --no-print-directory -s \
+		"$@" >&2
+}
+case "$build" in
+"$top"/build/*)
+	variant=${build#"$top"/build/}
+	remake VARIANT="$variant" "build/$variant/bin/souk" \
+		"build/$variant/bin/soukd"
+	;;
+esac
 for f in "$souk" "$soukd"; do
 	[ -x "$f" ] || { echo "tui: $f is missing; build it first" >&2; exit 1; }
 done
@@ -456,9 +470,8 @@ silent_pid=""
 # --- memory --------------------------------------------------------------------
 
 echo "-- memory"
-# A release build: sanitizers multiply memory.  Not the caller's VARIANT.
-env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make --no-print-directory -s \
-	VARIANT=rel bin/souk >/dev/null
+# A release build: sanitizers multiply memory.
+remake VARIANT=rel bin/souk
 make_home memory
 (cd "$out" && souk_env SOUK_SCRIPT="$top/tests/tui/memory.script" \
 	"$top/bin/souk") 2>"$work/memory.err" &
