@@ -16,6 +16,15 @@ static Suite *(*const suites[])(void) = {
 	dbjson_suite,
 	jobs_suite,
 	phone_suite,
+	text_suite,
+	table_suite,
+	when_suite,
+	cmd_suite,
+	keymap_suite,
+	client_suite,
+	script_suite,
+	form_suite,
+	settings_suite,
 };
 
 const char *

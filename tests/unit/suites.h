@@ -20,6 +20,15 @@ Suite	*problem_suite(void);
 Suite	*dbjson_suite(void);
 Suite	*jobs_suite(void);
 Suite	*phone_suite(void);
+Suite	*text_suite(void);
+Suite	*table_suite(void);
+Suite	*when_suite(void);
+Suite	*cmd_suite(void);
+Suite	*keymap_suite(void);
+Suite	*client_suite(void);
+Suite	*script_suite(void);
+Suite	*form_suite(void);
+Suite	*settings_suite(void);
 
 /* The repository's top directory (SOUK_ROOT), for tests that read files. */
 const char *test_root(void);

@@ -1,0 +1,54 @@
+/*
+ * fetch: runs requests off the input thread.  The input loop submits
+ * requests and polls fetch_fd alongside the terminal; worker threads (each
+ * with its own client) perform them and hand each back, finished, through
+ * a pipe.  In inline mode (souk -c) there are no threads: fetch_take
+ * performs the next queued request itself.
+ */
+#ifndef SOUK_FETCH_H
+#define SOUK_FETCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "client.h"
+
+struct request {
+	unsigned	 id;
+	unsigned	 owner;		/* a view's serial; 0: the app itself */
+	unsigned	 gen;		/* the owner's load generation */
+	int		 tag;		/* what the owner asked for */
+	char		*method;
+	char		*path;
+	char		*body;
+	struct response	 resp;		/* filled in when it is done */
+	struct request	*next;
+};
+
+struct fetch;
+
+/*
+ * Starts nthreads workers talking to opts->url (0: inline mode).  Never
+ * NULL; aborts if threads or the pipe cannot be made.
+ */
+struct fetch *fetch_new(const struct client_opts *, int nthreads);
+/*
+ * Stops the workers, cancelling transfers in progress, and frees every
+ * request not yet taken.  Fine with NULL.
+ */
+void	fetch_free(struct fetch *);
+/* Queues a request (strings copied; body may be NULL); returns its id. */
+unsigned fetch_submit(struct fetch *, unsigned owner, unsigned gen, int tag,
+	    const char *method, const char *path, const char *body);
+/* A descriptor readable while finished requests wait; -1 inline. */
+int	fetch_fd(const struct fetch *);
+/*
+ * The next finished request, or NULL.  The caller frees it with
+ * request_free.  Inline, performs the next queued request first.
+ */
+struct request *fetch_take(struct fetch *);
+/* Requests submitted and not yet taken. */
+size_t	fetch_pending(const struct fetch *);
+void	request_free(struct request *);
+
+#endif

@@ -1,0 +1,205 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "app.h"
+#include "keymap.h"
+#include "keys.h"
+#include "views.h"
+#include "xmalloc.h"
+
+/*
+ * Every binding of the console.  Order matters for help: actions show in
+ * the order of their first key here.
+ */
+const struct keybind keymap[] = {
+	/* Everywhere. */
+	{ '?', SCOPE_GLOBAL, "help", "show the keys of this view",
+	  app_key_help, 0 },
+	{ ':', SCOPE_GLOBAL, "command", "open the command line (Tab "
+	  "completes, Up recalls)", app_key_command, 0 },
+	{ 'r', SCOPE_GLOBAL, "refresh", "reload this view now",
+	  app_key_refresh, 0 },
+	{ 'p', SCOPE_GLOBAL, "pause", "pause or resume automatic refresh",
+	  app_key_pause, 0 },
+	{ K_ESC, SCOPE_GLOBAL, "back", "go back (first clears a filter)",
+	  app_key_back, KEY_NAV },
+	{ 'q', SCOPE_GLOBAL, "close", "go back; quit from the first view",
+	  app_key_back, KEY_NAV },
+	{ K_CTRL('l'), SCOPE_GLOBAL, "redraw", "redraw the screen",
+	  app_key_redraw, 0 },
+
+	/* Moving in tables and forms. */
+	{ 'j', SCOPE_MOVE, "down", "next row", app_key_down, KEY_NAV },
+	{ K_DOWN, SCOPE_MOVE, "down", "next row", app_key_down, KEY_NAV },
+	{ 'k', SCOPE_MOVE, "up", "previous row", app_key_up, KEY_NAV },
+	{ K_UP, SCOPE_MOVE, "up", "previous row", app_key_up, KEY_NAV },
+	{ K_PGDN, SCOPE_MOVE, "page-down", "next page", app_key_page_down,
+	  KEY_NAV },
+	{ K_CTRL('f'), SCOPE_MOVE, "page-down", "next page",
+	  app_key_page_down, KEY_NAV },
+	{ K_PGUP, SCOPE_MOVE, "page-up", "previous page", app_key_page_up,
+	  KEY_NAV },
+	{ K_CTRL('b'), SCOPE_MOVE, "page-up", "previous page",
+	  app_key_page_up, KEY_NAV },
+	{ 'g', SCOPE_MOVE, "top", "first row", app_key_top, KEY_NAV },
+	{ K_HOME, SCOPE_MOVE, "top", "first row", app_key_top, KEY_NAV },
+	{ 'G', SCOPE_MOVE, "bottom", "last row", app_key_bottom, KEY_NAV },
+	{ K_END, SCOPE_MOVE, "bottom", "last row", app_key_bottom, KEY_NAV },
+
+	/* Tables. */
+	{ K_ENTER, SCOPE_TABLE, "open", "open the row", app_key_open,
+	  KEY_NAV },
+	{ '/', SCOPE_TABLE, "filter", "filter rows as you type (words must "
+	  "all match; !word excludes)", app_key_filter, 0 },
+	{ K_SPACE, SCOPE_TABLE, "select", "select or unselect the row for a "
+	  "bulk action", app_key_mark, KEY_NAV },
+	{ 'u', SCOPE_TABLE, "unselect", "unselect every row",
+	  app_key_unmark, 0 },
+	{ K_DIGIT, SCOPE_TABLE, "sort", "sort by column N; again reverses",
+	  app_key_sort, 0 },
+	{ '<', SCOPE_TABLE, "sort-prev", "sort by the column to the left",
+	  app_key_sort_prev, 0 },
+	{ '>', SCOPE_TABLE, "sort-next", "sort by the column to the right",
+	  app_key_sort_next, 0 },
+	{ 'I', SCOPE_TABLE, "sort-invert", "reverse the sort order",
+	  app_key_sort_invert, 0 },
+
+	/* Details and forms. */
+	{ K_ENTER, SCOPE_FORM, "enter", "edit the field, follow the link or "
+	  "press the button", app_key_form_enter, KEY_NAV },
+	{ K_TAB, SCOPE_FORM, "down", "next field", app_key_down, KEY_NAV },
+	{ K_BTAB, SCOPE_FORM, "up", "previous field", app_key_up, KEY_NAV },
+
+	/* Views. */
+	{ 'i', SCOPE_REGIONS, "details", "show the region's details",
+	  regions_key_details, 0 },
+};
+
+const size_t keymap_len = sizeof keymap / sizeof keymap[0];
+
+static const char *const scope_names[SCOPE_COUNT] = {
+	[SCOPE_GLOBAL] = "everywhere",
+	[SCOPE_MOVE] = "moving",
+	[SCOPE_TABLE] = "tables",
+	[SCOPE_FORM] = "details and forms",
+	[SCOPE_REGIONS] = "regions",
+	[SCOPE_REGION] = "region",
+	[SCOPE_LOOKUP] = "lookup",
+	[SCOPE_HEALTH] = "health",
+	[SCOPE_HELP] = "help",
+};
+
+const char *
+scope_name(enum scope s)
+{
+	return s < SCOPE_COUNT ? scope_names[s] : "?";
+}
+
+static bool
+keymap_matches(const struct keybind *kb, int key)
+{
+	if (kb->key == K_DIGIT)
+		return key >= '1' && key <= '9';
+	return kb->key == key;
+}
+
+const struct keybind *
+keymap_find(int key, const enum scope *scopes, size_t n)
+{
+	size_t	i, s;
+
+	for (s = 0; s < n; s++) {
+		for (i = 0; i < keymap_len; i++) {
+			if (keymap[i].scope == scopes[s] &&
+			    keymap_matches(&keymap[i], key))
+				return &keymap[i];
+		}
+	}
+	return NULL;
+}
+
+bool
+keymap_check(char **cause)
+{
+	const struct keybind	*a, *b;
+	char			 name[16];
+	size_t			 i, j;
+
+	*cause = NULL;
+	for (i = 0; i < keymap_len; i++) {
+		a = &keymap[i];
+		if (a->fn == NULL || a->action == NULL || a->help == NULL) {
+			*cause = xasprintf("binding %zu is incomplete", i);
+			return false;
+		}
+		for (j = i + 1; j < keymap_len; j++) {
+			b = &keymap[j];
+			if (a->scope == b->scope && a->key == b->key) {
+				*cause = xasprintf("%s is bound twice in %s",
+				    keys_name(a->key, name, sizeof name),
+				    scope_name(a->scope));
+				return false;
+			}
+		}
+		if ((a->flags & KEY_DESTRUCTIVE) == 0)
+			continue;
+		if ((a->flags & KEY_NAV) || keys_is_navigation(a->key)) {
+			*cause = xasprintf("destructive action %s sits on the "
+			    "navigation key %s", a->action,
+			    keys_name(a->key, name, sizeof name));
+			return false;
+		}
+		for (j = 0; j < keymap_len; j++) {
+			if (keymap[j].key == a->key &&
+			    (keymap[j].flags & KEY_NAV)) {
+				*cause = xasprintf("destructive action %s "
+				    "shares %s with %s", a->action,
+				    keys_name(a->key, name, sizeof name),
+				    keymap[j].action);
+				return false;
+			}
+		}
+	}
+	return true;
+}
+
+size_t
+keymap_help(const enum scope *scopes, size_t n, struct keyhelp *out,
+    size_t max)
+{
+	const struct keybind	*kb;
+	struct keyhelp		*h;
+	char			 name[16];
+	size_t			 s, i, k, count = 0, len;
+
+	for (s = 0; s < n; s++) {
+		for (i = 0; i < keymap_len; i++) {
+			kb = &keymap[i];
+			if (kb->scope != scopes[s])
+				continue;
+			/* Hidden by the same key in an earlier scope? */
+			if (keymap_find(kb->key, scopes, s) != NULL)
+				continue;
+			for (k = 0; k < count; k++) {
+				if (out[k].scope == kb->scope &&
+				    strcmp(out[k].action, kb->action) == 0)
+					break;
+			}
+			if (k == count) {
+				if (count == max)
+					return count;
+				h = &out[count++];
+				h->keys[0] = '\0';
+				h->action = kb->action;
+				h->help = kb->help;
+				h->scope = kb->scope;
+			}
+			h = &out[k];
+			keys_name(kb->key, name, sizeof name);
+			len = strlen(h->keys);
+			snprintf(h->keys + len, sizeof h->keys - len, "%s%s",
+			    len > 0 ? " " : "", name);
+		}
+	}
+	return count;
+}

@@ -1,0 +1,89 @@
+/*
+ * view: one screen of the console (a table of regions, one region's
+ * details, a form) and the stack they live on.  A view loads its data with
+ * requests that run off the input thread; answers come back to view's
+ * result function, tagged with the load they belong to so answers to a
+ * superseded load are dropped.
+ */
+#ifndef SOUK_VIEW_H
+#define SOUK_VIEW_H
+
+#include <stdbool.h>
+
+#include <jansson.h>
+
+#include "client.h"
+#include "fetch.h"
+#include "keymap.h"
+
+struct app;
+struct form;
+struct table;
+struct view;
+
+enum widget { WIDGET_TABLE, WIDGET_FORM };
+
+struct view_ops {
+	const char	*name;		/* the command that opens it */
+	enum scope	 scope;		/* its own key bindings */
+	enum widget	 widget;
+	/*
+	 * Event topics it shows, as comma-separated prefixes ("region.");
+	 * an event of such a topic refreshes it while it is visible.
+	 */
+	const char	*topics;
+	const char	*empty;		/* shown when a table has no rows */
+	void	(*load)(struct view *);	/* NULL: nothing to load */
+	void	(*result)(struct view *, struct request *);
+	void	(*open)(struct view *);	/* Enter on a row; may be NULL */
+	void	(*free)(struct view *);	/* frees data; may be NULL */
+};
+
+struct view {
+	const struct view_ops	*ops;
+	struct app		*app;
+	unsigned		 serial;	/* names it in requests */
+	unsigned		 gen;		/* the current load */
+	unsigned		 inflight;	/* its requests not yet back */
+	char			*title;
+	struct table		*table;		/* WIDGET_TABLE */
+	struct form		*form;		/* WIDGET_FORM */
+	json_t			*json;		/* what --json prints */
+	char			*error;		/* why the last load failed */
+	bool			 loaded;	/* a load has completed */
+	bool			 loading;
+	bool			 opened;	/* has been on top once */
+	void			*data;		/* the view's own */
+};
+
+/*
+ * A new view of the given kind titled title.  cols (ncols of them) are the
+ * table's columns for a WIDGET_TABLE view.  Not on the stack until
+ * app_push.
+ */
+struct view *view_new(struct app *, const struct view_ops *,
+	    const char *title, const void *cols, size_t ncols);
+void	view_free(struct view *);
+/* Starts (or restarts) loading; answers to earlier loads are dropped. */
+void	view_load(struct view *);
+/* Drops every answer still due (to requests sent so far). */
+void	view_restart(struct view *);
+/* Sends a request for the current load (body may be NULL). */
+void	view_request(struct view *, int tag, const char *method,
+	    const char *path, const char *body);
+/* Hands an answer to the view; dropped if it is for an older load. */
+void	view_deliver(struct view *, struct request *);
+/*
+ * Ends the current load in failure with resp's message (shown to the user
+ * and kept in view->error); the rows already shown stay.
+ */
+void	view_fail(struct view *, const struct response *);
+/* Ends the current load in success. */
+void	view_done(struct view *);
+/* Keys of the shown rows (ids), for completion: NULL-terminated, freed by
+ * the caller with free() on each and the array. */
+char	**view_ids(struct view *);
+/* True if an event of this topic concerns the view. */
+bool	view_wants(const struct view *, const char *topic);
+
+#endif
