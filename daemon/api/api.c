@@ -11,6 +11,8 @@ static const struct api_module *const api_modules[] = {
 	&auth_module,
 	&me_module,
 	&users_module,
+	&apikeys_module,
+	&audit_module,
 };
 
 const struct config *api_config;

@@ -29,6 +29,8 @@ extern const struct api_module stream_module;
 extern const struct api_module auth_module;
 extern const struct api_module me_module;
 extern const struct api_module users_module;
+extern const struct api_module apikeys_module;
+extern const struct api_module audit_module;
 
 struct config;
 /* soukd's settings, for handlers that need one (set before serving). */

@@ -3,14 +3,17 @@
  * city, pincode area).  Reads are public: apps use them for address forms
  * and deliverability; staff scoping builds on the tree.
  *
- *	GET  /v1/regions		list, filtered, keyset-paged by name
- *	GET  /v1/regions/{id}		one region with its ancestors
- *	POST /v1/regions/lookup		many at once, by ids and pincodes
+ *	GET   /v1/regions		list, filtered, keyset-paged by name
+ *	GET   /v1/regions/{id}		one region with its ancestors
+ *	POST  /v1/regions/lookup	many at once, by ids and pincodes
+ *	POST  /v1/regions		create (administrators)
+ *	PATCH /v1/regions/{id}		rename, move, recode (administrators)
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "account.h"
 #include "api.h"
 #include "buf.h"
 #include "log.h"
@@ -59,6 +62,20 @@ static const struct db_stmt regions_stmts[] = {
 	{ "regions_lookup", "SELECT r.id, r.pincode, " REGION_DETAIL
 	  " FROM regions r WHERE r.id = ANY ($1::bigint[]) "
 	  "OR r.pincode = ANY ($2::text[])" },
+	{ "regions_insert",
+	  "INSERT INTO regions (parent_id, kind, name, names, code, pincode)"
+	  " VALUES ($1, $2, $3, coalesce($4::jsonb, '{}'), $5, $6)"
+	  " RETURNING id" },
+	{ "regions_detail_locked",
+	  "SELECT " REGION_DETAIL " FROM regions r WHERE r.id = $1 FOR UPDATE" },
+	/* $7..$10: whether parent, names, code, pincode were given. */
+	{ "regions_update",
+	  "UPDATE regions SET name = coalesce($2, name),"
+	  " parent_id = CASE WHEN $7 THEN $3::bigint ELSE parent_id END,"
+	  " names = CASE WHEN $8 THEN $4::jsonb ELSE names END,"
+	  " code = CASE WHEN $9 THEN $5 ELSE code END,"
+	  " pincode = CASE WHEN $10 THEN $6 ELSE pincode END"
+	  " WHERE id = $1" },
 };
 
 enum {
@@ -69,6 +86,9 @@ enum {
 	STMT_LIST_PINCODE,
 	STMT_LIST_ALL,
 	STMT_LOOKUP,
+	STMT_INSERT,
+	STMT_DETAIL_LOCKED,
+	STMT_UPDATE,
 };
 
 static const char *const region_kinds[] = {
@@ -346,6 +366,220 @@ out:
 	PQclear(res);
 }
 
+/* --- writes ------------------------------------------------------------ */
+
+static const struct jsonv_field write_fields[] = {
+	{ "parent_id", JV_INT, JV_NULLABLE, 1, INT64_MAX, 0, 0, 0, NULL },
+	{ "kind", JV_STRING, 0, 1, 20, 0, 0, 0, NULL },
+	{ "name", JV_STRING, 0, 1, 100, 0, 0, 0, NULL },
+	{ "names", JV_OBJECT, 0, 0, 0, 0, 0, 0, NULL },
+	{ "code", JV_STRING, JV_NULLABLE, 2, 6, 0, 0, 0, NULL },
+	{ "pincode", JV_STRING, JV_NULLABLE, 6, 6, 0, 0, 0, NULL },
+	{ NULL, 0, 0, 0, 0, 0, 0, 0, NULL },
+};
+
+/* Checks what the database would refuse less clearly. */
+static void
+regions_check_write(struct req *r, json_t *body, bool create)
+{
+	const char	*key, *s;
+	json_t		*v;
+
+	if (create) {
+		if (json_object_get(body, "kind") == NULL)
+			req_field_error(r, "kind", "required", "is required");
+		if (json_object_get(body, "name") == NULL)
+			req_field_error(r, "name", "required", "is required");
+	} else if (json_object_get(body, "kind") != NULL)
+		req_field_error(r, "kind", "immutable", "cannot change: make "
+		    "a new region");
+	if ((s = json_string_value(json_object_get(body, "kind"))) != NULL &&
+	    !regions_valid_kind(s))
+		req_field_error(r, "kind", "invalid", "must be one of country, "
+		    "state, union_territory, district, city, area");
+	if ((s = json_string_value(json_object_get(body, "name"))) != NULL &&
+	    (s[0] == ' ' || s[strlen(s) - 1] == ' ' || strpbrk(s, "\r\n\t")))
+		req_field_error(r, "name", "invalid", "must not start or end "
+		    "with spaces, nor hold line breaks");
+	if ((s = json_string_value(json_object_get(body, "pincode"))) !=
+	    NULL && !regions_valid_pincode(s))
+		req_field_error(r, "pincode", "invalid", "must be 6 digits, not "
+		    "starting with 0");
+	json_object_foreach(json_object_get(body, "names"), key, v) {
+		if (strlen(key) < 2 || strlen(key) > 3 || strspn(key,
+		    "abcdefghijklmnopqrstuvwxyz") != strlen(key) ||
+		    !json_is_string(v) || json_string_length(v) == 0 ||
+		    json_string_length(v) > 400)
+			req_field_error(r, "names", "invalid", "must map "
+			    "language codes (hi, ta, ...) to names");
+	}
+}
+
+/* Turns a refused write into a field error, when a constraint says why. */
+static void
+regions_write_problem(struct req *r, struct db *db)
+{
+	static const struct { const char *constraint, *field, *msg; } map[] = {
+		{ "regions_parent_id_fkey", "parent_id", "does not exist" },
+		{ "regions_no_cycle", "parent_id",
+		  "cannot be the region itself or below it" },
+		{ "regions_kind_order", "parent_id",
+		  "is of a kind that cannot hold this one" },
+		{ "regions_check", "parent_id",
+		  "must be given for all but countries, which have none" },
+		{ "regions_parent_id_name_key", "name",
+		  "is taken by another region under the same parent" },
+		{ "regions_code_key", "code", "is taken by another region" },
+		{ "regions_pincode_key", "pincode",
+		  "is taken by another region" },
+		{ "regions_code_check", "code",
+		  "must be an ISO 3166 code such as IN or IN-MH" },
+		{ "regions_check1", "pincode", "is required for an area" },
+	};
+	size_t	i;
+
+	if (db_status(db) == DB_CONSTRAINT) {
+		for (i = 0; i < API_NELEM(map); i++) {
+			if (strcmp(db_constraint(db), map[i].constraint) == 0) {
+				req_field_error(r, map[i].field, "refused",
+				    "%s", map[i].msg);
+				req_fail_fields(r);
+				return;
+			}
+		}
+	}
+	req_db_problem(r, db);
+}
+
+struct write_tx {
+	struct req	*r;
+	json_t		*body;
+	const char	*id;		/* PATCH; NULL creates */
+	char		 made[24];
+	char		*before;
+	char		*after;
+	bool		 missing;
+};
+
+static bool
+write_tx_run(struct db *db, void *arg)
+{
+	struct write_tx	*t = arg;
+	json_t		*b = t->body;
+	const char	*params[10];
+	char		 parent[24], *names = NULL;
+	PGresult	*res;
+	bool		 ok = false;
+
+	free(t->before);
+	free(t->after);
+	t->before = t->after = NULL;
+	t->missing = false;
+	if (json_is_integer(json_object_get(b, "parent_id")))
+		snprintf(parent, sizeof parent, "%lld", (long long)
+		    json_integer_value(json_object_get(b, "parent_id")));
+	if (json_object_get(b, "names") != NULL)
+		names = json_dumps(json_object_get(b, "names"), JSON_COMPACT);
+	if (t->id == NULL) {
+		params[0] = json_is_integer(json_object_get(b, "parent_id")) ?
+		    parent : NULL;
+		params[1] = json_string_value(json_object_get(b, "kind"));
+		params[2] = json_string_value(json_object_get(b, "name"));
+		params[3] = names;
+		params[4] = json_string_value(json_object_get(b, "code"));
+		params[5] = json_string_value(json_object_get(b, "pincode"));
+		if ((res = db_exec(db, &regions_stmts[STMT_INSERT], 6,
+		    params)) == NULL)
+			goto out;
+		snprintf(t->made, sizeof t->made, "%s", PQgetvalue(res, 0, 0));
+		PQclear(res);
+	} else {
+		params[0] = t->id;
+		if ((res = db_exec(db, &regions_stmts[STMT_DETAIL_LOCKED], 1,
+		    params)) == NULL)
+			goto out;
+		if (PQntuples(res) == 0) {
+			PQclear(res);
+			t->missing = true;
+			goto out;
+		}
+		t->before = xstrdup(PQgetvalue(res, 0, 0));
+		PQclear(res);
+		params[1] = json_string_value(json_object_get(b, "name"));
+		params[2] = json_is_integer(json_object_get(b, "parent_id")) ?
+		    parent : NULL;
+		params[3] = names;
+		params[4] = json_string_value(json_object_get(b, "code"));
+		params[5] = json_string_value(json_object_get(b, "pincode"));
+		params[6] = json_object_get(b, "parent_id") != NULL ? "t" : "f";
+		params[7] = names != NULL ? "t" : "f";
+		params[8] = json_object_get(b, "code") != NULL ? "t" : "f";
+		params[9] = json_object_get(b, "pincode") != NULL ? "t" : "f";
+		if ((res = db_exec(db, &regions_stmts[STMT_UPDATE], 10,
+		    params)) == NULL)
+			goto out;
+		PQclear(res);
+		snprintf(t->made, sizeof t->made, "%s", t->id);
+	}
+	params[0] = t->made;
+	if ((res = db_exec(db, &regions_stmts[STMT_GET], 1, params)) == NULL)
+		goto out;
+	t->after = xstrdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	ok = account_audit(db, t->r, 0, t->id == NULL ? "region.created" :
+	    "region.updated", "region", t->made, t->before, t->after, NULL);
+out:
+	free(names);
+	return ok;
+}
+
+static void
+regions_write(struct req *r, const char *id)
+{
+	struct write_tx	 t;
+	struct db	*db;
+
+	memset(&t, 0, sizeof t);
+	t.r = r;
+	t.id = id;
+	if ((t.body = req_body_json(r, write_fields)) == NULL)
+		return;
+	regions_check_write(r, t.body, id == NULL);
+	if (id != NULL && json_object_size(t.body) == 0)
+		req_field_error(r, "", "empty", "change at least one field");
+	if (req_has_field_errors(r)) {
+		req_fail_fields(r);
+		goto out;
+	}
+	if ((db = req_db(r)) == NULL)
+		goto out;
+	if (!db_tx(db, DB_READ_COMMITTED, write_tx_run, &t)) {
+		if (t.missing)
+			req_problem(r, "not-found", "there is no region %s", id);
+		else
+			regions_write_problem(r, db);
+		goto out;
+	}
+	req_reply_json_text(r, id == NULL ? 201 : 200, t.after,
+	    strlen(t.after));
+out:
+	free(t.before);
+	free(t.after);
+	json_decref(t.body);
+}
+
+static void
+regions_create(struct req *r)
+{
+	regions_write(r, NULL);
+}
+
+static void
+regions_update(struct req *r)
+{
+	regions_write(r, req_param(r, "id"));
+}
+
 static const struct route regions_routes[] = {
 	{ "GET", "/v1/regions", regions_list,
 	  "parent_id,kind,pincode,limit,after", "public",
@@ -354,6 +588,10 @@ static const struct route regions_routes[] = {
 	  "one region with its ancestors" },
 	{ "POST", "/v1/regions/lookup", regions_lookup, NULL, "public",
 	  "many regions at once, by ids and pincodes" },
+	{ "POST", "/v1/regions", regions_create, NULL, "regions.manage",
+	  "create a region" },
+	{ "PATCH", "/v1/regions/{id}", regions_update, NULL,
+	  "regions.manage", "rename, move or recode a region" },
 };
 
 const struct api_module regions_module = {

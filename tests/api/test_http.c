@@ -41,7 +41,7 @@ START_TEST(test_wrong_method_is_405_with_allow)
 	    NULL);
 	api_expect_problem(r, 405, "method-not-allowed", NULL);
 	allow = api_header(r, "Allow");
-	ck_assert_str_eq(allow, "GET, HEAD, OPTIONS");
+	ck_assert_str_eq(allow, "GET, HEAD, PATCH, OPTIONS");
 	free(allow);
 	api_free(r);
 	r = api_get("/v1/regions/lookup");	/* POST only */
@@ -62,7 +62,7 @@ START_TEST(test_options_and_head)
 	    NULL);
 	ck_assert_int_eq(r->status, 204);
 	allow = api_header(r, "Allow");
-	ck_assert_str_eq(allow, "GET, HEAD, OPTIONS");
+	ck_assert_str_eq(allow, "GET, HEAD, POST, OPTIONS");
 	free(allow);
 	api_free(r);
 	r = api_request(api_base(), "HEAD", "/healthz", NULL, NULL, 0, NULL);
