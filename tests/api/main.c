@@ -17,6 +17,7 @@ static Suite *(*const suites[])(void) = {
 	jobs_suite,
 	stream_suite,
 	auth_suite,
+	access_suite,
 };
 
 int

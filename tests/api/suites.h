@@ -13,5 +13,6 @@ Suite	*openapi_suite(void);
 Suite	*jobs_suite(void);
 Suite	*stream_suite(void);
 Suite	*auth_suite(void);
+Suite	*access_suite(void);
 
 #endif
