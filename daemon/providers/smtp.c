@@ -36,6 +36,16 @@ struct smtp_upload {
 	size_t		 left;
 };
 
+/*
+ * The server's last reply, its last 250 (to DATA, once sent: the QUIT
+ * after it gets 221) and its last refusal (4xx, 5xx).
+ */
+struct smtp_replies {
+	char	last[SMTP_MAX_REPLY];
+	char	accepted[SMTP_MAX_REPLY];
+	char	refusal[SMTP_MAX_REPLY];
+};
+
 static void
 smtp_shutdown(void)
 {
@@ -84,20 +94,27 @@ smtp_read_cb(char *out, size_t size, size_t n, void *arg)
 	return len;
 }
 
-/* Keeps the server's last reply line, for the detail. */
+/*
+ * Keeps the server's reply lines, for the detail: after a refusal curl
+ * still says QUIT, and "221 Bye" explains nothing.
+ */
 static size_t
 smtp_reply_cb(char *p, size_t size, size_t n, void *arg)
 {
-	char	*last = arg;
-	size_t	 len = size * n, keep;
+	struct smtp_replies	*r = arg;
+	size_t			 len = size * n, keep;
 
 	while (len > 0 && (p[len - 1] == '\r' || p[len - 1] == '\n'))
 		len--;
-	if (len > 0) {
-		keep = len < SMTP_MAX_REPLY - 1 ? len : SMTP_MAX_REPLY - 1;
-		memcpy(last, p, keep);
-		last[keep] = '\0';
-	}
+	if (len == 0)
+		return size * n;
+	keep = len < SMTP_MAX_REPLY - 1 ? len : SMTP_MAX_REPLY - 1;
+	memcpy(r->last, p, keep);
+	r->last[keep] = '\0';
+	if (p[0] == '4' || p[0] == '5')
+		memcpy(r->refusal, r->last, keep + 1);
+	else if (strncmp(p, "250", 3) == 0)
+		memcpy(r->accepted, r->last, keep + 1);
 	return size * n;
 }
 
@@ -109,7 +126,8 @@ smtp_send(const struct notify_message *m, struct notify_result *r)
 	struct curl_slist	*rcpt = NULL;
 	char			*msg = NULL, *cause = NULL, *from = NULL;
 	char			*to = NULL, *msgid, *boundary;
-	char			 errbuf[CURL_ERROR_SIZE], reply[SMTP_MAX_REPLY];
+	char			 errbuf[CURL_ERROR_SIZE];
+	struct smtp_replies	 reply;
 	enum notify_outcome	 outcome;
 	size_t			 len;
 	long			 code = 0;
@@ -139,7 +157,7 @@ smtp_send(const struct notify_message *m, struct notify_result *r)
 	to = xasprintf("<%s>", m->to);
 	if ((rcpt = curl_slist_append(NULL, to)) == NULL)
 		fatalx("curl_slist_append");
-	reply[0] = '\0';
+	reply.last[0] = reply.accepted[0] = reply.refusal[0] = '\0';
 
 	if ((c = curl_easy_init()) == NULL)
 		fatalx("curl_easy_init");
@@ -152,7 +170,7 @@ smtp_send(const struct notify_message *m, struct notify_result *r)
 	curl_easy_setopt(c, CURLOPT_READFUNCTION, smtp_read_cb);
 	curl_easy_setopt(c, CURLOPT_READDATA, &up);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, smtp_reply_cb);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, reply);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &reply);
 	if (smtp.starttls && strncmp(smtp.url, "smtp://", 7) == 0)
 		curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
 	if (*smtp.user != '\0') {
@@ -165,7 +183,7 @@ smtp_send(const struct notify_message *m, struct notify_result *r)
 
 	if (rc == CURLE_OK) {
 		r->provider_id = xstrdup(msgid);
-		notify_set(r, NOTIFY_SENT, 0, "%s", reply);
+		notify_set(r, NOTIFY_SENT, 0, "%s", reply.accepted);
 		goto out;
 	}
 	/* The server's word first; without one, what broke on the way. */
@@ -179,13 +197,14 @@ smtp_send(const struct notify_message *m, struct notify_result *r)
 		notify_set(r, outcome, 0, "smtp: timed out after %lld ms",
 		    (long long)smtp.timeout_ms);
 	else if (code >= 400)
-		notify_set(r, outcome, 0, "smtp: %s", reply);
+		notify_set(r, outcome, 0, "smtp: %s", reply.refusal[0] != '\0' ?
+		    reply.refusal : reply.last);
 	else
 		notify_set(r, outcome, 0, "smtp: %s", errbuf[0] != '\0' ?
 		    errbuf : curl_easy_strerror(rc));
 	if (rc == CURLE_LOGIN_DENIED && outcome == NOTIFY_PERMANENT)
 		log_error("smtp: the server refused smtp_user and "
-		    "smtp_password: %s", reply);
+		    "smtp_password: %s", reply.refusal);
 	else if (rc == CURLE_USE_SSL_FAILED)
 		log_error("smtp: %s offers no STARTTLS; use smtps:// or set "
 		    "smtp_starttls = no on a trusted network", smtp.url);

@@ -15,6 +15,7 @@ static Suite *(*const suites[])(void) = {
 	regions_suite,
 	openapi_suite,
 	jobs_suite,
+	notify_suite,
 };
 
 int

@@ -11,5 +11,6 @@ Suite	*migrate_suite(void);
 Suite	*regions_suite(void);
 Suite	*openapi_suite(void);
 Suite	*jobs_suite(void);
+Suite	*notify_suite(void);
 
 #endif

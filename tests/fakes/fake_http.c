@@ -183,20 +183,25 @@ static const struct {
 static void
 fake_twilio_error(struct fake_req *q, long status, long code)
 {
-	const char	*msg = "Error";
-	char		*more;
+	const char	*to = json_string_value(json_object_get(q->form, "To"));
+	char		*msg = NULL, *more;
 	size_t		 i;
 
 	for (i = 0; i < sizeof fake_twilio_messages /
 	    sizeof fake_twilio_messages[0]; i++) {
 		if (fake_twilio_messages[i].code == code)
-			msg = fake_twilio_messages[i].message;
+			msg = xstrdup(fake_twilio_messages[i].message);
 	}
+	/* Twilio's messages often name the number, as this one does. */
+	if (msg == NULL)
+		msg = xasprintf("Unable to create record: error %ld for %s",
+		    code, to != NULL ? to : "(no To)");
 	more = xasprintf("https://www.twilio.com/docs/errors/%ld", code);
 	fake_answer(q, status, json_pack("{s:I,s:s,s:s,s:I}", "code",
 	    (json_int_t)code, "message", msg, "more_info", more, "status",
 	    (json_int_t)status));
 	free(more);
+	free(msg);
 }
 
 static void
