@@ -15,6 +15,7 @@ static Suite *(*const suites[])(void) = {
 	problem_suite,
 	dbjson_suite,
 	jobs_suite,
+	notify_suite,
 };
 
 const char *

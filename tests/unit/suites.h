@@ -19,6 +19,7 @@ Suite	*page_suite(void);
 Suite	*problem_suite(void);
 Suite	*dbjson_suite(void);
 Suite	*jobs_suite(void);
+Suite	*notify_suite(void);
 
 /* The repository's top directory (SOUK_ROOT), for tests that read files. */
 const char *test_root(void);
