@@ -27,7 +27,7 @@
 
 #define FCM_SCOPE	"https://www.googleapis.com/auth/firebase.messaging"
 #define FCM_GRANT	"urn:ietf:params:oauth:grant-type:jwt-bearer"
-#define FCM_FCM_ERROR	"type.googleapis.com/google.firebase.fcm.v1.FcmError"
+#define FCM_ERROR_TYPE	"type.googleapis.com/google.firebase.fcm.v1.FcmError"
 /* A token is renewed this long before it expires. */
 #define FCM_TOKEN_MARGIN_MS	(60 * 1000)
 
@@ -273,7 +273,7 @@ fcm_error_code(const json_t *answer)
 
 	json_array_foreach(json_object_get(err, "details"), i, d) {
 		type = json_string_value(json_object_get(d, "@type"));
-		if (type != NULL && strcmp(type, FCM_FCM_ERROR) == 0 &&
+		if (type != NULL && strcmp(type, FCM_ERROR_TYPE) == 0 &&
 		    json_string_value(json_object_get(d, "errorCode")) != NULL)
 			return json_string_value(json_object_get(d,
 			    "errorCode"));

@@ -98,13 +98,13 @@ file_line(const struct notify_message *m, size_t *len)
 	json_t		*o = json_object();
 	struct timespec	 ts;
 	struct tm	 tm;
-	char		 when[40], *text, *line;
+	char		 day[32], when[48], *text, *line;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
-	snprintf(when, sizeof when, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
+	strftime(day, sizeof day, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(when, sizeof when, "%s.%03dZ", day,
+	    (int)(ts.tv_nsec / 1000000) % 1000);
 	file_add(o, "time", when);
 	file_add(o, "channel", notify_channel_name(m->channel));
 	file_add(o, "to", m->to);

@@ -162,14 +162,35 @@ void
 notify_set(struct notify_result *r, enum notify_outcome outcome, long status,
     const char *fmt, ...)
 {
-	va_list	ap;
-	char	buf[NOTIFY_DETAIL_MAX + 1];
+	va_list		 ap;
+	char		 buf[NOTIFY_DETAIL_MAX + 1];
+	size_t		 n, k, want;
+	unsigned char	 lead;
+	bool		 cut;
 
 	r->outcome = outcome;
 	r->http_status = status;
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
+	cut = vsnprintf(buf, sizeof buf, fmt, ap) >= (int)sizeof buf;
 	va_end(ap);
+	/*
+	 * The detail is stored and shown: keep it valid UTF-8.  Drop a
+	 * sequence the cut split, and blank out whatever else is not.
+	 */
+	n = strlen(buf);
+	for (k = n; cut && k > 0 && ((unsigned char)buf[k - 1] & 0xc0) == 0x80;
+	    k--)
+		;
+	if (cut && k > 0 && (lead = (unsigned char)buf[k - 1]) >= 0xc0) {
+		want = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
+		if (n - (k - 1) < want)
+			buf[n = k - 1] = '\0';
+	}
+	if (!utf8_valid(buf, n)) {
+		for (k = 0; k < n; k++)
+			if ((unsigned char)buf[k] >= 0x80)
+				buf[k] = '?';
+	}
 	free(r->detail);
 	r->detail = xstrdup(buf);
 }

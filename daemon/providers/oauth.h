@@ -2,7 +2,8 @@
  * oauth: a Google service account, and the signed JWT it exchanges for an
  * OAuth 2.0 access token (the JWT bearer grant of RFC 7523, as Google's
  * token endpoint takes it).  The private key is parsed once with OpenSSL
- * and signs RS256; its text is wiped once read.
+ * and signs RS256; the bytes of the key file soukd read are wiped once
+ * parsed.
  */
 #ifndef SOUKD_OAUTH_H
 #define SOUKD_OAUTH_H

@@ -74,9 +74,9 @@ fakes_program(void)
 	if (getenv("SOUK_FAKES") != NULL)
 		return xstrdup(getenv("SOUK_FAKES"));
 	ck_assert_msg(soukd != NULL, "SOUKD is not set; run tests/api/run.sh");
-	slash = strrchr(soukd, '/');
-	return xasprintf("%.*s/../tests/fakes", slash != NULL ?
-	    (int)(slash - soukd) : 1, slash != NULL ? soukd : ".");
+	if ((slash = strrchr(soukd, '/')) == NULL)
+		return xstrdup("../tests/fakes");
+	return xasprintf("%.*s/../tests/fakes", (int)(slash - soukd), soukd);
 }
 
 /* So that run.sh kills it whatever happens to this test. */
@@ -591,8 +591,8 @@ END_TEST
 
 START_TEST(test_init_refuses_unusable_drivers)
 {
-	char		*cause, *file = test_tmpdir("notfile");
-	char		*not_dir = xasprintf("%s/plain", file);
+	char		*cause, *dir = test_tmpdir("notdir");
+	char		*not_dir = xasprintf("%s/plain", dir);
 	const char	*no_sid[] = { "sms_driver", "twilio", NULL };
 	const char	*no_from[] = { "whatsapp_driver", "twilio",
 			    "twilio_account_sid", TWILIO_SID,

@@ -227,7 +227,7 @@ fake_twilio(struct fake_req *q)
 {
 	const char	*auth = fake_header(q, "authorization"), *sid, *slash;
 	const char	*to, *from, *msid, *body, *content;
-	char		*cred, *want, *id;
+	char		*cred, *want, *id, *account;
 	size_t		 n;
 	unsigned char	 rnd[16];
 	char		 hex[33];
@@ -235,13 +235,15 @@ fake_twilio(struct fake_req *q)
 	/* /2010-04-01/Accounts/{sid}/Messages.json */
 	sid = q->url + strlen("/2010-04-01/Accounts/");
 	slash = strchr(sid, '/');
-	want = xasprintf("%.*s:", (int)(slash - sid), sid);
+	account = xstrndup(sid, (size_t)(slash - sid));
+	want = xasprintf("%s:", account);
 	cred = auth != NULL && strncmp(auth, "Basic ", 6) == 0 ?
 	    fake_base64_decode(auth + 6, strlen(auth + 6), false, &n) : NULL;
 	if (cred == NULL || strncmp(cred, want, strlen(want)) != 0 ||
 	    strlen(cred) == strlen(want)) {
 		free(cred);
 		free(want);
+		free(account);
 		fake_twilio_error(q, 401, 20003);
 		return;
 	}
@@ -255,16 +257,11 @@ fake_twilio(struct fake_req *q)
 	    "MessagingServiceSid"));
 	body = json_string_value(json_object_get(q->form, "Body"));
 	content = json_string_value(json_object_get(q->form, "ContentSid"));
-	if (to == NULL) {
-		fake_twilio_error(q, 400, 21604);
-		return;
-	}
-	if (from == NULL && msid == NULL) {
-		fake_twilio_error(q, 400, 21603);
-		return;
-	}
-	if (body == NULL && content == NULL) {
-		fake_twilio_error(q, 400, 21602);
+	if (to == NULL || (from == NULL && msid == NULL) ||
+	    (body == NULL && content == NULL)) {
+		fake_twilio_error(q, 400, to == NULL ? 21604 :
+		    from == NULL && msid == NULL ? 21603 : 21602);
+		free(account);
 		return;
 	}
 	randombytes_buf(rnd, sizeof rnd);
@@ -272,8 +269,9 @@ fake_twilio(struct fake_req *q)
 	id = xasprintf("SM%s", hex);
 	fake_answer(q, 201, json_pack("{s:s,s:s,s:s,s:s?,s:s?,s:s}", "sid", id,
 	    "status", msid != NULL ? "accepted" : "queued", "to", to,
-	    "from", from, "body", body, "account_sid", "AC"));
+	    "from", from, "body", body, "account_sid", account));
 	free(id);
+	free(account);
 }
 
 /* --- SendGrid --------------------------------------------------------- */

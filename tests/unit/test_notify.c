@@ -583,6 +583,35 @@ START_TEST(test_account_refused)
 }
 END_TEST
 
+/* A result's detail is stored: it stays short and valid UTF-8. */
+START_TEST(test_detail_stays_utf8)
+{
+	struct notify_result	 r = { 0 };
+	struct buf		 b;
+	int			 i, shift;
+
+	buf_init(&b, 0);
+	for (i = 0; i < 200; i++)
+		ck_assert(buf_adds(&b, "आ"));
+	/* Every alignment of a 3-byte character against the cut. */
+	for (shift = 0; shift < 3; shift++) {
+		notify_set(&r, NOTIFY_RETRY, 503, "%.*s%s", shift, "xyz",
+		    b.data);
+		ck_assert_int_eq(r.outcome, NOTIFY_RETRY);
+		ck_assert_int_eq(r.http_status, 503);
+		ck_assert_uint_le(strlen(r.detail), 300);
+		ck_assert_uint_ge(strlen(r.detail), 297);
+		ck_assert(utf8_valid(r.detail, strlen(r.detail)));
+	}
+	notify_set(&r, NOTIFY_PERMANENT, 400, "bad \xc3\x28 byte \xff");
+	ck_assert_str_eq(r.detail, "bad ?( byte ?");
+	notify_result_free(&r);
+	ck_assert_ptr_null(r.detail);
+	notify_result_free(NULL);
+	buf_free(&b);
+}
+END_TEST
+
 START_TEST(test_base64url)
 {
 	char	*s;
@@ -615,6 +644,7 @@ notify_suite(void)
 	tcase_add_test(tc, test_message_id);
 	tcase_add_test(tc, test_jwt);
 	tcase_add_test(tc, test_account_refused);
+	tcase_add_test(tc, test_detail_stays_utf8);
 	tcase_add_test(tc, test_base64url);
 	suite_add_tcase(s, tc);
 	return s;
