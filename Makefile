@@ -58,21 +58,25 @@ DEFS := -D_GNU_SOURCE -DSOUK_VERSION='"$(VERSION)"' \
 	-DSOUK_SYSCONFDIR='"$(SYSCONFDIR)"'
 BASE_CFLAGS := -std=c17 $(DEFS) $(WARN) $(OPT) -MMD -MP $(INC) $(CFLAGS)
 
-DAEMON_PKGS := libmicrohttpd jansson libsodium libpq
+DAEMON_PKGS := libmicrohttpd jansson libsodium libpq libcurl libcrypto
 TUI_PKGS := ncursesw libcurl jansson
 TEST_PKGS := check libcurl jansson libpq libsodium
-ALL_PKGS := libmicrohttpd jansson libsodium libpq ncursesw libcurl check
+ALL_PKGS := libmicrohttpd jansson libsodium libpq ncursesw libcurl check \
+	libcrypto
+FAKES_PKGS := libmicrohttpd jansson libsodium libcrypto
 
 PKG_CFLAGS := $(call pkg,--cflags,$(ALL_PKGS))
 DAEMON_LIBS := $(call pkg,--libs,$(DAEMON_PKGS)) -lpthread
 TUI_LIBS := $(call pkg,--libs,$(TUI_PKGS)) -lreadline -lpthread
 TEST_LIBS := $(call pkg,--libs,$(TEST_PKGS)) -lpthread
+FAKES_LIBS := $(call pkg,--libs,$(FAKES_PKGS)) -lpthread
 
 COMMON_SRC := $(wildcard common/*.c)
 DAEMON_SRC := $(filter-out daemon/main.c,$(wildcard daemon/*.c daemon/*/*.c))
 TUI_SRC := $(filter-out tui/main.c,$(wildcard tui/*.c tui/*/*.c))
 UNIT_SRC := $(wildcard tests/unit/*.c)
 API_SRC := $(wildcard tests/api/*.c)
+FAKES_SRC := $(wildcard tests/fakes/*.c)
 MIGRATIONS := $(sort $(wildcard sql/migrations/*.sql))
 
 obj = $(patsubst %.c,$(O)/obj/%.o,$(1))
@@ -134,7 +138,14 @@ $(O)/tests/api: $(call obj,$(API_SRC)) $(DAEMON_OBJ) $(COMMON_OBJ)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDOPT) $(LDFLAGS) -o $@ $^ $(DAEMON_LIBS) $(TEST_LIBS)
 
-tests-build: $(BIN)/soukd $(BIN)/souk $(O)/tests/unit $(O)/tests/api
+# Stand-ins for outside providers (Twilio, SendGrid, FCM, SMTP) on loopback.
+$(O)/tests/fakes: $(call obj,$(FAKES_SRC)) $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDOPT) $(LDFLAGS) -o $@ $^ $(FAKES_LIBS)
+
+tests-build: $(BIN)/soukd $(BIN)/souk $(O)/tests/unit $(O)/tests/api \
+	$(O)/tests/fakes
 
 # --- the two commands -------------------------------------------------
 
@@ -156,7 +167,7 @@ check-unit: $(O)/tests/unit
 	@echo "== unit tests"
 	$(Q)$(if $(SUITE),CK_RUN_SUITE=$(SUITE)) CK_FORK=yes SOUK_ROOT=$(CURDIR) $(O)/tests/unit
 
-check-api: $(O)/tests/api $(BIN)/soukd
+check-api: $(O)/tests/api $(O)/tests/fakes $(BIN)/soukd
 	@echo "== API tests"
 	$(Q)$(if $(SUITE),CK_RUN_SUITE=$(SUITE)) tests/api/run.sh $(O)
 

@@ -18,6 +18,7 @@ static Suite *(*const suites[])(void) = {
 	stream_suite,
 	auth_suite,
 	access_suite,
+	notify_suite,
 };
 
 int

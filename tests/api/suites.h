@@ -14,5 +14,6 @@ Suite	*jobs_suite(void);
 Suite	*stream_suite(void);
 Suite	*auth_suite(void);
 Suite	*access_suite(void);
+Suite	*notify_suite(void);
 
 #endif

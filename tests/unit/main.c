@@ -25,6 +25,7 @@ static Suite *(*const suites[])(void) = {
 	script_suite,
 	form_suite,
 	settings_suite,
+	notify_suite,
 };
 
 const char *

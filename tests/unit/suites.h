@@ -29,6 +29,7 @@ Suite	*client_suite(void);
 Suite	*script_suite(void);
 Suite	*form_suite(void);
 Suite	*settings_suite(void);
+Suite	*notify_suite(void);
 
 /* The repository's top directory (SOUK_ROOT), for tests that read files. */
 const char *test_root(void);

@@ -1,0 +1,75 @@
+/*
+ * fakes: stand-ins for the providers soukd's notification drivers call,
+ * run by the API tests on loopback.  One process serves, on ports the
+ * system chooses:
+ *
+ *   HTTP  Twilio's Messages API   POST /2010-04-01/Accounts/{sid}/Messages.json
+ *         SendGrid's v3 mail/send POST /v3/mail/send
+ *         FCM HTTP v1             POST /v1/projects/{project}/messages:send
+ *         an OAuth token endpoint POST /token (JWT bearer grant, RS256
+ *                                 checked against the test key's public half)
+ *   SMTP  a sink: EHLO, AUTH PLAIN and LOGIN, MAIL, RCPT, DATA, RSET, QUIT
+ *
+ * Usage: fakes DIR PUBLIC_KEY.pem.  It writes "http PORT\nsmtp PORT\n"
+ * to DIR/ports once it listens, and every request it receives as a JSON
+ * line to DIR/requests.jsonl.  Tests make it misbehave through
+ *
+ *   POST /_fake/rule   {"service": "twilio"|"sendgrid"|"fcm"|"token"|"smtp",
+ *                       "count": K (1), "status": HTTP status or SMTP code,
+ *                       "code": the provider's error code (Twilio's number,
+ *                       FCM's errorCode, OAuth's error),
+ *                       "retry_after": "Retry-After value",
+ *                       "headers": {extra answer headers},
+ *                       "stall_ms": N (wait before answering),
+ *                       "stage": SMTP only: connect, ehlo, auth, mail,
+ *                       rcpt (the default) or data,
+ *                       "reply": SMTP only: the reply line}
+ *                      for the next K requests of that service;
+ *   POST /_fake/revoke every access token issued so far is refused (401);
+ *   POST /_fake/config {"token_expires_in": N} for tokens issued next.
+ */
+#ifndef SOUK_FAKES_H
+#define SOUK_FAKES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+struct fake_rule {
+	char		*service;
+	char		*stage;		/* SMTP; NULL for HTTP services */
+	long		 status;	/* 0: answer as usual (after a stall) */
+	char		*code;
+	char		*retry_after;
+	json_t		*headers;
+	int64_t		 stall_ms;
+	char		*reply;
+};
+
+/* Adds a rule from its JSON; false with *cause if it is malformed. */
+bool	fake_rule_add(const json_t *spec, char **cause);
+/*
+ * Takes one use of the first rule for service (and, for SMTP, stage) into
+ * *out; false if there is none.  Free *out with fake_rule_clear.
+ */
+bool	fake_rule_take(const char *service, const char *stage,
+	    struct fake_rule *out);
+void	fake_rule_clear(struct fake_rule *);
+/* Sleeps ms milliseconds. */
+void	fake_stall(int64_t ms);
+
+/* Appends entry (stolen) as one line to requests.jsonl. */
+void	fake_record(json_t *entry);
+/* A serial number, unique in this process. */
+unsigned long fake_serial(void);
+
+/* Starts the HTTP services; returns the port, or exits on failure. */
+int	fake_http_start(const char *public_key_path);
+/* Starts the SMTP sink; returns the port, or exits on failure. */
+int	fake_smtp_start(void);
+
+/* Standard base64 (or base64url with url) decoding; NULL if malformed. */
+char	*fake_base64_decode(const char *s, size_t len, bool url, size_t *out);
+
+#endif
