@@ -21,7 +21,7 @@
 
 #include "config.h"
 #include "driver.h"
-#include "fetch.h"
+#include "pfetch.h"
 #include "log.h"
 #include "oauth.h"
 
@@ -132,7 +132,7 @@ fcm_init(const struct config *c, char **cause)
 static char *
 fcm_token_fetch(struct notify_result *r)
 {
-	struct fetch		 f = { 0 };
+	struct pfetch		 f = { 0 };
 	struct buf		 form;
 	enum notify_outcome	 outcome;
 	const char		*tok, *err, *desc;
@@ -147,20 +147,20 @@ fcm_token_fetch(struct notify_result *r)
 		return NULL;
 	}
 	buf_init(&form, 0);
-	fetch_form_add(&form, "grant_type", FCM_GRANT);
-	fetch_form_add(&form, "assertion", jwt);
+	pfetch_form_add(&form, "grant_type", FCM_GRANT);
+	pfetch_form_add(&form, "assertion", jwt);
 	f.url = fcm.token_url;
 	f.body = form.data;
 	f.len = form.len;
 	f.ctype = "application/x-www-form-urlencoded";
 	f.timeout_ms = fcm.timeout_ms;
-	if (!fetch_perform(&f)) {
-		why = fetch_describe(&f);
-		notify_set(r, fetch_outcome(&f), 0, "fcm token: %s", why);
+	if (!pfetch_perform(&f)) {
+		why = pfetch_describe(&f);
+		notify_set(r, pfetch_outcome(&f), 0, "fcm token: %s", why);
 		free(why);
 		goto out;
 	}
-	outcome = fetch_outcome(&f);
+	outcome = pfetch_outcome(&f);
 	tok = json_string_value(json_object_get(f.json, "access_token"));
 	if (outcome == NOTIFY_SENT && tok != NULL && *tok != '\0') {
 		ttl = json_integer_value(json_object_get(f.json, "expires_in"));
@@ -190,7 +190,7 @@ fcm_token_fetch(struct notify_result *r)
 	if (outcome == NOTIFY_RETRY && f.retry_after_ms >= 0)
 		r->retry_after_ms = f.retry_after_ms;
 out:
-	fetch_free(&f);
+	pfetch_free(&f);
 	/* The assertion is good for an hour: wipe it. */
 	if (form.data != NULL)
 		sodium_memzero(form.data, form.len);
@@ -297,7 +297,7 @@ fcm_error_find(const char *code)
 static void
 fcm_send(const struct notify_message *m, struct notify_result *r)
 {
-	struct fetch		 f = { 0 };
+	struct pfetch		 f = { 0 };
 	const struct fcm_error	*e;
 	enum notify_outcome	 outcome;
 	const char		*code, *name;
@@ -315,10 +315,10 @@ fcm_send(const struct notify_message *m, struct notify_result *r)
 		f.ctype = "application/json";
 		f.bearer = tok;
 		f.timeout_ms = fcm.timeout_ms;
-		if (!fetch_perform(&f) || f.status != 401 || attempt == 2)
+		if (!pfetch_perform(&f) || f.status != 401 || attempt == 2)
 			break;
 		/* Revoked or expired early: one new token, one more try. */
-		fetch_free(&f);
+		pfetch_free(&f);
 		why = tok;
 		tok = fcm_token(r, why);
 		notify_wipe(why);
@@ -326,12 +326,12 @@ fcm_send(const struct notify_message *m, struct notify_result *r)
 			goto out;
 	}
 	if (f.error != CURLE_OK || f.status == 0) {
-		why = fetch_describe(&f);
-		notify_set(r, fetch_outcome(&f), 0, "fcm: %s", why);
+		why = pfetch_describe(&f);
+		notify_set(r, pfetch_outcome(&f), 0, "fcm: %s", why);
 		free(why);
 		goto out;
 	}
-	outcome = fetch_outcome(&f);
+	outcome = pfetch_outcome(&f);
 	if (outcome == NOTIFY_SENT) {
 		if ((name = json_string_value(json_object_get(f.json,
 		    "name"))) != NULL)
@@ -354,7 +354,7 @@ fcm_send(const struct notify_message *m, struct notify_result *r)
 	if (outcome == NOTIFY_RETRY && f.retry_after_ms >= 0)
 		r->retry_after_ms = f.retry_after_ms;
 out:
-	fetch_free(&f);
+	pfetch_free(&f);
 	notify_wipe(tok);
 	notify_wipe(body);
 }

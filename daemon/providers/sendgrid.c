@@ -13,7 +13,7 @@
 
 #include "config.h"
 #include "driver.h"
-#include "fetch.h"
+#include "pfetch.h"
 #include "log.h"
 #include "mail.h"
 #include "num.h"
@@ -123,7 +123,7 @@ sendgrid_error(const json_t *answer)
 static void
 sendgrid_send(const struct notify_message *m, struct notify_result *r)
 {
-	struct fetch		 f = { 0 };
+	struct pfetch		 f = { 0 };
 	enum notify_outcome	 outcome;
 	const char		*msg;
 	char			*body = NULL, *id, *why, *reset;
@@ -143,15 +143,15 @@ sendgrid_send(const struct notify_message *m, struct notify_result *r)
 	f.ctype = "application/json";
 	f.bearer = sg.key;
 	f.timeout_ms = sg.timeout_ms;
-	if (!fetch_perform(&f)) {
-		why = fetch_describe(&f);
-		notify_set(r, fetch_outcome(&f), 0, "sendgrid: %s", why);
+	if (!pfetch_perform(&f)) {
+		why = pfetch_describe(&f);
+		notify_set(r, pfetch_outcome(&f), 0, "sendgrid: %s", why);
 		free(why);
 		goto out;
 	}
-	outcome = fetch_outcome(&f);
+	outcome = pfetch_outcome(&f);
 	if (outcome == NOTIFY_SENT) {
-		if ((id = fetch_header(&f, "X-Message-Id")) != NULL)
+		if ((id = pfetch_header(&f, "X-Message-Id")) != NULL)
 			r->provider_id = id;
 		notify_set(r, NOTIFY_SENT, f.status, "accepted");
 		goto out;
@@ -167,7 +167,7 @@ sendgrid_send(const struct notify_message *m, struct notify_result *r)
 		goto out;
 	if (f.retry_after_ms >= 0)
 		r->retry_after_ms = f.retry_after_ms;
-	else if ((reset = fetch_header(&f, "X-RateLimit-Reset")) != NULL) {
+	else if ((reset = pfetch_header(&f, "X-RateLimit-Reset")) != NULL) {
 		/* The Unix time at which the limit resets. */
 		now = time(NULL);
 		if (num_int64(reset, 0, INT64_MAX, &at) && at > now &&
@@ -176,7 +176,7 @@ sendgrid_send(const struct notify_message *m, struct notify_result *r)
 		free(reset);
 	}
 out:
-	fetch_free(&f);
+	pfetch_free(&f);
 	notify_wipe(body);
 }
 

@@ -14,7 +14,7 @@
 
 #include "config.h"
 #include "driver.h"
-#include "fetch.h"
+#include "pfetch.h"
 #include "log.h"
 #include "mail.h"
 
@@ -161,7 +161,7 @@ smtp_send(const struct notify_message *m, struct notify_result *r)
 
 	if ((c = curl_easy_init()) == NULL)
 		fatalx("curl_easy_init");
-	fetch_setup(c, smtp.timeout_ms, "smtp,smtps", errbuf);
+	pfetch_setup(c, smtp.timeout_ms, "smtp,smtps", errbuf);
 	curl_easy_setopt(c, CURLOPT_URL, smtp.url);
 	curl_easy_setopt(c, CURLOPT_MAIL_FROM, from);
 	curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
@@ -192,7 +192,7 @@ smtp_send(const struct notify_message *m, struct notify_result *r)
 	else if (code >= 500 && code < 600)
 		outcome = NOTIFY_PERMANENT;
 	else
-		outcome = fetch_curl_outcome(rc);
+		outcome = pfetch_curl_outcome(rc);
 	if (rc == CURLE_OPERATION_TIMEDOUT)
 		notify_set(r, outcome, 0, "smtp: timed out after %lld ms",
 		    (long long)smtp.timeout_ms);

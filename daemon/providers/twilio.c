@@ -16,7 +16,7 @@
 
 #include "config.h"
 #include "driver.h"
-#include "fetch.h"
+#include "pfetch.h"
 #include "log.h"
 
 static const struct twilio_error {
@@ -141,21 +141,21 @@ twilio_form(const struct notify_message *m, size_t *len)
 		to = xstrdup(m->to);
 		from = tw.sms_from;
 	}
-	fetch_form_add(&b, "To", to);
+	pfetch_form_add(&b, "To", to);
 	/* A messaging service (MG...) picks the sender itself. */
-	fetch_form_add(&b, strncmp(from, "MG", 2) == 0 ?
+	pfetch_form_add(&b, strncmp(from, "MG", 2) == 0 ?
 	    "MessagingServiceSid" : "From", from);
 	if (m->channel == NOTIFY_WHATSAPP && m->whatsapp_template != NULL) {
-		fetch_form_add(&b, "ContentSid", m->whatsapp_template);
+		pfetch_form_add(&b, "ContentSid", m->whatsapp_template);
 		if (m->whatsapp_variables != NULL) {
 			vars = json_dumps(m->whatsapp_variables, JSON_COMPACT);
 			if (vars == NULL)
 				fatalx("twilio_form: json_dumps");
-			fetch_form_add(&b, "ContentVariables", vars);
+			pfetch_form_add(&b, "ContentVariables", vars);
 			notify_wipe(vars);
 		}
 	} else
-		fetch_form_add(&b, "Body", m->text);
+		pfetch_form_add(&b, "Body", m->text);
 	free(to);
 	return buf_take(&b, len);
 }
@@ -175,7 +175,7 @@ twilio_error_find(long code)
 static void
 twilio_send(const struct notify_message *m, struct notify_result *r)
 {
-	struct fetch			 f = { 0 };
+	struct pfetch			 f = { 0 };
 	const struct twilio_error	*e;
 	enum notify_outcome		 outcome;
 	const char			*msg, *sid;
@@ -189,13 +189,13 @@ twilio_send(const struct notify_message *m, struct notify_result *r)
 	f.user = tw.sid;
 	f.password = tw.token;
 	f.timeout_ms = tw.timeout_ms;
-	if (!fetch_perform(&f)) {
-		why = fetch_describe(&f);
-		notify_set(r, fetch_outcome(&f), 0, "twilio: %s", why);
+	if (!pfetch_perform(&f)) {
+		why = pfetch_describe(&f);
+		notify_set(r, pfetch_outcome(&f), 0, "twilio: %s", why);
 		free(why);
 		goto out;
 	}
-	outcome = fetch_outcome(&f);
+	outcome = pfetch_outcome(&f);
 	if (outcome == NOTIFY_SENT) {
 		sid = json_string_value(json_object_get(f.json, "sid"));
 		if (sid == NULL) {
@@ -229,7 +229,7 @@ twilio_send(const struct notify_message *m, struct notify_result *r)
 	if (outcome == NOTIFY_RETRY && f.retry_after_ms >= 0)
 		r->retry_after_ms = f.retry_after_ms;
 out:
-	fetch_free(&f);
+	pfetch_free(&f);
 	notify_wipe(form);
 }
 

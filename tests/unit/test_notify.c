@@ -15,7 +15,7 @@
 
 #include "buf.h"
 #include "driver.h"
-#include "fetch.h"
+#include "pfetch.h"
 #include "mail.h"
 #include "notify.h"
 #include "oauth.h"
@@ -43,44 +43,44 @@ START_TEST(test_retry_after)
 {
 	int64_t	ms = -1;
 
-	ck_assert(fetch_retry_after("120", OCT21, &ms));
+	ck_assert(pfetch_retry_after("120", OCT21, &ms));
 	ck_assert_int_eq(ms, 120000);
-	ck_assert(fetch_retry_after(" 7 \r\n", OCT21, &ms));
+	ck_assert(pfetch_retry_after(" 7 \r\n", OCT21, &ms));
 	ck_assert_int_eq(ms, 7000);
-	ck_assert(fetch_retry_after("0", OCT21, &ms));
+	ck_assert(pfetch_retry_after("0", OCT21, &ms));
 	ck_assert_int_eq(ms, 0);
-	ck_assert(fetch_retry_after("99999999999999999999999", OCT21, &ms));
+	ck_assert(pfetch_retry_after("99999999999999999999999", OCT21, &ms));
 	ck_assert_int_eq(ms, FETCH_MAX_RETRY_AFTER_MS);
-	ck_assert(fetch_retry_after("86401", OCT21, &ms));
+	ck_assert(pfetch_retry_after("86401", OCT21, &ms));
 	ck_assert_int_eq(ms, FETCH_MAX_RETRY_AFTER_MS);
 
 	/* HTTP-date, in its three forms, 30 s after now. */
-	ck_assert(fetch_retry_after("Wed, 21 Oct 2015 07:28:30 GMT", OCT21,
+	ck_assert(pfetch_retry_after("Wed, 21 Oct 2015 07:28:30 GMT", OCT21,
 	    &ms));
 	ck_assert_int_eq(ms, 30000);
-	ck_assert(fetch_retry_after("Wednesday, 21-Oct-15 07:28:30 GMT",
+	ck_assert(pfetch_retry_after("Wednesday, 21-Oct-15 07:28:30 GMT",
 	    OCT21, &ms));
 	ck_assert_int_eq(ms, 30000);
-	ck_assert(fetch_retry_after("Wed Oct 21 07:28:30 2015", OCT21, &ms));
+	ck_assert(pfetch_retry_after("Wed Oct 21 07:28:30 2015", OCT21, &ms));
 	ck_assert_int_eq(ms, 30000);
 	/* Past: now.  Far: capped. */
-	ck_assert(fetch_retry_after("Wed, 21 Oct 2015 07:00:00 GMT", OCT21,
+	ck_assert(pfetch_retry_after("Wed, 21 Oct 2015 07:00:00 GMT", OCT21,
 	    &ms));
 	ck_assert_int_eq(ms, 0);
-	ck_assert(fetch_retry_after("Fri, 21 Oct 2016 07:28:00 GMT", OCT21,
+	ck_assert(pfetch_retry_after("Fri, 21 Oct 2016 07:28:00 GMT", OCT21,
 	    &ms));
 	ck_assert_int_eq(ms, FETCH_MAX_RETRY_AFTER_MS);
 
 	ms = 42;
-	ck_assert(!fetch_retry_after(NULL, OCT21, &ms));
-	ck_assert(!fetch_retry_after("", OCT21, &ms));
-	ck_assert(!fetch_retry_after("   ", OCT21, &ms));
-	ck_assert(!fetch_retry_after("-5", OCT21, &ms));
-	ck_assert(!fetch_retry_after("+5", OCT21, &ms));
-	ck_assert(!fetch_retry_after("1.5", OCT21, &ms));
-	ck_assert(!fetch_retry_after("5s", OCT21, &ms));
-	ck_assert(!fetch_retry_after("soon", OCT21, &ms));
-	ck_assert(!fetch_retry_after("%%%", OCT21, &ms));
+	ck_assert(!pfetch_retry_after(NULL, OCT21, &ms));
+	ck_assert(!pfetch_retry_after("", OCT21, &ms));
+	ck_assert(!pfetch_retry_after("   ", OCT21, &ms));
+	ck_assert(!pfetch_retry_after("-5", OCT21, &ms));
+	ck_assert(!pfetch_retry_after("+5", OCT21, &ms));
+	ck_assert(!pfetch_retry_after("1.5", OCT21, &ms));
+	ck_assert(!pfetch_retry_after("5s", OCT21, &ms));
+	ck_assert(!pfetch_retry_after("soon", OCT21, &ms));
+	ck_assert(!pfetch_retry_after("%%%", OCT21, &ms));
 	ck_assert_int_eq(ms, 42);	/* untouched on failure */
 }
 END_TEST
@@ -158,9 +158,9 @@ START_TEST(test_form_encoding)
 	struct buf	b;
 
 	buf_init(&b, 0);
-	fetch_form_add(&b, "To", "+91 98&x=y");
-	fetch_form_add(&b, "Body", "आ~._-");
-	fetch_form_add(&b, "Empty", "");
+	pfetch_form_add(&b, "To", "+91 98&x=y");
+	pfetch_form_add(&b, "Body", "आ~._-");
+	pfetch_form_add(&b, "Empty", "");
 	ck_assert_str_eq(b.data, "To=%2B91%2098%26x%3Dy&Body=%E0%A4%86~._-&"
 	    "Empty=");
 	buf_free(&b);
@@ -182,49 +182,49 @@ START_TEST(test_outcome)
 		{ 502, NOTIFY_RETRY }, { 503, NOTIFY_RETRY },
 		{ 504, NOTIFY_RETRY },
 	};
-	struct fetch	f = { 0 };
+	struct pfetch	f = { 0 };
 	size_t		i;
 
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		f.error = CURLE_OK;
 		f.status = cases[i].status;
-		ck_assert_msg(fetch_outcome(&f) == cases[i].want, "HTTP %ld",
+		ck_assert_msg(pfetch_outcome(&f) == cases[i].want, "HTTP %ld",
 		    cases[i].status);
 	}
 	f.status = 0;
 	f.error = CURLE_OPERATION_TIMEDOUT;
-	ck_assert_int_eq(fetch_outcome(&f), NOTIFY_RETRY);
+	ck_assert_int_eq(pfetch_outcome(&f), NOTIFY_RETRY);
 	f.error = CURLE_COULDNT_CONNECT;
-	ck_assert_int_eq(fetch_outcome(&f), NOTIFY_RETRY);
+	ck_assert_int_eq(pfetch_outcome(&f), NOTIFY_RETRY);
 	f.error = CURLE_RECV_ERROR;
-	ck_assert_int_eq(fetch_outcome(&f), NOTIFY_RETRY);
+	ck_assert_int_eq(pfetch_outcome(&f), NOTIFY_RETRY);
 	f.error = CURLE_URL_MALFORMAT;
-	ck_assert_int_eq(fetch_outcome(&f), NOTIFY_PERMANENT);
+	ck_assert_int_eq(pfetch_outcome(&f), NOTIFY_PERMANENT);
 	f.error = CURLE_UNSUPPORTED_PROTOCOL;
-	ck_assert_int_eq(fetch_outcome(&f), NOTIFY_PERMANENT);
+	ck_assert_int_eq(pfetch_outcome(&f), NOTIFY_PERMANENT);
 }
 END_TEST
 
 START_TEST(test_fetch_header)
 {
-	struct fetch	 f = { 0 };
+	struct pfetch	 f = { 0 };
 	char		*v;
 
 	buf_init(&f.head, 0);
 	ck_assert(buf_adds(&f.head, "HTTP/1.1 202 Accepted\r\n"
 	    "X-Message-Id:  abc123 \r\nretry-after: 5\r\nX-Empty:\r\n\r\n"));
-	v = fetch_header(&f, "X-Message-Id");
+	v = pfetch_header(&f, "X-Message-Id");
 	ck_assert_str_eq(v, "abc123");
 	free(v);
-	v = fetch_header(&f, "Retry-After");
+	v = pfetch_header(&f, "Retry-After");
 	ck_assert_str_eq(v, "5");
 	free(v);
-	v = fetch_header(&f, "X-Empty");
+	v = pfetch_header(&f, "X-Empty");
 	ck_assert_str_eq(v, "");
 	free(v);
-	ck_assert_ptr_null(fetch_header(&f, "X-Message"));
-	ck_assert_ptr_null(fetch_header(&f, "Missing"));
-	fetch_free(&f);
+	ck_assert_ptr_null(pfetch_header(&f, "X-Message"));
+	ck_assert_ptr_null(pfetch_header(&f, "Missing"));
+	pfetch_free(&f);
 }
 END_TEST
 

@@ -1,13 +1,13 @@
 /*
- * fetch: one request to an outside provider over libcurl, as every
+ * pfetch: one request to an outside provider over libcurl, as every
  * notification driver makes it: the provider timeout, no signals, no
  * redirects, only the protocols expected, an answer capped in size, the
  * Retry-After header read in either of its forms, and the classification
  * the HTTP drivers share: 2xx sent; 408, 425, 429, 5xx and network
  * failures retried; any other answer permanent.
  */
-#ifndef SOUKD_FETCH_H
-#define SOUKD_FETCH_H
+#ifndef SOUKD_PFETCH_H
+#define SOUKD_PFETCH_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -24,7 +24,7 @@
 /* The longest Retry-After honoured. */
 #define FETCH_MAX_RETRY_AFTER_MS (86400LL * 1000)
 
-struct fetch {
+struct pfetch {
 	/* The request; the caller owns these. */
 	const char	*url;
 	const char	*body;		/* NULL: GET */
@@ -36,7 +36,7 @@ struct fetch {
 	const char	*const *headers;	/* "Name: value", NULL-ended */
 	int64_t		 timeout_ms;
 
-	/* The answer, filled by fetch_perform; fetch_free frees it. */
+	/* The answer, filled by pfetch_perform; pfetch_free frees it. */
 	CURLcode	 error;		/* CURLE_OK when an answer came */
 	long		 status;
 	struct buf	 answer;	/* the body, capped at FETCH_MAX_ANSWER */
@@ -49,21 +49,21 @@ struct fetch {
 /*
  * Sends f's request and fills its answer.  True if the server answered
  * with an HTTP status, false on a network failure or timeout (f->error
- * and f->errbuf say which).  Call fetch_free afterwards either way.
+ * and f->errbuf say which).  Call pfetch_free afterwards either way.
  */
-bool	fetch_perform(struct fetch *f);
-void	fetch_free(struct fetch *f);
+bool	pfetch_perform(struct pfetch *f);
+void	pfetch_free(struct pfetch *f);
 /* The last value of response header name (caller frees), or NULL. */
-char	*fetch_header(const struct fetch *f, const char *name);
+char	*pfetch_header(const struct pfetch *f, const char *name);
 /* What f's answer means, by its HTTP status or libcurl error. */
-enum notify_outcome fetch_outcome(const struct fetch *f);
+enum notify_outcome pfetch_outcome(const struct pfetch *f);
 /* What a libcurl failure means: RETRY, or PERMANENT for misuse. */
-enum notify_outcome fetch_curl_outcome(CURLcode);
+enum notify_outcome pfetch_curl_outcome(CURLcode);
 /*
  * A one-line description of a failed fetch for a result's detail:
  * "timed out after 1000 ms", "HTTP 503"...  Caller frees.
  */
-char	*fetch_describe(const struct fetch *f);
+char	*pfetch_describe(const struct pfetch *f);
 
 /*
  * Parses a Retry-After value, delta-seconds ("120") or an HTTP-date
@@ -71,7 +71,7 @@ char	*fetch_describe(const struct fetch *f);
  * forms), relative to now, into milliseconds from now: 0 for a date
  * past, at most FETCH_MAX_RETRY_AFTER_MS.  False if value is neither.
  */
-bool	fetch_retry_after(const char *value, time_t now, int64_t *ms)
+bool	pfetch_retry_after(const char *value, time_t now, int64_t *ms)
 	    __attribute__((warn_unused_result));
 
 /*
@@ -79,10 +79,10 @@ bool	fetch_retry_after(const char *value, time_t now, int64_t *ms)
  * connection within it), no signals, no redirects, only protocols
  * (libcurl's "http,https" syntax), errbuf for messages.
  */
-void	fetch_setup(CURL *c, int64_t timeout_ms, const char *protocols,
+void	pfetch_setup(CURL *c, int64_t timeout_ms, const char *protocols,
 	    char *errbuf);
 
 /* Appends name=value to b, form-encoded (application/x-www-form-urlencoded). */
-void	fetch_form_add(struct buf *b, const char *name, const char *value);
+void	pfetch_form_add(struct buf *b, const char *name, const char *value);
 
 #endif

@@ -6,7 +6,7 @@
 #include <sodium.h>
 
 #include "driver.h"
-#include "fetch.h"
+#include "pfetch.h"
 #include "log.h"
 
 #define FETCH_MAX_HEAD		(32 * 1024)
@@ -55,7 +55,7 @@ fetch_head_cb(char *p, size_t size, size_t n, void *arg)
 }
 
 void
-fetch_setup(CURL *c, int64_t timeout_ms, const char *protocols, char *errbuf)
+pfetch_setup(CURL *c, int64_t timeout_ms, const char *protocols, char *errbuf)
 {
 	errbuf[0] = '\0';
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
@@ -68,7 +68,7 @@ fetch_setup(CURL *c, int64_t timeout_ms, const char *protocols, char *errbuf)
 }
 
 bool
-fetch_perform(struct fetch *f)
+pfetch_perform(struct pfetch *f)
 {
 	CURL			*c;
 	struct curl_slist	*hl = NULL, *l;
@@ -82,7 +82,7 @@ fetch_perform(struct fetch *f)
 	f->retry_after_ms = -1;
 	if ((c = curl_easy_init()) == NULL)
 		fatalx("curl_easy_init");
-	fetch_setup(c, f->timeout_ms, "http,https", f->errbuf);
+	pfetch_setup(c, f->timeout_ms, "http,https", f->errbuf);
 	curl_easy_setopt(c, CURLOPT_URL, f->url);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, fetch_keep_cb);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &f->answer);
@@ -135,8 +135,8 @@ fetch_perform(struct fetch *f)
 		return false;
 	if (f->answer.len > 0)
 		f->json = json_loadb(f->answer.data, f->answer.len, 0, NULL);
-	if ((ra = fetch_header(f, "Retry-After")) != NULL) {
-		if (!fetch_retry_after(ra, time(NULL), &f->retry_after_ms))
+	if ((ra = pfetch_header(f, "Retry-After")) != NULL) {
+		if (!pfetch_retry_after(ra, time(NULL), &f->retry_after_ms))
 			f->retry_after_ms = -1;
 		free(ra);
 	}
@@ -144,7 +144,7 @@ fetch_perform(struct fetch *f)
 }
 
 void
-fetch_free(struct fetch *f)
+pfetch_free(struct pfetch *f)
 {
 	buf_free(&f->answer);
 	buf_free(&f->head);
@@ -153,7 +153,7 @@ fetch_free(struct fetch *f)
 }
 
 char *
-fetch_header(const struct fetch *f, const char *name)
+pfetch_header(const struct pfetch *f, const char *name)
 {
 	const char	*p = f->head.data, *eol, *v, *end;
 	size_t		 n = strlen(name);
@@ -179,7 +179,7 @@ fetch_header(const struct fetch *f, const char *name)
 }
 
 enum notify_outcome
-fetch_curl_outcome(CURLcode e)
+pfetch_curl_outcome(CURLcode e)
 {
 	size_t	i;
 
@@ -194,10 +194,10 @@ fetch_curl_outcome(CURLcode e)
 }
 
 enum notify_outcome
-fetch_outcome(const struct fetch *f)
+pfetch_outcome(const struct pfetch *f)
 {
 	if (f->error != CURLE_OK || f->status == 0)
-		return fetch_curl_outcome(f->error != CURLE_OK ? f->error :
+		return pfetch_curl_outcome(f->error != CURLE_OK ? f->error :
 		    CURLE_RECV_ERROR);
 	if (f->status >= 200 && f->status < 300)
 		return NOTIFY_SENT;
@@ -209,7 +209,7 @@ fetch_outcome(const struct fetch *f)
 }
 
 char *
-fetch_describe(const struct fetch *f)
+pfetch_describe(const struct pfetch *f)
 {
 	if (f->error == CURLE_OPERATION_TIMEDOUT)
 		return xasprintf("timed out after %lld ms",
@@ -221,7 +221,7 @@ fetch_describe(const struct fetch *f)
 }
 
 bool
-fetch_retry_after(const char *value, time_t now, int64_t *ms)
+pfetch_retry_after(const char *value, time_t now, int64_t *ms)
 {
 	const char	*p = value, *end;
 	char		*num_end;
@@ -270,7 +270,7 @@ fetch_retry_after(const char *value, time_t now, int64_t *ms)
 }
 
 void
-fetch_form_add(struct buf *b, const char *name, const char *value)
+pfetch_form_add(struct buf *b, const char *name, const char *value)
 {
 	static const char	 hex[] = "0123456789ABCDEF";
 	const char		*s;
@@ -278,7 +278,7 @@ fetch_form_add(struct buf *b, const char *name, const char *value)
 
 	for (pass = 0; pass < 2; pass++) {
 		if (pass == 0 && b->len > 0 && !buf_adds(b, "&"))
-			fatalx("fetch_form_add");
+			fatalx("pfetch_form_add");
 		for (s = pass == 0 ? name : value; *s != '\0'; s++) {
 			unsigned char	ch = (unsigned char)*s;
 			char		enc[3];
@@ -296,9 +296,9 @@ fetch_form_add(struct buf *b, const char *name, const char *value)
 				ok = buf_add(b, enc, 3);
 			}
 			if (!ok)
-				fatalx("fetch_form_add");
+				fatalx("pfetch_form_add");
 		}
 		if (pass == 0 && !buf_adds(b, "="))
-			fatalx("fetch_form_add");
+			fatalx("pfetch_form_add");
 	}
 }
