@@ -83,6 +83,18 @@ const struct config_key config_keys[] = {
 	  "enables the job kinds the test suite drives; never in production",
 	  NULL },
 
+	{ "public_url", CONFIG_STRING, OFF(public_url),
+	  "http://127.0.0.1:8080", 0, 0, false, "the address people reach "
+	  "this API at, for links in messages (unsubscribe, verify, reset)",
+	  NULL },
+	{ "app_url", CONFIG_STRING, OFF(app_url), "http://127.0.0.1:8080", 0,
+	  0, false, "where the customer app's pages are, for links in "
+	  "emails (/verify-email, /reset-password)", NULL },
+	{ "trusted_proxies", CONFIG_STRING, OFF(trusted_proxies), "", 0, 0,
+	  false, "addresses of proxies whose X-Forwarded-For is believed, "
+	  "comma-separated", NULL },
+	{ "otp_ttl", CONFIG_DURATION, OFF(otp_ttl_ms), "5m", 60000, 900000,
+	  false, "how long a login code is valid", NULL },
 	{ "sms_driver", CONFIG_CHOICE, OFF(sms_driver), "file", 0, 0, false,
 	  "how SMS go out: file (to outbox_dir) or twilio", "file,twilio" },
 	{ "whatsapp_driver", CONFIG_CHOICE, OFF(whatsapp_driver), "file", 0,

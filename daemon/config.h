@@ -47,6 +47,11 @@ struct config {
 	int64_t		 auth_hash_concurrency;
 	int64_t		 login_failures_max;
 
+	char		*public_url;		/* links in messages */
+	char		*app_url;		/* the apps' pages links open */
+	char		*trusted_proxies;	/* "127.0.0.1,::1" */
+	int64_t		 otp_ttl_ms;
+
 	/* Notifications: a driver per channel and each provider's settings. */
 	char		*sms_driver;		/* file, twilio */
 	char		*whatsapp_driver;	/* file, twilio */

@@ -25,6 +25,9 @@
 #include "log.h"
 #include "metrics.h"
 #include "migrate.h"
+#include "notify.h"
+#include "outbox.h"
+#include "reminders.h"
 #include "req.h"
 #include "router.h"
 #include "scheduler.h"
@@ -381,6 +384,8 @@ main_serve(const struct config *c)
 	auth_init(c);
 	account_init();
 	account_configure(c);
+	outbox_init(c);
+	reminders_init();
 	db_configure(c->database, c->db_connect_timeout_ms,
 	    c->db_statement_timeout_ms);
 	if (!main_schema_ok(c))
@@ -412,6 +417,11 @@ main_serve(const struct config *c)
 		main_log_listening(c, server_port(s));
 	}
 	if (config_runs_jobs(c)) {
+		if (!notify_init(c, &cause)) {
+			log_error("notifications: %s", cause);
+			free(cause);
+			return 1;
+		}
 		jobs_start(c);
 		scheduler_start(c->database);
 		log_info("running jobs with %lld worker%s", (long long)
@@ -445,6 +455,8 @@ main_serve(const struct config *c)
 		if (!jobs_stop(c->shutdown_timeout_ms))
 			log_warn("a job is still running; it will run again "
 			    "when its lease expires");
+		else
+			notify_shutdown();
 	}
 	listen_stop();
 	server_stop(s);

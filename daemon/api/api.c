@@ -13,6 +13,9 @@ static const struct api_module *const api_modules[] = {
 	&users_module,
 	&apikeys_module,
 	&audit_module,
+	&notifications_module,
+	&otp_module,
+	&signup_module,
 };
 
 const struct config *api_config;

@@ -31,6 +31,9 @@ extern const struct api_module me_module;
 extern const struct api_module users_module;
 extern const struct api_module apikeys_module;
 extern const struct api_module audit_module;
+extern const struct api_module notifications_module;
+extern const struct api_module otp_module;
+extern const struct api_module signup_module;
 
 struct config;
 /* soukd's settings, for handlers that need one (set before serving). */

@@ -28,6 +28,8 @@ const struct perm auth_perms[] = {
 	{ "templates.manage", ROLE_ADMIN, 0,
 	  "editing notification templates" },
 	{ "audit.read", ROLE_ADMIN, 0, "reading the audit log" },
+	{ "notifications.read", ROLE_SUPERVISOR | ROLE_ADMIN, 0,
+	  "reading the outbox and its delivery attempts" },
 	{ NULL, 0, 0, NULL },
 };
 

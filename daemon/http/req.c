@@ -8,7 +8,9 @@
 
 #include <sodium.h>
 
+#include "api.h"
 #include "auth.h"
+#include "config.h"
 #include "db.h"
 #include "log.h"
 #include "num.h"
@@ -433,6 +435,40 @@ req_scope(struct req *r)
 	return r->scope;
 }
 
+/*
+ * Behind a trusted proxy, the client is the address the proxy appended
+ * last to X-Forwarded-For (what came before it, the client could forge).
+ */
+static void
+req_forwarded_for(struct req *r)
+{
+	const char	*list = api_config != NULL ?
+			    api_config->trusted_proxies : "", *xff, *last;
+	char		 addr[64];
+	size_t		 n = strlen(r->ip);
+	unsigned char	 bin[16];
+	bool		 trusted = false;
+
+	while (list != NULL && *list != '\0' && !trusted) {
+		trusted = strncmp(list, r->ip, n) == 0 && (list[n] == ',' ||
+		    list[n] == '\0' || list[n] == ' ');
+		if ((list = strchr(list, ',')) != NULL)
+			while (*++list == ' ')
+				;
+	}
+	if (!trusted || (xff = req_header(r, "X-Forwarded-For")) == NULL)
+		return;
+	last = strrchr(xff, ',');
+	last = last != NULL ? last + 1 : xff;
+	while (*last == ' ')
+		last++;
+	snprintf(addr, sizeof addr, "%s", last);
+	addr[strcspn(addr, " ")] = '\0';
+	if (inet_pton(AF_INET, addr, bin) == 1 ||
+	    inet_pton(AF_INET6, addr, bin) == 1)
+		snprintf(r->ip, sizeof r->ip, "%s", addr);
+}
+
 const char *
 req_client_ip(struct req *r)
 {
@@ -452,6 +488,7 @@ req_client_ip(struct req *r)
 	else if (sa->sa_family == AF_INET6)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)
 		    sa)->sin6_addr, r->ip, sizeof r->ip);
+	req_forwarded_for(r);
 	return r->ip;
 }
 

@@ -10,6 +10,8 @@
 
 #include "db.h"
 #include "events.h"
+#include "outbox.h"
+#include "reminders.h"
 #include "jobs.h"
 #include "log.h"
 
@@ -88,6 +90,10 @@ const struct job_kind job_kinds[] = {
 	  "deletes finished jobs past their retention" },
 	{ "events.prune", events_prune_run, 3, false,
 	  "deletes live events past the replay window" },
+	{ "notifications.send", outbox_send_run, 8, false,
+	  "delivers one notification through its provider" },
+	{ "reminders.fire", reminders_fire_run, 5, false,
+	  "puts a due reminder in the outbox" },
 	{ "test.sleep", test_sleep_run, 3, true, "sleeps (tests)" },
 	{ "test.fail", test_fail_run, 0, true, "fails as asked (tests)" },
 	{ "test.record", test_record_run, 0, true,

@@ -608,6 +608,13 @@ harness_setup(void)
 	char		*out = NULL;
 
 	curl_global_init(CURL_GLOBAL_ALL);
+	/* Messages every soukd of the run "sends" land here, not in var/. */
+	if (getenv("SOUKD_OUTBOX_DIR") == NULL) {
+		char	*dir = xasprintf("%s/outbox", env("SOUK_TEST_TMP"));
+
+		setenv("SOUKD_OUTBOX_DIR", dir, 1);
+		free(dir);
+	}
 	shared_conninfo = xasprintf("host=%s user=souk dbname=souk",
 	    env("SOUK_TEST_PG"));
 	args[2] = shared_conninfo;

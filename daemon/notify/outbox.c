@@ -1,0 +1,506 @@
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "buf.h"
+#include "config.h"
+#include "db.h"
+#include "log.h"
+#include "outbox.h"
+#include "template.h"
+
+#define OUTBOX_MAX_DEVICES "20"
+
+const struct message_kind message_kinds[] = {
+	{ "auth.otp", true, OUTBOX_CH_SMS | OUTBOX_CH_WHATSAPP,
+	  { "otp.code", "otp.minutes", NULL }, false,
+	  "a one-time login code" },
+	{ "auth.verify_email", true, OUTBOX_CH_EMAIL,
+	  { "user.name", "link", NULL }, false,
+	  "the link that confirms an email address" },
+	{ "auth.password_reset", true, OUTBOX_CH_EMAIL,
+	  { "user.name", "link", "minutes", NULL }, false,
+	  "the link that sets a new password" },
+	{ "test.reminder", false, OUTBOX_CH_ALL,
+	  { "user.name", "text", NULL }, true, "a reminder (tests)" },
+	{ "test.urgent", true, OUTBOX_CH_ALL,
+	  { "user.name", "text", NULL }, true, "an urgent message (tests)" },
+	{ NULL, false, 0, { NULL }, false, NULL },
+};
+
+static const struct db_stmt outbox_stmts[] = {
+	/*
+	 * The template (in the language asked for, the user's, or English)
+	 * and what the rules need to know of the recipient.
+	 * $1 user or NULL, $2 channel, $3 kind, $4 language or NULL,
+	 * $5 explicit email recipient or NULL.
+	 */
+	{ "outbox_prepare",
+	  "WITH u AS (SELECT * FROM users WHERE id = $1),"
+	  " lang AS (SELECT coalesce($4, (SELECT language FROM u), 'en') AS l) "
+	  "SELECT t.id, t.language, t.subject, t.body, t.html,"
+	  " t.whatsapp_template, u.phone, u.email, coalesce(u.name, ''),"
+	  " (SELECT opted_in FROM notification_prefs p"
+	  "  WHERE p.user_id = $1 AND p.channel = $2),"
+	  " EXISTS (SELECT 1 FROM email_unsubscribes e"
+	  "  WHERE e.email = lower(coalesce($5, u.email))),"
+	  " (SELECT (extract(epoch FROM quiet_until(u.quiet_start, u.quiet_end,"
+	  "  u.timezone, now()) - now()) * 1000)::bigint) "
+	  "FROM notification_templates t LEFT JOIN u ON true"
+	  " WHERE t.kind = $3 AND t.channel = $2"
+	  " AND t.language IN ((SELECT l FROM lang), 'en')"
+	  " ORDER BY t.language = (SELECT l FROM lang) DESC LIMIT 1" },
+	{ "outbox_devices",
+	  "SELECT token FROM push_devices WHERE user_id = $1"
+	  " ORDER BY last_seen_at DESC LIMIT " OUTBOX_MAX_DEVICES },
+	/* $1..$12 the notification; $13 state; $14 reason; $15 delay ms. */
+	{ "outbox_insert",
+	  "INSERT INTO notifications (user_id, kind, channel, recipient,"
+	  " language, template_id, subject, body, html, whatsapp_template,"
+	  " whatsapp_variables, urgent, state, reason, send_after)"
+	  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12,"
+	  "  $13, $14, now() + $15::bigint * interval '1 ms') RETURNING id" },
+	{ "outbox_load",
+	  "SELECT n.channel, n.recipient, n.subject, n.body, n.html,"
+	  " n.whatsapp_template, n.whatsapp_variables::text, n.state,"
+	  " n.urgent, u.name FROM notifications n"
+	  " LEFT JOIN users u ON u.id = n.user_id WHERE n.id = $1" },
+	/* $1 id, $2 attempt, $3 outcome, $4 status, $5 provider id, $6
+	 * detail, $7 new state. */
+	{ "outbox_record",
+	  "WITH a AS (INSERT INTO notification_attempts (notification_id,"
+	  "  attempt, outcome, http_status, provider_id, detail)"
+	  "  VALUES ($1, $2, $3, nullif($4::int, 0), $5, $6)) "
+	  "UPDATE notifications SET state = $7, attempts = $2,"
+	  " provider_id = coalesce($5, provider_id),"
+	  " reason = CASE WHEN $7 = 'failed' THEN $6 ELSE reason END,"
+	  " sent_at = CASE WHEN $7 = 'sent' THEN now() END"
+	  " WHERE id = $1 AND state = 'pending'" },
+	{ "outbox_secret",
+	  "WITH n AS (INSERT INTO secrets (name, secret)"
+	  "  VALUES ('unsubscribe', $1::bytea) ON CONFLICT DO NOTHING) "
+	  "SELECT secret FROM secrets WHERE name = 'unsubscribe'" },
+};
+
+enum {
+	STMT_PREPARE, STMT_DEVICES, STMT_INSERT, STMT_LOAD, STMT_RECORD,
+	STMT_SECRET,
+};
+
+static bool		 outbox_registered;
+static bool		 outbox_test_mode;
+static char		*outbox_public_url;
+static unsigned char	 outbox_key[32];
+static bool		 outbox_have_key;
+static pthread_mutex_t	 outbox_key_mu = PTHREAD_MUTEX_INITIALIZER;
+
+void
+outbox_init(const struct config *c)
+{
+	if (!outbox_registered) {
+		db_register(outbox_stmts,
+		    sizeof outbox_stmts / sizeof outbox_stmts[0]);
+		outbox_registered = true;
+	}
+	outbox_test_mode = c->test_mode;
+	free(outbox_public_url);
+	outbox_public_url = xstrdup(c->public_url);
+}
+
+const struct message_kind *
+outbox_kind(const char *name)
+{
+	const struct message_kind	*k;
+
+	for (k = message_kinds; k->name != NULL; k++) {
+		if (strcmp(k->name, name) == 0)
+			return k->test_only && !outbox_test_mode ? NULL : k;
+	}
+	return NULL;
+}
+
+/* Checks that vars holds exactly the kind's variables: else a bug. */
+static void
+outbox_check_vars(const struct message_kind *k, json_t *vars)
+{
+	const char	*key;
+	json_t		*v;
+	int		 i;
+	bool		 known;
+
+	json_object_foreach(vars, key, v) {
+		known = false;
+		for (i = 0; k->vars[i] != NULL && !known; i++)
+			known = strcmp(k->vars[i], key) == 0;
+		if (!known)
+			fatalx("outbox: message %s has no variable %s", k->name,
+			    key);
+	}
+}
+
+/* Inserts one notification and queues its delivery. */
+static bool
+outbox_insert(struct db *db, const struct outbox_msg *m,
+    const struct message_kind *k, PGresult *t, const char *to,
+    const char *state, const char *reason, int64_t delay, int64_t *id)
+{
+	const char	*params[15];
+	char		 user[24], delay_s[24], payload[48], *subject = NULL,
+			*body, *html = NULL, *wvars = NULL;
+	json_t		*names, *wv, *n;
+	PGresult	*res;
+	struct job_new	 job = { .kind = "notifications.send" };
+	size_t		 i;
+	bool		 ok = false;
+
+	body = template_render(PQgetvalue(t, 0, 3), m->vars, TEMPLATE_TEXT);
+	if (!PQgetisnull(t, 0, 2))
+		subject = template_render(PQgetvalue(t, 0, 2), m->vars,
+		    TEMPLATE_SUBJECT);
+	if (!PQgetisnull(t, 0, 4))
+		html = template_render(PQgetvalue(t, 0, 4), m->vars,
+		    TEMPLATE_HTML);
+	if (!PQgetisnull(t, 0, 5)) {
+		/* A WhatsApp template numbers its variables 1, 2, ... */
+		names = template_variables(PQgetvalue(t, 0, 3));
+		wv = json_object();
+		json_array_foreach(names, i, n) {
+			char	num[24], *var, *v;
+
+			snprintf(num, sizeof num, "%zu", i + 1);
+			var = xasprintf("{{%s}}", json_string_value(n));
+			v = template_render(var, m->vars, TEMPLATE_TEXT);
+			json_object_set_new(wv, num, json_string(v));
+			free(var);
+			free(v);
+		}
+		wvars = json_dumps(wv, JSON_COMPACT);
+		json_decref(wv);
+		json_decref(names);
+	}
+	snprintf(user, sizeof user, "%lld", (long long)m->user_id);
+	snprintf(delay_s, sizeof delay_s, "%lld", (long long)delay);
+	params[0] = m->user_id != 0 ? user : NULL;
+	params[1] = k->name;
+	params[2] = notify_channel_name(m->channel);
+	params[3] = to;
+	params[4] = PQgetvalue(t, 0, 1);
+	params[5] = PQgetvalue(t, 0, 0);
+	params[6] = subject;
+	params[7] = body;
+	params[8] = html;
+	params[9] = PQgetisnull(t, 0, 5) ? NULL : PQgetvalue(t, 0, 5);
+	params[10] = wvars;
+	params[11] = k->urgent ? "true" : "false";
+	params[12] = state;
+	params[13] = reason;
+	params[14] = delay_s;
+	if ((res = db_exec(db, &outbox_stmts[STMT_INSERT], 15, params)) ==
+	    NULL)
+		goto out;
+	*id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	ok = true;
+	if (strcmp(state, "pending") != 0) {
+		log_info("notification %lld (%s by %s) suppressed: %s",
+		    (long long)*id, k->name, params[2], reason);
+		goto out;
+	}
+	snprintf(payload, sizeof payload, "{\"id\": %lld}", (long long)*id);
+	job.payload = payload;
+	job.delay_ms = delay;
+	job.priority = k->urgent ? 10 : 0;
+	ok = jobs_enqueue(db, &job, NULL);
+out:
+	free(subject);
+	free(body);
+	free(html);
+	free(wvars);
+	return ok;
+}
+
+bool
+outbox_enqueue(struct db *db, const struct outbox_msg *m, int64_t *id)
+{
+	const struct message_kind	*k;
+	const char			*params[5], *to, *reason = NULL;
+	char				 user[24];
+	PGresult			*t = NULL, *dev = NULL;
+	int64_t				 delay = 0, one;
+	bool				 ok = false;
+	int				 i;
+
+	*id = 0;
+	if ((k = outbox_kind(m->kind)) == NULL ||
+	    !(k->channels & (1u << m->channel)))
+		fatalx("outbox: no message %s by %s", m->kind,
+		    notify_channel_name(m->channel));
+	outbox_check_vars(k, m->vars);
+	snprintf(user, sizeof user, "%lld", (long long)m->user_id);
+	params[0] = m->user_id != 0 ? user : NULL;
+	params[1] = notify_channel_name(m->channel);
+	params[2] = m->kind;
+	params[3] = m->language;
+	params[4] = m->channel == NOTIFY_EMAIL ? m->to : NULL;
+	if ((t = db_exec(db, &outbox_stmts[STMT_PREPARE], 5, params)) == NULL)
+		return false;
+	if (PQntuples(t) == 0)
+		fatalx("outbox: no template for %s by %s", m->kind,
+		    params[1]);
+	/* The recipient's choices; urgent messages override opt-outs. */
+	if (m->channel == NOTIFY_WHATSAPP && !(!PQgetisnull(t, 0, 9) &&
+	    PQgetvalue(t, 0, 9)[0] == 't'))
+		reason = "no recorded WhatsApp opt-in";
+	else if (!k->urgent && !PQgetisnull(t, 0, 9) &&
+	    PQgetvalue(t, 0, 9)[0] == 'f')
+		reason = "the recipient opted out of this channel";
+	else if (!k->urgent && m->channel == NOTIFY_EMAIL &&
+	    PQgetvalue(t, 0, 10)[0] == 't')
+		reason = "the address unsubscribed";
+	if (!k->urgent && !PQgetisnull(t, 0, 11))
+		delay = strtoll(PQgetvalue(t, 0, 11), NULL, 10);
+	if (m->to != NULL) {
+		ok = outbox_insert(db, m, k, t, m->to, reason != NULL ?
+		    "suppressed" : "pending", reason, delay, id);
+		goto out;
+	}
+	switch (m->channel) {
+	case NOTIFY_SMS:
+	case NOTIFY_WHATSAPP:
+	case NOTIFY_EMAIL:
+		i = m->channel == NOTIFY_EMAIL ? 7 : 6;
+		if (PQgetisnull(t, 0, i)) {
+			log_info("%s to user %lld: no address", params[1],
+			    (long long)m->user_id);
+			ok = true;
+			goto out;
+		}
+		to = PQgetvalue(t, 0, i);
+		ok = outbox_insert(db, m, k, t, to, reason != NULL ?
+		    "suppressed" : "pending", reason, delay, id);
+		break;
+	case NOTIFY_PUSH:
+		/* One notification per device the user signed in on. */
+		params[0] = user;
+		if ((dev = db_exec(db, &outbox_stmts[STMT_DEVICES], 1,
+		    params)) == NULL)
+			goto out;
+		ok = true;
+		for (i = 0; ok && i < PQntuples(dev); i++) {
+			ok = outbox_insert(db, m, k, t, PQgetvalue(dev, i, 0),
+			    reason != NULL ? "suppressed" : "pending", reason,
+			    delay, &one);
+			if (*id == 0)
+				*id = one;
+		}
+		break;
+	}
+out:
+	PQclear(t);
+	PQclear(dev);
+	return ok;
+}
+
+/* --- unsubscribe tokens ----------------------------------------------- */
+
+static bool
+outbox_load_key(struct db *db)
+{
+	unsigned char	 fresh[32], *k;
+	char		 lit[67];
+	const char	*params[1] = { lit };
+	PGresult	*res;
+	size_t		 len;
+	bool		 ok = false;
+
+	pthread_mutex_lock(&outbox_key_mu);
+	if (outbox_have_key) {
+		pthread_mutex_unlock(&outbox_key_mu);
+		return true;
+	}
+	randombytes_buf(fresh, sizeof fresh);
+	lit[0] = '\\';
+	lit[1] = 'x';
+	sodium_bin2hex(lit + 2, sizeof lit - 2, fresh, sizeof fresh);
+	sodium_memzero(fresh, sizeof fresh);
+	if ((res = db_exec(db, &outbox_stmts[STMT_SECRET], 1, params)) !=
+	    NULL && PQntuples(res) == 1) {
+		k = PQunescapeBytea((const unsigned char *)PQgetvalue(res, 0, 0),
+		    &len);
+		if (k != NULL && len == sizeof outbox_key) {
+			memcpy(outbox_key, k, len);
+			outbox_have_key = ok = true;
+		}
+		if (k != NULL)
+			sodium_memzero(k, len);
+		PQfreemem(k);
+	}
+	PQclear(res);
+	sodium_memzero(lit, sizeof lit);
+	pthread_mutex_unlock(&outbox_key_mu);
+	return ok;
+}
+
+static void
+outbox_mac(const char *email, unsigned char mac[32])
+{
+	crypto_auth_hmacsha256_state	st;
+
+	crypto_auth_hmacsha256_init(&st, outbox_key, sizeof outbox_key);
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)
+	    "unsubscribe", 12);
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)email,
+	    strlen(email));
+	crypto_auth_hmacsha256_final(&st, mac);
+}
+
+char *
+outbox_unsubscribe_token(struct db *db, const char *email)
+{
+	unsigned char	mac[32];
+	char		a[512], b[64];
+
+	if (!outbox_load_key(db) || strlen(email) > 254)
+		return NULL;
+	outbox_mac(email, mac);
+	sodium_bin2base64(a, sizeof a, (const unsigned char *)email,
+	    strlen(email), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	sodium_bin2base64(b, sizeof b, mac, sizeof mac,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	return xasprintf("%s.%s", a, b);
+}
+
+char *
+outbox_unsubscribe_email(struct db *db, const char *token)
+{
+	unsigned char	 mac[32], want[32];
+	char		 email[300];
+	const char	*dot;
+	size_t		 n, m;
+
+	if (token == NULL || (dot = strchr(token, '.')) == NULL ||
+	    strlen(token) > 600 || !outbox_load_key(db))
+		return NULL;
+	if (sodium_base642bin((unsigned char *)email, sizeof email - 1, token,
+	    (size_t)(dot - token), NULL, &n, NULL,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+	    sodium_base642bin(mac, sizeof mac, dot + 1, strlen(dot + 1), NULL,
+	    &m, NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+	    m != sizeof mac)
+		return NULL;
+	email[n] = '\0';
+	if (strlen(email) != n)
+		return NULL;
+	outbox_mac(email, want);
+	if (sodium_memcmp(mac, want, sizeof mac) != 0)
+		return NULL;
+	return xstrdup(email);
+}
+
+/* --- delivery ---------------------------------------------------------- */
+
+static void
+outbox_record(struct db *db, const char *id, int attempt,
+    const struct notify_result *r, const char *state)
+{
+	const char	*params[7];
+	char		 att[16], status[16];
+	PGresult	*res;
+
+	snprintf(att, sizeof att, "%d", attempt);
+	snprintf(status, sizeof status, "%ld", r->http_status);
+	params[0] = id;
+	params[1] = att;
+	params[2] = r->outcome == NOTIFY_SENT ? "sent" :
+	    r->outcome == NOTIFY_RETRY ? "retry" : "permanent";
+	params[3] = status;
+	params[4] = r->provider_id;
+	params[5] = r->detail;
+	params[6] = state;
+	if ((res = db_exec(db, &outbox_stmts[STMT_RECORD], 7, params)) ==
+	    NULL)
+		log_warn("notification %s: recording the attempt: %s", id,
+		    db_message(db));
+	PQclear(res);
+}
+
+enum job_result
+outbox_send_run(struct job *j, struct db *db)
+{
+	struct notify_message	 m;
+	struct notify_result	 r;
+	enum notify_channel	 ch;
+	const char		*params[1];
+	char			 id[24], *unsub = NULL, *token = NULL;
+	json_t			*wvars = NULL;
+	PGresult		*res;
+	enum job_result		 out = JOB_DONE;
+
+	snprintf(id, sizeof id, "%lld", (long long)json_integer_value(
+	    json_object_get(j->payload, "id")));
+	params[0] = id;
+	if ((res = db_exec(db, &outbox_stmts[STMT_LOAD], 1, params)) == NULL) {
+		j->error = xasprintf("loading notification %s: %s", id,
+		    db_message(db));
+		return JOB_RETRY;
+	}
+	/* Sent already (this job ran before), or never to be sent. */
+	if (PQntuples(res) != 1 || strcmp(PQgetvalue(res, 0, 7), "pending") !=
+	    0 || !notify_channel_parse(PQgetvalue(res, 0, 0), &ch)) {
+		PQclear(res);
+		return JOB_DONE;
+	}
+	memset(&m, 0, sizeof m);
+	memset(&r, 0, sizeof r);
+	m.channel = ch;
+	m.to = PQgetvalue(res, 0, 1);
+	m.to_name = PQgetisnull(res, 0, 9) ? NULL : PQgetvalue(res, 0, 9);
+	m.subject = PQgetisnull(res, 0, 2) ? NULL : PQgetvalue(res, 0, 2);
+	m.text = PQgetvalue(res, 0, 3);
+	m.html = PQgetisnull(res, 0, 4) ? NULL : PQgetvalue(res, 0, 4);
+	m.whatsapp_template = PQgetisnull(res, 0, 5) ? NULL :
+	    PQgetvalue(res, 0, 5);
+	if (!PQgetisnull(res, 0, 6))
+		wvars = json_loads(PQgetvalue(res, 0, 6), 0, NULL);
+	m.whatsapp_variables = wvars;
+	m.idempotency_key = id;
+	if (ch == NOTIFY_EMAIL && PQgetvalue(res, 0, 8)[0] == 'f' &&
+	    (token = outbox_unsubscribe_token(db, m.to)) != NULL) {
+		unsub = xasprintf("%s/v1/unsubscribe?token=%s",
+		    outbox_public_url, token);
+		m.unsubscribe_url = unsub;
+	}
+	/* No transaction is open across the provider's answer. */
+	notify_send(&m, &r);
+	switch (r.outcome) {
+	case NOTIFY_SENT:
+		outbox_record(db, id, j->attempt, &r, "sent");
+		break;
+	case NOTIFY_PERMANENT:
+		outbox_record(db, id, j->attempt, &r, "failed");
+		break;
+	case NOTIFY_RETRY:
+		if (j->attempt >= j->max_attempts) {
+			outbox_record(db, id, j->attempt, &r, "failed");
+			j->error = xasprintf("gave up: %s", r.detail != NULL ?
+			    r.detail : "no answer");
+			out = JOB_FAIL;
+			break;
+		}
+		outbox_record(db, id, j->attempt, &r, "pending");
+		j->error = xasprintf("%s", r.detail != NULL ? r.detail :
+		    "no answer");
+		j->retry_ms = r.retry_after_ms;
+		out = JOB_RETRY;
+		break;
+	}
+	notify_result_free(&r);
+	json_decref(wvars);
+	free(unsub);
+	free(token);
+	PQclear(res);
+	return out;
+}
