@@ -79,10 +79,11 @@ static const struct db_stmt outbox_stmts[] = {
 	  " reason = CASE WHEN $7 = 'failed' THEN $6 ELSE reason END,"
 	  " sent_at = CASE WHEN $7 = 'sent' THEN now() END"
 	  " WHERE id = $1 AND state = 'pending'" },
+	/* The stored secret, made now if there is none (either way, one row). */
 	{ "outbox_secret",
-	  "WITH n AS (INSERT INTO secrets (name, secret)"
-	  "  VALUES ('unsubscribe', $1::bytea) ON CONFLICT DO NOTHING) "
-	  "SELECT secret FROM secrets WHERE name = 'unsubscribe'" },
+	  "INSERT INTO secrets (name, secret) VALUES ('unsubscribe', $1::bytea)"
+	  " ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name"
+	  " RETURNING secret" },
 };
 
 enum {
@@ -247,9 +248,14 @@ outbox_enqueue(struct db *db, const struct outbox_msg *m, int64_t *id)
 	params[4] = m->channel == NOTIFY_EMAIL ? m->to : NULL;
 	if ((t = db_exec(db, &outbox_stmts[STMT_PREPARE], 5, params)) == NULL)
 		return false;
-	if (PQntuples(t) == 0)
-		fatalx("outbox: no template for %s by %s", m->kind,
-		    params[1]);
+	if (PQntuples(t) == 0) {
+		/* Someone removed it: say so loudly, but serve on. */
+		log_error("outbox: no template for %s by %s: the message is "
+		    "not sent; add one (POST /v1/notification-templates)",
+		    m->kind, params[1]);
+		PQclear(t);
+		return true;
+	}
 	/* The recipient's choices; urgent messages override opt-outs. */
 	if (m->channel == NOTIFY_WHATSAPP && !(!PQgetisnull(t, 0, 9) &&
 	    PQgetvalue(t, 0, 9)[0] == 't'))

@@ -57,8 +57,9 @@ void	outbox_init(const struct config *);
  * notification's id, or 0 when there was nobody to send it to (a user
  * without a phone, without devices).  A suppressed message is recorded
  * with its reason and not sent.  An unknown kind, a channel the kind does
- * not use or a template missing for it is a bug: fatalx.  False with
- * db's status on a database failure.
+ * not use is a bug: fatalx.  A template missing for it is logged as an
+ * error and nothing is queued (*id 0).  False with db's status on a
+ * database failure.
  */
 bool	outbox_enqueue(struct db *, const struct outbox_msg *, int64_t *id)
 	    __attribute__((warn_unused_result));

@@ -106,6 +106,7 @@ reminders_cancel(struct db *db, const char *dedupe_key, bool *found)
 struct fire_tx {
 	const char	*id;
 	int		 sent;
+	char		*unknown;	/* a kind this soukd does not send */
 };
 
 static bool
@@ -129,6 +130,15 @@ fire_tx_run(struct db *db, void *arg)
 		/* Cancelled, or sent by an earlier run of this job. */
 		PQclear(res);
 		return true;
+	}
+	/*
+	 * Written by a soukd that knows the kind; this one may not (an older
+	 * version mid-rollout): leave it to one that does.
+	 */
+	if (outbox_kind(PQgetvalue(res, 0, 1)) == NULL) {
+		t->unknown = xstrdup(PQgetvalue(res, 0, 1));
+		PQclear(res);
+		return false;
 	}
 	vars = json_loads(PQgetvalue(res, 0, 3), 0, NULL);
 	channels = xstrdup(PQgetvalue(res, 0, 2));
@@ -171,8 +181,15 @@ reminders_fire_run(struct job *j, struct db *db)
 	snprintf(id, sizeof id, "%lld", (long long)json_integer_value(
 	    json_object_get(j->payload, "id")));
 	t.id = id;
+	t.unknown = NULL;
 	if (!db_tx(db, DB_READ_COMMITTED, fire_tx_run, &t)) {
-		j->error = xasprintf("reminder %s: %s", id, db_message(db));
+		if (t.unknown != NULL) {
+			j->error = xasprintf("reminder %s: this soukd does not "
+			    "send %s messages", id, t.unknown);
+			free(t.unknown);
+		} else
+			j->error = xasprintf("reminder %s: %s", id,
+			    db_message(db));
 		return JOB_RETRY;
 	}
 	return JOB_DONE;

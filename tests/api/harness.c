@@ -599,6 +599,80 @@ test_user_request(const char *base, const struct test_user *u,
 	    hdr);
 }
 
+/* --- what soukd sent ---------------------------------------------------- */
+
+/* Every line of the channel's outbox file to `to`, oldest first. */
+static json_t *
+test_outbox_lines(const char *channel, const char *to)
+{
+	char	*path = xasprintf("%s/%s.jsonl", getenv("SOUKD_OUTBOX_DIR"),
+		    channel), *text = read_file(path), *line, *next;
+	json_t	*all = json_array(), *j;
+
+	for (line = text; line != NULL && *line != '\0'; line = next) {
+		next = strchr(line, '\n');
+		if (next != NULL)
+			*next++ = '\0';
+		if ((j = json_loads(line, 0, NULL)) == NULL)
+			continue;
+		if (to == NULL || (json_string_value(json_object_get(j, "to")) !=
+		    NULL && strcmp(json_string_value(json_object_get(j, "to")),
+		    to) == 0))
+			json_array_append(all, j);
+		json_decref(j);
+	}
+	free(text);
+	free(path);
+	return all;
+}
+
+json_t *
+test_outbox_wait(const char *channel, const char *to, const char *needle,
+    int secs)
+{
+	json_t		*all, *found = NULL, *j;
+	const char	*text;
+	size_t		 i;
+	int		 tries;
+
+	for (tries = 0; tries < secs * 20 && found == NULL; tries++) {
+		all = test_outbox_lines(channel, to);
+		json_array_foreach(all, i, j) {
+			text = json_string_value(json_object_get(j, "text"));
+			if (needle == NULL || (text != NULL &&
+			    strstr(text, needle) != NULL)) {
+				json_decref(found);
+				found = json_incref(j);
+			}
+		}
+		json_decref(all);
+		if (found == NULL)
+			usleep(50 * 1000);
+	}
+	return found;
+}
+
+int
+test_outbox_count(const char *channel, const char *to)
+{
+	json_t	*all = test_outbox_lines(channel, to);
+	int	 n = (int)json_array_size(all);
+
+	json_decref(all);
+	return n;
+}
+
+char *
+test_phone(void)
+{
+	static int	seq;
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return xasprintf("+9197%04ld%04ld", ((long)getpid() * 7 + ++seq) %
+	    10000, (long)(ts.tv_nsec / 1000) % 10000);
+}
+
 /* --- setup ----------------------------------------------------------- */
 
 void
@@ -615,6 +689,8 @@ harness_setup(void)
 		setenv("SOUKD_OUTBOX_DIR", dir, 1);
 		free(dir);
 	}
+	/* Every soukd of the run knows the test job and message kinds. */
+	setenv("SOUKD_TEST_MODE", "yes", 1);
 	shared_conninfo = xasprintf("host=%s user=souk dbname=souk",
 	    env("SOUK_TEST_PG"));
 	args[2] = shared_conninfo;

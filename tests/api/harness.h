@@ -137,6 +137,20 @@ void	test_user_login(const char *base, struct test_user *);
 struct api_resp *test_user_request(const char *base, const struct test_user *,
 	    const char *method, const char *path, const char *json);
 
+/* --- what soukd sent -------------------------------------------------- */
+
+/*
+ * Waits up to secs for a message to `to` on channel (the file driver's
+ * <outbox_dir>/<channel>.jsonl) whose text holds needle (NULL: any), and
+ * returns the newest such line, parsed (caller decrefs); NULL if none came.
+ */
+json_t	*test_outbox_wait(const char *channel, const char *to,
+	    const char *needle, int secs);
+/* How many messages to `to` are on channel now. */
+int	test_outbox_count(const char *channel, const char *to);
+/* A mobile number no other test uses, in E.164. */
+char	*test_phone(void);
+
 /* --- process setup ---------------------------------------------------- */
 
 /* Called once by main(): migrates the shared database, starts soukd. */

@@ -18,6 +18,8 @@ static Suite *(*const suites[])(void) = {
 	stream_suite,
 	auth_suite,
 	access_suite,
+	signin_suite,
+	outbox_suite,
 	notify_suite,
 };
 

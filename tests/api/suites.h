@@ -14,6 +14,8 @@ Suite	*jobs_suite(void);
 Suite	*stream_suite(void);
 Suite	*auth_suite(void);
 Suite	*access_suite(void);
+Suite	*signin_suite(void);
+Suite	*outbox_suite(void);
 Suite	*notify_suite(void);
 
 #endif
