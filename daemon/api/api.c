@@ -16,6 +16,7 @@ static const struct api_module *const api_modules[] = {
 	&notifications_module,
 	&otp_module,
 	&signup_module,
+	&jobs_api_module,
 };
 
 const struct config *api_config;

@@ -20,6 +20,7 @@ static Suite *(*const suites[])(void) = {
 	access_suite,
 	signin_suite,
 	outbox_suite,
+	jobs_staff_suite,
 	notify_suite,
 };
 

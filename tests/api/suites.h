@@ -16,6 +16,7 @@ Suite	*auth_suite(void);
 Suite	*access_suite(void);
 Suite	*signin_suite(void);
 Suite	*outbox_suite(void);
+Suite	*jobs_staff_suite(void);
 Suite	*notify_suite(void);
 
 #endif

@@ -316,3 +316,99 @@ jobs_suite(void)
 	suite_add_tcase(s, tc);
 	return s;
 }
+
+/* The staff API: list, show with errors, retry failed, cancel pending. */
+START_TEST(test_staff_api)
+{
+	struct test_user	*admin = test_user_new(api_base(), "admin",
+				    NULL);
+	struct api_resp		*r;
+	PGresult		*res;
+	char			 failed[24], pending[24], *path;
+
+	res = test_sql("INSERT INTO jobs (kind, payload, state, attempts, "
+	    "last_error, errors, finished_at) VALUES ('test.fail', "
+	    "'{\"permanent\": true}', 'failed', 3, 'boom', '[{\"attempt\": 3, "
+	    "\"at\": \"2026-11-21T10:00:00.000Z\", \"error\": \"boom\"}]', now()) "
+	    "RETURNING id", 0, NULL);
+	snprintf(failed, sizeof failed, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	res = test_sql("INSERT INTO jobs (kind, run_at) VALUES ('noop', now() "
+	    "+ interval '1 hour') RETURNING id", 0, NULL);
+	snprintf(pending, sizeof pending, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+
+	r = test_user_request(api_base(), admin, "GET",
+	    "/v1/jobs?state=failed&kind=test.fail&limit=5", NULL);
+	api_expect(r, 200, "GET", "/v1/jobs");
+	ck_assert_uint_ge(json_array_size(json_object_get(r->json, "data")), 1);
+	api_free(r);
+	r = test_user_request(api_base(), admin, "GET", "/v1/jobs?state=lost",
+	    NULL);
+	api_expect_problem(r, 400, "validation", "state");
+	api_free(r);
+	path = xasprintf("/v1/jobs/%s", failed);
+	r = test_user_request(api_base(), admin, "GET", path, NULL);
+	api_expect(r, 200, "GET", "/v1/jobs/{id}");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(
+	    json_object_get(r->json, "errors"), 0), "error")), "boom");
+	api_free(r);
+	free(path);
+	/* Cancel only what is pending; retry only what failed. */
+	path = xasprintf("/v1/jobs/%s/cancel", failed);
+	r = test_user_request(api_base(), admin, "POST", path, NULL);
+	api_expect(r, 422, "POST", "/v1/jobs/{id}/cancel");
+	api_free(r);
+	free(path);
+	path = xasprintf("/v1/jobs/%s/cancel", pending);
+	r = test_user_request(api_base(), admin, "POST", path, NULL);
+	api_expect(r, 200, "POST", "/v1/jobs/{id}/cancel");
+	ck_assert_str_eq(json_string_value(json_object_get(r->json, "state")),
+	    "cancelled");
+	api_free(r);
+	free(path);
+	path = xasprintf("/v1/jobs/%s/retry", failed);
+	r = test_user_request(api_base(), admin, "POST", path, NULL);
+	api_expect(r, 200, "POST", "/v1/jobs/{id}/retry");
+	ck_assert_str_eq(json_string_value(json_object_get(r->json, "state")),
+	    "pending");
+	ck_assert_int_eq(json_integer_value(json_object_get(r->json,
+	    "attempts")), 0);
+	api_free(r);
+	free(path);
+	/* It ran again (and failed for good again, as its payload says). */
+	{
+		const char	*p[1] = { failed };
+		int		 i;
+		bool		 ran = false;
+
+		for (i = 0; i < 100 && !ran; i++) {
+			res = test_sql("SELECT attempts FROM jobs WHERE id = $1",
+			    1, p);
+			ran = strcmp(PQgetvalue(res, 0, 0), "1") == 0;
+			PQclear(res);
+			usleep(50 * 1000);
+		}
+		ck_assert(ran);
+	}
+	r = test_user_request(api_base(), admin, "GET", "/v1/jobs/stats", NULL);
+	api_expect(r, 200, "GET", "/v1/jobs/stats");
+	api_free(r);
+	r = test_user_request(api_base(), admin, "GET", "/v1/schedules", NULL);
+	api_expect(r, 200, "GET", "/v1/schedules");
+	ck_assert_ptr_nonnull(strstr(r->body, "jobs.prune"));
+	api_free(r);
+}
+END_TEST
+
+Suite *
+jobs_staff_suite(void)
+{
+	Suite	*s = suite_create("jobs_staff");
+	TCase	*tc = tcase_create("jobs_staff");
+
+	tcase_set_timeout(tc, TEST_TIMEOUT);
+	tcase_add_test(tc, test_staff_api);
+	suite_add_tcase(s, tc);
+	return s;
+}
