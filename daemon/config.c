@@ -83,6 +83,10 @@ const struct config_key config_keys[] = {
 	  "enables the job kinds the test suite drives; never in production",
 	  NULL },
 
+	{ "media_dir", CONFIG_STRING, OFF(media_dir), "var/media", 0, 0, false,
+	  "where uploaded files are kept", NULL },
+	{ "kyc_max", CONFIG_SIZE, OFF(kyc_max), "10M", 1024, 10 * 1024 * 1024,
+	  false, "largest KYC document a business may upload", NULL },
 	{ "public_url", CONFIG_STRING, OFF(public_url),
 	  "http://127.0.0.1:8080", 0, 0, false, "the address people reach "
 	  "this API at, for links in messages (unsubscribe, verify, reset)",

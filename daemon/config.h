@@ -47,6 +47,8 @@ struct config {
 	int64_t		 auth_hash_concurrency;
 	int64_t		 login_failures_max;
 
+	char		*media_dir;		/* uploaded files */
+	size_t		 kyc_max;		/* largest KYC document */
 	char		*public_url;		/* links in messages */
 	char		*app_url;		/* the apps' pages links open */
 	char		*trusted_proxies;	/* "127.0.0.1,::1" */

@@ -24,6 +24,7 @@
 #include "listen.h"
 #include "log.h"
 #include "metrics.h"
+#include "media.h"
 #include "migrate.h"
 #include "notify.h"
 #include "outbox.h"
@@ -400,7 +401,8 @@ main_serve(const struct config *c)
 	signal(SIGPIPE, SIG_IGN);
 
 	if (config_serves_api(c)) {
-		if (!auth_start(c->database, &cause)) {
+		if (!media_init(c->media_dir, &cause) ||
+		    !auth_start(c->database, &cause)) {
 			log_error("%s", cause);
 			free(cause);
 			return 1;

@@ -17,6 +17,7 @@ static const struct api_module *const api_modules[] = {
 	&otp_module,
 	&signup_module,
 	&jobs_api_module,
+	&registrations_module,
 };
 
 const struct config *api_config;

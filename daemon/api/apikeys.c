@@ -242,11 +242,11 @@ apikeys_revoke(struct req *r)
 
 static const struct route apikeys_routes[] = {
 	{ "POST", "/v1/api-keys", apikeys_create, NULL, "api_keys.manage",
-	  "create an API key (shown once)" },
+	  "create an API key (shown once)", 0 },
 	{ "GET", "/v1/api-keys", apikeys_list, NULL, "api_keys.manage",
-	  "my API keys" },
+	  "my API keys", 0 },
 	{ "DELETE", "/v1/api-keys/{id}", apikeys_revoke, NULL,
-	  "api_keys.manage", "revoke an API key" },
+	  "api_keys.manage", "revoke an API key", 0 },
 };
 
 const struct api_module apikeys_module = {

@@ -134,7 +134,7 @@ out:
 static const struct route audit_routes[] = {
 	{ "GET", "/v1/audit", audit_list,
 	  "actor_id,action,target_type,target_id,since,until,limit,after",
-	  "audit.read", "the audit log, newest first" },
+	  "audit.read", "the audit log, newest first", 0 },
 };
 
 const struct api_module audit_module = {

@@ -335,11 +335,11 @@ auth_logout(struct req *r)
 
 static const struct route auth_routes[] = {
 	{ "POST", "/v1/auth/login", auth_login, NULL, "public",
-	  "sign in with email and password" },
+	  "sign in with email and password", 0 },
 	{ "POST", "/v1/auth/refresh", auth_refresh, NULL, "public",
-	  "exchange a refresh token for new tokens" },
+	  "exchange a refresh token for new tokens", 0 },
 	{ "POST", "/v1/auth/logout", auth_logout, NULL, "self",
-	  "end this session" },
+	  "end this session", 0 },
 };
 
 const struct api_module auth_module = {

@@ -98,11 +98,11 @@ metrics(struct req *r)
 
 static const struct route health_routes[] = {
 	{ "GET", "/healthz", healthz, NULL, "public",
-	  "is the process up" },
+	  "is the process up", 0 },
 	{ "GET", "/readyz", readyz, NULL, "public",
-	  "database reachable and schema current" },
+	  "database reachable and schema current", 0 },
 	{ "GET", "/metrics", metrics, NULL, "public",
-	  "Prometheus metrics" },
+	  "Prometheus metrics", 0 },
 };
 
 const struct api_module health_module = {

@@ -276,17 +276,17 @@ jobs_cancel(struct req *r)
 
 static const struct route jobs_api_routes[] = {
 	{ "GET", "/v1/jobs", jobs_list, "state,kind,limit,after", "jobs.manage",
-	  "jobs by state and kind, newest first" },
+	  "jobs by state and kind, newest first", 0 },
 	{ "GET", "/v1/jobs/stats", jobs_counts, NULL, "jobs.manage",
-	  "how many jobs of each kind are in each state" },
+	  "how many jobs of each kind are in each state", 0 },
 	{ "GET", "/v1/jobs/{id}", jobs_get, NULL, "jobs.manage",
-	  "one job with its payload and errors" },
+	  "one job with its payload and errors", 0 },
 	{ "POST", "/v1/jobs/{id}/retry", jobs_retry, NULL, "jobs.manage",
-	  "run a failed or cancelled job again" },
+	  "run a failed or cancelled job again", 0 },
 	{ "POST", "/v1/jobs/{id}/cancel", jobs_cancel, NULL, "jobs.manage",
-	  "make sure a pending job never runs" },
+	  "make sure a pending job never runs", 0 },
 	{ "GET", "/v1/schedules", jobs_schedules, NULL, "jobs.manage",
-	  "the periodic work and when it runs next" },
+	  "the periodic work and when it runs next", 0 },
 };
 
 const struct api_module jobs_api_module = {

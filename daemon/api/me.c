@@ -285,15 +285,15 @@ out:
 }
 
 static const struct route me_routes[] = {
-	{ "GET", "/v1/me", me_get, NULL, "signed_in", "who I am" },
+	{ "GET", "/v1/me", me_get, NULL, "signed_in", "who I am", 0 },
 	{ "PATCH", "/v1/me", me_update, NULL, "self",
-	  "change my name, language or time zone" },
+	  "change my name, language or time zone", 0 },
 	{ "GET", "/v1/me/sessions", me_sessions, NULL, "self",
-	  "where I am signed in" },
+	  "where I am signed in", 0 },
 	{ "DELETE", "/v1/me/sessions/{id}", me_session_revoke, NULL, "self",
-	  "sign out one of my sessions" },
+	  "sign out one of my sessions", 0 },
 	{ "POST", "/v1/me/password", me_password, NULL, "self",
-	  "change my password; signs out every other session" },
+	  "change my password; signs out every other session", 0 },
 };
 
 const struct api_module me_module = {

@@ -14,7 +14,7 @@ openapi_get(struct req *r)
 
 static const struct route openapi_routes[] = {
 	{ "GET", "/v1/openapi.json", openapi_get, NULL, "public",
-	  "this API's OpenAPI 3.1 description" },
+	  "this API's OpenAPI 3.1 description", 0 },
 };
 
 const struct api_module openapi_module = {

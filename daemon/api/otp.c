@@ -355,9 +355,9 @@ out:
 
 static const struct route otp_routes[] = {
 	{ "POST", "/v1/auth/otp", otp_send, NULL, "public",
-	  "send a sign-in code to a phone" },
+	  "send a sign-in code to a phone", 0 },
 	{ "POST", "/v1/auth/otp/verify", otp_verify, NULL, "public",
-	  "sign in with the code" },
+	  "sign in with the code", 0 },
 };
 
 const struct api_module otp_module = {

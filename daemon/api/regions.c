@@ -583,15 +583,15 @@ regions_update(struct req *r)
 static const struct route regions_routes[] = {
 	{ "GET", "/v1/regions", regions_list,
 	  "parent_id,kind,pincode,limit,after", "public",
-	  "list regions, by parent, kind or pincode" },
+	  "list regions, by parent, kind or pincode", 0 },
 	{ "GET", "/v1/regions/{id}", regions_get, NULL, "public",
-	  "one region with its ancestors" },
+	  "one region with its ancestors", 0 },
 	{ "POST", "/v1/regions/lookup", regions_lookup, NULL, "public",
-	  "many regions at once, by ids and pincodes" },
+	  "many regions at once, by ids and pincodes", 0 },
 	{ "POST", "/v1/regions", regions_create, NULL, "regions.manage",
-	  "create a region" },
+	  "create a region", 0 },
 	{ "PATCH", "/v1/regions/{id}", regions_update, NULL,
-	  "regions.manage", "rename, move or recode a region" },
+	  "regions.manage", "rename, move or recode a region", 0 },
 };
 
 const struct api_module regions_module = {

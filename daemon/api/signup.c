@@ -519,17 +519,17 @@ out:
 
 static const struct route signup_routes[] = {
 	{ "POST", "/v1/auth/register", signup_register, NULL, "public",
-	  "create a customer account with email and password" },
+	  "create a customer account with email and password", 0 },
 	{ "GET", "/v1/auth/email/verify", signup_verify, "token", "public",
-	  "confirm an email address (the mailed link)" },
+	  "confirm an email address (the mailed link)", 0 },
 	{ "POST", "/v1/auth/email/verify", signup_verify, NULL, "public",
-	  "confirm an email address" },
+	  "confirm an email address", 0 },
 	{ "POST", "/v1/auth/email/resend", signup_resend, NULL, "self",
-	  "mail the confirmation link again" },
+	  "mail the confirmation link again", 0 },
 	{ "POST", "/v1/auth/password/forgot", signup_forgot, NULL, "public",
-	  "mail a link to reset the password" },
+	  "mail a link to reset the password", 0 },
 	{ "POST", "/v1/auth/password/reset", signup_reset, NULL, "public",
-	  "set a new password with the mailed token" },
+	  "set a new password with the mailed token", 0 },
 };
 
 const struct api_module signup_module = {

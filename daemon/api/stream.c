@@ -120,7 +120,7 @@ out:
 
 static const struct route stream_routes[] = {
 	{ "GET", "/v1/stream", stream_get, "topics,last_event_id", "events",
-	  "live events of some topics (Server-Sent Events)" },
+	  "live events of some topics (Server-Sent Events)", 0 },
 };
 
 const struct api_module stream_module = {

@@ -733,20 +733,20 @@ out:
 
 static const struct route users_routes[] = {
 	{ "GET", "/v1/users", users_list, "q,role,status,region_id,limit,after",
-	  "users.manage", "search accounts" },
+	  "users.manage", "search accounts", 0 },
 	{ "POST", "/v1/users", users_create, NULL, "users.manage",
-	  "create a staff account" },
+	  "create a staff account", 0 },
 	{ "GET", "/v1/users/{id}", users_get, NULL, "users.manage",
-	  "one account" },
+	  "one account", 0 },
 	{ "PATCH", "/v1/users/{id}", users_update, NULL, "users.manage",
-	  "change an account's name, role, language or regions" },
+	  "change an account's name, role, language or regions", 0 },
 	{ "POST", "/v1/users/{id}/suspend", users_suspend, NULL,
-	  "users.manage", "suspend an account" },
+	  "users.manage", "suspend an account", 0 },
 	{ "POST", "/v1/users/{id}/reactivate", users_reactivate, NULL,
-	  "users.manage", "reactivate a suspended account" },
+	  "users.manage", "reactivate a suspended account", 0 },
 	{ "POST", "/v1/users/{id}/reset-login", users_reset, NULL,
 	  "users.manage", "give an account a new password and end its "
-	  "sessions" },
+	  "sessions", 0 },
 };
 
 const struct api_module users_module = {

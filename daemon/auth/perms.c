@@ -30,6 +30,13 @@ const struct perm auth_perms[] = {
 	{ "audit.read", ROLE_ADMIN, 0, "reading the audit log" },
 	{ "notifications.read", ROLE_SUPERVISOR | ROLE_ADMIN, 0,
 	  "reading the outbox and its delivery attempts" },
+	{ "registrations.apply", ROLE_CUSTOMER | ROLE_B2B_BUYER, 0,
+	  "registering a business" },
+	{ "registrations.read", ROLE_CUSTOMER | ROLE_B2B_BUYER |
+	  ROLE_VENDOR_OWNER | ROLE_EMPLOYEE | ROLE_SUPERVISOR | ROLE_ADMIN, 0,
+	  "reading business registrations (one's own, or one's regions')" },
+	{ "registrations.review", ROLE_EMPLOYEE | ROLE_SUPERVISOR | ROLE_ADMIN,
+	  0, "reviewing business registrations" },
 	{ NULL, 0, 0, NULL },
 };
 

@@ -29,6 +29,7 @@ struct req {
 	struct buf		 body;
 	bool			 body_too_large;
 	size_t			 body_seen;	/* bytes received, kept or not */
+	size_t			 body_cap;	/* the most this route keeps */
 	bool			 answered;	/* a response was queued */
 
 	/* The response, set by the handler. */

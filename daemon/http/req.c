@@ -105,6 +105,13 @@ req_page(struct req *r, size_t nkeys, int64_t *limit, json_t **after)
 	return true;
 }
 
+const char *
+req_body(const struct req *r, size_t *len)
+{
+	*len = r->body.len;
+	return r->body.data != NULL ? r->body.data : "";
+}
+
 /* Collects jsonv errors as field errors. */
 static void
 req_jsonv_error(void *arg, const char *field, const char *code,
@@ -201,8 +208,13 @@ req_db_problem(struct req *r, struct db *db)
 		    "try again");
 		break;
 	case DB_CONSTRAINT:
-		req_problem(r, "conflict", "the change conflicts with existing "
-		    "data (%s)", db_constraint(db));
+		log_info("constraint refused the change: %s", db_message(db));
+		if (*db_constraint(db) != '\0')
+			req_problem(r, "conflict", "the change conflicts with "
+			    "existing data (%s)", db_constraint(db));
+		else
+			req_problem(r, "conflict", "the change conflicts with "
+			    "existing data");
 		break;
 	case DB_BAD_INPUT:
 		log_warn("database refused a value: %s", db_message(db));

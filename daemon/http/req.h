@@ -70,6 +70,9 @@ bool	req_query_int(struct req *, const char *name, int64_t min,
 bool	req_page(struct req *, size_t nkeys, int64_t *limit, json_t **after)
 	    __attribute__((warn_unused_result));
 
+/* The raw body (for uploads); *len gets its length.  Never NULL. */
+const char *req_body(const struct req *, size_t *len);
+
 /*
  * The body parsed as a JSON object and checked against fields.  Returns a
  * new reference, or NULL with the problem set (415, 400 invalid-json or

@@ -22,6 +22,7 @@ struct route {
 	const char	*query;		/* allowed query parameters, "a,b,c" */
 	const char	*perm;		/* permission the caller needs */
 	const char	*summary;	/* one line for `soukd routes` */
+	size_t		 max_body;	/* 0: the server's max_body */
 };
 
 enum router_result {

@@ -285,12 +285,16 @@ server_begin(struct server *s, struct req *r)
 		if (found == ROUTER_FOUND)
 			r->route_index = r->match.index;
 	}
+	/* A route may take more (uploads) than the server's default. */
+	if (found == ROUTER_FOUND && r->match.route->max_body > 0)
+		r->body.max = r->match.route->max_body;
+	r->body_cap = r->body.max;
 	cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (cl != NULL && num_int64(cl, 0, INT64_MAX, &len) &&
-	    (uint64_t)len > s->max_body) {
+	    (uint64_t)len > r->body.max) {
 		req_problem(r, "payload-too-large", "the body is %lld bytes; at "
-		    "most %zu are accepted", (long long)len, s->max_body);
+		    "most %zu are accepted", (long long)len, r->body.max);
 		return false;
 	}
 	if (!path_ok) {
@@ -348,9 +352,9 @@ server_access(void *cls, struct MHD_Connection *conn, const char *url,
 		}
 		r->body_seen += *upload_size;
 		*upload_size = 0;
-		if (r->body_seen > s->max_body + SERVER_DISCARD_SLACK) {
+		if (r->body_seen > r->body_cap + SERVER_DISCARD_SLACK) {
 			log_warn("body past %zu bytes with no end in sight; "
-			    "closing the connection", s->max_body);
+			    "closing the connection", r->body_cap);
 			r->status = 413;
 			log_set_request(NULL);
 			return MHD_NO;
@@ -362,7 +366,7 @@ server_access(void *cls, struct MHD_Connection *conn, const char *url,
 		;	/* answered in server_begin */
 	else if (r->body_too_large)
 		req_problem(r, "payload-too-large", "the body is larger than "
-		    "the %zu bytes accepted", s->max_body);
+		    "the %zu bytes accepted", r->body_cap);
 	else
 		server_dispatch(r);
 	ret = server_send(s, r);

@@ -689,6 +689,12 @@ harness_setup(void)
 		setenv("SOUKD_OUTBOX_DIR", dir, 1);
 		free(dir);
 	}
+	if (getenv("SOUKD_MEDIA_DIR") == NULL) {
+		char	*dir = xasprintf("%s/media", env("SOUK_TEST_TMP"));
+
+		setenv("SOUKD_MEDIA_DIR", dir, 1);
+		free(dir);
+	}
 	/* Every soukd of the run knows the test job and message kinds. */
 	setenv("SOUKD_TEST_MODE", "yes", 1);
 	shared_conninfo = xasprintf("host=%s user=souk dbname=souk",

@@ -21,6 +21,7 @@ static Suite *(*const suites[])(void) = {
 	signin_suite,
 	outbox_suite,
 	jobs_staff_suite,
+	registrations_suite,
 	notify_suite,
 };
 

@@ -17,6 +17,7 @@ Suite	*access_suite(void);
 Suite	*signin_suite(void);
 Suite	*outbox_suite(void);
 Suite	*jobs_staff_suite(void);
+Suite	*registrations_suite(void);
 Suite	*notify_suite(void);
 
 #endif

@@ -16,6 +16,7 @@ static Suite *(*const suites[])(void) = {
 	dbjson_suite,
 	jobs_suite,
 	phone_suite,
+	kyc_suite,
 	text_suite,
 	table_suite,
 	when_suite,

@@ -20,6 +20,7 @@ Suite	*problem_suite(void);
 Suite	*dbjson_suite(void);
 Suite	*jobs_suite(void);
 Suite	*phone_suite(void);
+Suite	*kyc_suite(void);
 Suite	*text_suite(void);
 Suite	*table_suite(void);
 Suite	*when_suite(void);

@@ -8,12 +8,12 @@
 static void h(struct req *r) { (void)r; }
 
 static const struct route routes[] = {
-	{ "GET", "/v1/regions", h, NULL, "public", "" },
-	{ "GET", "/v1/regions/{id}", h, NULL, "public", "" },
-	{ "POST", "/v1/regions/lookup", h, NULL, "public", "" },
-	{ "PATCH", "/v1/regions/{id}", h, NULL, "public", "" },
-	{ "GET", "/v1/vendors/{vendor_id}/products/{slug}", h, NULL, "public", "" },
-	{ "GET", "/healthz", h, NULL, "public", "" },
+	{ "GET", "/v1/regions", h, NULL, "public", "", 0 },
+	{ "GET", "/v1/regions/{id}", h, NULL, "public", "", 0 },
+	{ "POST", "/v1/regions/lookup", h, NULL, "public", "", 0 },
+	{ "PATCH", "/v1/regions/{id}", h, NULL, "public", "", 0 },
+	{ "GET", "/v1/vendors/{vendor_id}/products/{slug}", h, NULL, "public", "", 0 },
+	{ "GET", "/healthz", h, NULL, "public", "", 0 },
 };
 
 static struct router *
@@ -116,8 +116,9 @@ END_TEST
 
 static void clash(void)
 {
-	static const struct route a = { "GET", "/x/{id}", h, NULL, "public", "" };
-	static const struct route b = { "GET", "/x/{other_id}", h, NULL, "public", "" };
+	static const struct route a = { "GET", "/x/{id}", h, NULL, "public", "", 0 };
+	static const struct route b = { "GET", "/x/{other_id}", h, NULL, "public",
+	    "", 0 };
 	const struct route	*list[] = { &a, &b };
 
 	router_free(router_new(list, 2));
