@@ -15,6 +15,7 @@
 #include "account.h"
 #include "api.h"
 #include "buf.h"
+#include "events.h"
 #include "jobs.h"
 #include "log.h"
 #include "page.h"
@@ -203,7 +204,8 @@ change_tx_run(struct db *db, void *arg)
 	const char		*params[1] = { t->id };
 	PGresult		*res;
 	const char		*st;
-	bool			 allowed;
+	char			*data;
+	bool			 allowed, ok;
 
 	free(t->before);
 	free(t->after);
@@ -231,7 +233,11 @@ change_tx_run(struct db *db, void *arg)
 		return false;
 	t->after = xstrdup(PQgetvalue(res, 0, 0));
 	PQclear(res);
-	return account_audit(db, t->r, 0, t->retry ? "job.retried" :
+	data = xasprintf("{\"id\": %s}", t->id);
+	ok = events_publish(db, "jobs", t->retry ? "job.retried" :
+	    "job.cancelled", data);
+	free(data);
+	return ok && account_audit(db, t->r, 0, t->retry ? "job.retried" :
 	    "job.cancelled", "job", t->id, t->before, t->after, NULL);
 }
 

@@ -50,9 +50,12 @@ static const struct db_stmt jobs_stmts[] = {
 	  " updated_at = now(), locked_by = NULL, locked_until = NULL "
 	  "FROM unnest($1::bigint[], $2::int[]) AS d (id, attempt) "
 	  "WHERE j.id = d.id AND j.attempts = d.attempt AND j.state = 'running'" },
-	/* $1 id, $2 attempt, $3 delay ms, $4 error, $5 for good. */
+	/*
+	 * $1 id, $2 attempt, $3 delay ms, $4 error, $5 for good.  A job
+	 * failing for good is a live event on the jobs topic.
+	 */
 	{ "jobs_retry",
-	  "UPDATE jobs SET"
+	  "WITH u AS (UPDATE jobs SET"
 	  " state = CASE WHEN $5::boolean OR attempts >= max_attempts"
 	  "  THEN 'failed' ELSE 'pending' END,"
 	  " finished_at = CASE WHEN $5::boolean OR attempts >= max_attempts"
@@ -65,8 +68,11 @@ static const struct db_stmt jobs_stmts[] = {
 	  "  'error', $4::text)),"
 	  " locked_by = NULL, locked_until = NULL, updated_at = now() "
 	  "WHERE id = $1 AND attempts = $2 AND state = 'running' "
-	  "RETURNING state" },
-	/* Hands back claimed jobs this worker will not run after all. */
+	  "RETURNING id, kind, state),"
+	  " e AS (INSERT INTO events (topic, type, data)"
+	  "  SELECT 'jobs', 'job.failed', jsonb_build_object('id', id, 'kind',"
+	  "  kind) FROM u WHERE state = 'failed' RETURNING id) "
+	  "SELECT state, (SELECT pg_notify('souk_events', '') FROM e) FROM u" },
 	/* $1 retention of done and cancelled jobs, $2 of failed ones (ms). */
 	{ "jobs_prune",
 	  "DELETE FROM jobs WHERE id IN ("

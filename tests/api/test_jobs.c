@@ -159,6 +159,9 @@ START_TEST(test_retries_then_failure)
 	ck_assert_str_eq(PQgetvalue(res, 2, 1), "1");
 	ck_assert_str_eq(PQgetvalue(res, 2, 3), "failing for good, as asked");
 	PQclear(res);
+	/* Each failure for good is a live event for staff. */
+	ck_assert_int_eq(count(conninfo, "SELECT count(*) FROM events WHERE "
+	    "topic = 'jobs' AND type = 'job.failed'"), 2);
 	db_close(db);
 	free(conninfo);
 }
@@ -390,6 +393,15 @@ START_TEST(test_staff_api)
 			usleep(50 * 1000);
 		}
 		ck_assert(ran);
+	}
+	{
+		const char	*p[2] = { pending, failed };
+
+		res = test_sql("SELECT count(*) FROM events WHERE topic = 'jobs' "
+		    "AND ((type = 'job.cancelled' AND data->>'id' = $1) OR "
+		    "(type = 'job.retried' AND data->>'id' = $2))", 2, p);
+		ck_assert_str_eq(PQgetvalue(res, 0, 0), "2");
+		PQclear(res);
 	}
 	r = test_user_request(api_base(), admin, "GET", "/v1/jobs/stats", NULL);
 	api_expect(r, 200, "GET", "/v1/jobs/stats");

@@ -17,6 +17,7 @@ static Suite *(*const suites[])(void) = {
 	jobs_suite,
 	phone_suite,
 	kyc_suite,
+	template_suite,
 	text_suite,
 	table_suite,
 	when_suite,

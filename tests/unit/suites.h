@@ -21,6 +21,7 @@ Suite	*dbjson_suite(void);
 Suite	*jobs_suite(void);
 Suite	*phone_suite(void);
 Suite	*kyc_suite(void);
+Suite	*template_suite(void);
 Suite	*text_suite(void);
 Suite	*table_suite(void);
 Suite	*when_suite(void);
