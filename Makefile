@@ -170,7 +170,7 @@ check-unit: $(O)/tests/unit
 
 check-api: $(O)/tests/api $(O)/tests/fakes $(BIN)/soukd
 	@echo "== API tests"
-	$(Q)$(if $(SUITE),CK_RUN_SUITE=$(SUITE)) tests/api/run.sh $(O)
+	$(Q)$(if $(SUITE),CK_RUN_SUITE=$(SUITE)) SOUKD=$(BIN)/soukd tests/api/run.sh $(O)
 
 check-tui: $(BIN)/souk $(BIN)/soukd
 	$(Q)if [ -x tests/tui/run.sh ]; then echo "== console tests"; \

@@ -13,6 +13,13 @@
  * forms, no surrogates, nothing above U+10FFFF) and hold no NUL.
  */
 bool	utf8_valid(const char *s, size_t n);
+/*
+ * Makes a NUL-terminated string valid in place: every byte that does not
+ * belong to a well-formed sequence becomes '?'.  For text souk did not
+ * write (a library's message, a provider's answer) on its way to a log or
+ * a JSON document.
+ */
+void	utf8_scrub(char *s);
 /* Number of code points in a valid string of n bytes. */
 size_t	utf8_len(const char *s, size_t n);
 

@@ -1,7 +1,9 @@
+#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
 #include "problem.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 const struct problem_type problem_types[] = {
@@ -39,15 +41,20 @@ problem_render(const struct problem_type *t, const char *detail,
     const char *request_id, json_t *errors, size_t *len)
 {
 	json_t	*o;
-	char	*s, *type;
+	char	*s, *type, *clean;
 
 	type = xasprintf("urn:souk:problem:%s", t->code);
 	o = json_pack("{s:s, s:s, s:i}", "type", type, "title", t->title,
 	    "status", t->status);
 	if (o == NULL)
 		fatalx("problem_render: json_pack");
-	if (detail != NULL)
-		json_object_set_new(o, "detail", json_string(detail));
+	if (detail != NULL) {
+		/* Library messages may quote the client's broken bytes. */
+		clean = xstrdup(detail);
+		utf8_scrub(clean);
+		json_object_set_new(o, "detail", json_string(clean));
+		free(clean);
+	}
 	if (request_id != NULL)
 		json_object_set_new(o, "request_id", json_string(request_id));
 	if (errors != NULL && json_array_size(errors) > 0)

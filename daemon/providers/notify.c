@@ -186,11 +186,7 @@ notify_set(struct notify_result *r, enum notify_outcome outcome, long status,
 		if (n - (k - 1) < want)
 			buf[n = k - 1] = '\0';
 	}
-	if (!utf8_valid(buf, n)) {
-		for (k = 0; k < n; k++)
-			if ((unsigned char)buf[k] >= 0x80)
-				buf[k] = '?';
-	}
+	utf8_scrub(buf);
 	free(r->detail);
 	r->detail = xstrdup(buf);
 }

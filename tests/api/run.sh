@@ -44,6 +44,6 @@ scripts/pg.sh start "$tmp/pg" --fast
 ASAN_OPTIONS=detect_leaks=0 \
 SOUK_TEST_TMP=$tmp \
 SOUK_TEST_PG=$tmp/pg \
-SOUKD=$build/bin/soukd \
+SOUKD=${SOUKD:-$build/bin/soukd} \
 SOUK_ROOT=$(pwd) \
 	"$build/tests/api"

@@ -121,6 +121,16 @@ START_TEST(test_malformed_json_is_400)
 	r = api_post_json("/v1/regions/lookup", "");
 	api_expect_problem(r, 400, "invalid-json", NULL);
 	api_free(r);
+	/*
+	 * A bad escape before a multibyte character: the parser's message
+	 * quotes the text cut inside the character, and the problem still
+	 * says what is wrong.
+	 */
+	r = api_post_json("/v1/regions/lookup", "{\"no\\\xc3\xa9\":1}");
+	api_expect_problem(r, 400, "invalid-json", NULL);
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(r->json,
+	    "detail")), "escape"));
+	api_free(r);
 }
 END_TEST
 

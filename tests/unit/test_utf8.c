@@ -38,6 +38,22 @@ START_TEST(test_utf8_len_counts_characters)
 }
 END_TEST
 
+START_TEST(test_utf8_scrub_keeps_good_text_and_marks_bad_bytes)
+{
+	char	good[] = "₹ 100 महाराष्ट्र";
+	char	cut[] = "near 'no\xc3'";	/* a message cut inside é */
+	char	mixed[] = "a\xff" "b\xed\xa0\x80" "c\xe2\x82\xac";
+
+	utf8_scrub(good);
+	ck_assert_str_eq(good, "₹ 100 महाराष्ट्र");
+	utf8_scrub(cut);
+	ck_assert_str_eq(cut, "near 'no?'");
+	utf8_scrub(mixed);
+	ck_assert_str_eq(mixed, "a?b???c€");
+	ck_assert(utf8_valid(mixed, strlen(mixed)));
+}
+END_TEST
+
 Suite *
 utf8_suite(void)
 {
@@ -47,6 +63,7 @@ utf8_suite(void)
 	tcase_add_test(tc, test_utf8_accepts_wellformed);
 	tcase_add_test(tc, test_utf8_refuses_malformed);
 	tcase_add_test(tc, test_utf8_len_counts_characters);
+	tcase_add_test(tc, test_utf8_scrub_keeps_good_text_and_marks_bad_bytes);
 	suite_add_tcase(s, tc);
 	return s;
 }
