@@ -37,6 +37,18 @@ const struct perm auth_perms[] = {
 	  "reading business registrations (one's own, or one's regions')" },
 	{ "registrations.review", ROLE_EMPLOYEE | ROLE_SUPERVISOR | ROLE_ADMIN,
 	  0, "reviewing business registrations" },
+	{ "vendors.read", ROLE_EMPLOYEE | ROLE_SUPERVISOR | ROLE_TELECALLER |
+	  ROLE_ADMIN, 0, "listing and reading vendors (one's regions')" },
+	{ "vendors.manage", ROLE_EMPLOYEE | ROLE_SUPERVISOR | ROLE_ADMIN, 0,
+	  "recording visits and notes, suspending and reactivating vendors" },
+	{ "vendor.profile", ROLE_VENDOR_OWNER | ROLE_ADMIN, 0,
+	  "editing a vendor's profile, staff and locations" },
+	{ "catalog.manage", ROLES_VENDOR | ROLE_ADMIN, AUTH_SCOPE_CATALOG,
+	  "creating and editing one's vendor's listings, images and stock" },
+	{ "catalog.moderate", ROLE_MODERATOR | ROLE_ADMIN, 0,
+	  "approving and rejecting listings" },
+	{ "taxonomy.manage", ROLE_ADMIN, 0,
+	  "categories, brands, attributes and search synonyms" },
 	{ NULL, 0, 0, NULL },
 };
 
