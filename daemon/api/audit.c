@@ -61,14 +61,11 @@ audit_list(struct req *r)
 			*tid = req_query(r, "target_id"),
 			*since = req_query(r, "since"),
 			*until = req_query(r, "until"), *params[8];
-	char		 after_s[24], limit_s[24], *next = NULL;
-	json_t		*after = NULL, *keys;
+	char		 after_s[24], limit_s[24];
+	json_t		*after = NULL;
 	int64_t		 limit;
 	PGresult	*res = NULL;
-	struct buf	 items;
-	int		 i, n;
 
-	buf_init(&items, 0);
 	if (!req_page(r, 1, &limit, &after))
 		goto fail;
 	if (actor != NULL && !router_valid_id(actor, strlen(actor)))
@@ -107,27 +104,12 @@ audit_list(struct req *r)
 	params[7] = limit_s;
 	if ((res = req_exec(r, &audit_stmts[0], 8, params)) == NULL)
 		goto out;
-	n = PQntuples(res);
-	for (i = 0; i < n && i < limit; i++) {
-		if ((i > 0 && !buf_adds(&items, ",")) ||
-		    !buf_adds(&items, PQgetvalue(res, i, 0)))
-			fatalx("audit_list");
-	}
-	if (n > limit) {
-		keys = json_pack("[I]", (json_int_t)strtoll(PQgetvalue(res,
-		    (int)limit - 1, 1), NULL, 10));
-		next = page_encode(keys);
-		json_decref(keys);
-	}
-	req_reply_page(r, items.data != NULL ? items.data : "", items.len,
-	    next);
+	req_reply_rows(r, res, limit);
 	goto out;
 fail:
 	req_fail_fields(r);
 out:
-	free(next);
 	json_decref(after);
-	buf_free(&items);
 	PQclear(res);
 }
 

@@ -78,16 +78,13 @@ jobs_list(struct req *r)
 {
 	const char	*state = req_query(r, "state"), *kind = req_query(r,
 			    "kind"), *params[4];
-	char		 after_s[24], limit_s[24], *next = NULL;
-	json_t		*after = NULL, *keys;
-	struct buf	 items;
+	char		 after_s[24], limit_s[24];
+	json_t		*after = NULL;
 	PGresult	*res = NULL;
 	int64_t		 limit;
 	size_t		 i;
-	int		 n, k;
 	bool		 known = state == NULL;
 
-	buf_init(&items, 0);
 	if (!req_page(r, 1, &limit, &after))
 		goto fail;
 	for (i = 0; !known && i < API_NELEM(job_states); i++)
@@ -113,27 +110,12 @@ jobs_list(struct req *r)
 	params[3] = limit_s;
 	if ((res = req_exec(r, &jobs_api_stmts[STMT_LIST], 4, params)) == NULL)
 		goto out;
-	n = PQntuples(res);
-	for (k = 0; k < n && k < limit; k++) {
-		if ((k > 0 && !buf_adds(&items, ",")) ||
-		    !buf_adds(&items, PQgetvalue(res, k, 0)))
-			fatalx("jobs_list");
-	}
-	if (n > limit) {
-		keys = json_pack("[I]", (json_int_t)strtoll(PQgetvalue(res,
-		    (int)limit - 1, 1), NULL, 10));
-		next = page_encode(keys);
-		json_decref(keys);
-	}
-	req_reply_page(r, items.data != NULL ? items.data : "", items.len,
-	    next);
+	req_reply_rows(r, res, limit);
 	goto out;
 fail:
 	req_fail_fields(r);
 out:
-	free(next);
 	json_decref(after);
-	buf_free(&items);
 	PQclear(res);
 }
 

@@ -155,33 +155,6 @@ is_channel(const char *s)
 	return false;
 }
 
-/* Answers with the rows' first column as a page (no cursor). */
-static void
-reply_rows(struct req *r, PGresult *res, int64_t limit, int keycol)
-{
-	struct buf	 items;
-	char		*next = NULL;
-	json_t		*keys;
-	int		 i, n = PQntuples(res);
-
-	buf_init(&items, 0);
-	for (i = 0; i < n && (limit <= 0 || i < limit); i++) {
-		if ((i > 0 && !buf_adds(&items, ",")) ||
-		    !buf_adds(&items, PQgetvalue(res, i, 0)))
-			fatalx("reply_rows");
-	}
-	if (limit > 0 && n > limit) {
-		keys = json_pack("[I]", (json_int_t)strtoll(PQgetvalue(res,
-		    (int)limit - 1, keycol), NULL, 10));
-		next = page_encode(keys);
-		json_decref(keys);
-	}
-	req_reply_page(r, items.data != NULL ? items.data : "", items.len,
-	    next);
-	free(next);
-	buf_free(&items);
-}
-
 /* --- my preferences ------------------------------------------------------ */
 
 static void
@@ -336,7 +309,7 @@ devices_list(struct req *r)
 	if ((res = req_exec(r, &notifications_stmts[STMT_DEVICES], 1,
 	    params)) == NULL)
 		return;
-	reply_rows(r, res, 0, 0);
+	req_reply_rows(r, res, 0);
 	PQclear(res);
 }
 
@@ -490,7 +463,7 @@ templates_list(struct req *r)
 	params[4] = limit_s;
 	if ((res = req_exec(r, &notifications_stmts[STMT_TEMPLATES], 5,
 	    params)) != NULL) {
-		reply_rows(r, res, limit, 1);
+		req_reply_rows(r, res, limit);
 		PQclear(res);
 	}
 	json_decref(after);
@@ -777,7 +750,7 @@ notifications_list(struct req *r)
 	params[5] = limit_s;
 	if ((res = req_exec(r, &notifications_stmts[STMT_LIST], 6, params)) !=
 	    NULL) {
-		reply_rows(r, res, limit, 1);
+		req_reply_rows(r, res, limit);
 		PQclear(res);
 	}
 	json_decref(after);

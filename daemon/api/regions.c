@@ -44,7 +44,8 @@
  * optional kind, ($3, $4) the (name, id) to start after, $5 the limit.
  */
 #define REGION_LIST(where)						\
-	"SELECT json_build_object(" REGION_FIELDS ")::text, r.name, r.id " \
+	"SELECT json_build_object(" REGION_FIELDS ")::text, "		\
+	"json_build_array(r.name, r.id)::text "				\
 	"FROM regions r WHERE " where " AND "				\
 	"($2::text IS NULL OR r.kind = $2) AND "			\
 	"(r.name, r.id) > ($3::text, $4::bigint) "			\
@@ -127,14 +128,10 @@ regions_list(struct req *r)
 	const char	*parent, *kind, *pincode, *params[5];
 	const struct db_stmt *stmt;
 	char		 limit_s[24], after_id[24];
-	json_t		*after = NULL, *keys;
+	json_t		*after = NULL;
 	PGresult	*res = NULL;
-	struct buf	 items;
-	char		*next = NULL;
 	int64_t		 limit;
-	int		 i, n;
 
-	buf_init(&items, 0);
 	parent = req_query(r, "parent_id");
 	kind = req_query(r, "kind");
 	pincode = req_query(r, "pincode");
@@ -187,27 +184,11 @@ regions_list(struct req *r)
 	params[4] = limit_s;
 	if ((res = req_exec(r, stmt, 5, params)) == NULL)
 		goto out;
-	n = PQntuples(res);
-	for (i = 0; i < n && i < limit; i++) {
-		if ((i > 0 && !buf_adds(&items, ",")) ||
-		    !buf_adds(&items, PQgetvalue(res, i, 0)))
-			fatalx("regions_list: buffer");
-	}
-	if (n > limit) {
-		keys = json_pack("[s, I]", PQgetvalue(res, limit - 1, 1),
-		    (json_int_t)strtoll(PQgetvalue(res, limit - 1, 2), NULL,
-		    10));
-		next = page_encode(keys);
-		json_decref(keys);
-	}
-	req_reply_page(r, items.data != NULL ? items.data : "", items.len,
-	    next);
+	req_reply_rows(r, res, limit);
 	goto out;
 fail:
 	req_fail_fields(r);
 out:
-	free(next);
-	buf_free(&items);
 	json_decref(after);
 	PQclear(res);
 }

@@ -1026,16 +1026,13 @@ reg_list(struct req *r)
 	static const char *const states[] = { "draft", "submitted",
 	    "under_review", "approved", "rejected", "needs_changes" };
 	struct reg_who	 w;
-	char		 after_s[24], limit_s[24], *next = NULL;
-	json_t		*after = NULL, *keys;
-	struct buf	 items;
+	char		 after_s[24], limit_s[24];
+	json_t		*after = NULL;
 	PGresult	*res = NULL;
 	int64_t		 limit;
 	size_t		 i;
-	int		 n, k;
 	bool		 known = state == NULL;
 
-	buf_init(&items, 0);
 	if (!req_page(r, 1, &limit, &after))
 		goto fail;
 	for (i = 0; !known && i < API_NELEM(states); i++)
@@ -1064,27 +1061,12 @@ reg_list(struct req *r)
 	params[6] = limit_s;
 	if ((res = req_exec(r, &reg_stmts[STMT_LIST], 7, params)) == NULL)
 		goto out;
-	n = PQntuples(res);
-	for (k = 0; k < n && k < limit; k++) {
-		if ((k > 0 && !buf_adds(&items, ",")) ||
-		    !buf_adds(&items, PQgetvalue(res, k, 0)))
-			fatalx("reg_list");
-	}
-	if (n > limit) {
-		keys = json_pack("[I]", (json_int_t)strtoll(PQgetvalue(res,
-		    (int)limit - 1, 1), NULL, 10));
-		next = page_encode(keys);
-		json_decref(keys);
-	}
-	req_reply_page(r, items.data != NULL ? items.data : "", items.len,
-	    next);
+	req_reply_rows(r, res, limit);
 	goto out;
 fail:
 	req_fail_fields(r);
 out:
-	free(next);
 	json_decref(after);
-	buf_free(&items);
 	PQclear(res);
 }
 

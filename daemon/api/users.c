@@ -96,16 +96,13 @@ users_list(struct req *r)
 	const char	*role = req_query(r, "role"), *status = req_query(r,
 			    "status"), *region = req_query(r, "region_id"),
 			*q = req_query(r, "q"), *params[8];
-	char		*lower = NULL, phone[32], after_s[24], limit_s[24],
-			*next = NULL;
+	char		*lower = NULL, phone[32], after_s[24], limit_s[24];
 	enum role	 rr;
-	json_t		*after = NULL, *keys;
+	size_t		 i;
+	json_t		*after = NULL;
 	int64_t		 limit;
 	PGresult	*res = NULL;
-	struct buf	 items;
-	int		 i, n;
 
-	buf_init(&items, 0);
 	memset(params, 0, sizeof params);
 	if (!req_page(r, 1, &limit, &after))
 		goto fail;
@@ -156,28 +153,13 @@ users_list(struct req *r)
 	params[7] = limit_s;
 	if ((res = req_exec(r, &users_stmts[STMT_LIST], 8, params)) == NULL)
 		goto out;
-	n = PQntuples(res);
-	for (i = 0; i < n && i < limit; i++) {
-		if ((i > 0 && !buf_adds(&items, ",")) ||
-		    !buf_adds(&items, PQgetvalue(res, i, 0)))
-			fatalx("users_list");
-	}
-	if (n > limit) {
-		keys = json_pack("[I]", (json_int_t)strtoll(PQgetvalue(res,
-		    (int)limit - 1, 1), NULL, 10));
-		next = page_encode(keys);
-		json_decref(keys);
-	}
-	req_reply_page(r, items.data != NULL ? items.data : "", items.len,
-	    next);
+	req_reply_rows(r, res, limit);
 	goto out;
 fail:
 	req_fail_fields(r);
 out:
 	free(lower);
-	free(next);
 	json_decref(after);
-	buf_free(&items);
 	PQclear(res);
 }
 

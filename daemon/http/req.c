@@ -316,6 +316,39 @@ req_reply_page(struct req *r, const char *items, size_t len,
 }
 
 void
+req_reply_rows(struct req *r, PGresult *res, int64_t limit)
+{
+	struct buf	 items;
+	json_t		*keys, *one;
+	char		*next = NULL;
+	int		 i, n = PQntuples(res);
+
+	buf_init(&items, 0);
+	for (i = 0; i < n && (limit <= 0 || i < limit); i++) {
+		if ((i > 0 && !buf_adds(&items, ",")) ||
+		    !buf_add(&items, PQgetvalue(res, i, 0),
+		    (size_t)PQgetlength(res, i, 0)))
+			fatalx("req_reply_rows: buffer");
+	}
+	if (limit > 0 && n > limit) {
+		keys = json_loads(PQgetvalue(res, (int)limit - 1, 1),
+		    JSON_DECODE_ANY, NULL);
+		if (keys == NULL)
+			fatalx("req_reply_rows: the key column is not JSON");
+		if (!json_is_array(keys)) {
+			one = keys;
+			keys = json_pack("[o]", one);
+		}
+		next = page_encode(keys);
+		json_decref(keys);
+	}
+	req_reply_page(r, items.data != NULL ? items.data : "", items.len,
+	    next);
+	free(next);
+	buf_free(&items);
+}
+
+void
 req_reply_stream(struct req *r, int status, const char *ctype,
     req_stream_read read, void *cls, void (*done)(void *))
 {

@@ -112,6 +112,15 @@ void	req_reply_page(struct req *, const char *items, size_t len,
 	    const char *next);
 
 /*
+ * Responds with a page of rows fetched with LIMIT limit + 1: column 0 of
+ * each row is an item's JSON text, column 1 the row's sort key as JSON (a
+ * number, or an array such as [1299900, 42]).  When there is a row past
+ * limit, next is the cursor of the last row shown.  limit <= 0: every
+ * row, no cursor.
+ */
+void	req_reply_rows(struct req *, PGresult *, int64_t limit);
+
+/*
  * Responds with a stream of unknown length (chunked).  read is called
  * whenever the connection can take more: it returns the bytes it wrote to
  * buf, 0 after suspending the connection (server_suspend) when it has
