@@ -7,7 +7,10 @@
 #ifndef SOUKD_API_H
 #define SOUKD_API_H
 
+#include <stdbool.h>
 #include <stddef.h>
+
+#include <jansson.h>
 
 #include "db.h"
 #include "router.h"
@@ -21,6 +24,38 @@ struct api_module {
 };
 
 #define API_NELEM(a) (sizeof (a) / sizeof (a)[0])
+
+struct req;
+
+/*
+ * What a constraint's refusal means to the client: a field error naming
+ * field, or, with field NULL, a 409 conflict saying msg.
+ */
+struct api_constraint {
+	const char	*constraint;
+	const char	*field;
+	const char	*msg;
+};
+
+/*
+ * Checks of text fields that record a field error and return false:
+ * a line (no control characters, no leading or trailing space), a text
+ * (line breaks allowed, no other control characters), a slug
+ * ("mobile-phones": lower-case letters and digits in dash-separated
+ * words, at most 100 characters), and a names map of language codes to
+ * lines ({"hi": "मोबाइल"}).  NULL passes.
+ */
+bool	api_check_line(struct req *, const char *field, const char *s);
+bool	api_check_text(struct req *, const char *field, const char *s);
+bool	api_check_slug(struct req *, const char *field, const char *s);
+bool	api_check_names(struct req *, const char *field, json_t *names);
+
+/*
+ * Answers the database's last failure: through map when a constraint in
+ * it refused the change, else as req_db_problem does.
+ */
+void	api_db_problem(struct req *, struct db *,
+	    const struct api_constraint *map, size_t n);
 
 extern const struct api_module health_module;
 extern const struct api_module openapi_module;
@@ -36,6 +71,7 @@ extern const struct api_module otp_module;
 extern const struct api_module signup_module;
 extern const struct api_module jobs_api_module;
 extern const struct api_module registrations_module;
+extern const struct api_module taxonomy_module;
 
 struct config;
 /* soukd's settings, for handlers that need one (set before serving). */

@@ -396,41 +396,23 @@ regions_check_write(struct req *r, json_t *body, bool create)
 	}
 }
 
-/* Turns a refused write into a field error, when a constraint says why. */
-static void
-regions_write_problem(struct req *r, struct db *db)
-{
-	static const struct { const char *constraint, *field, *msg; } map[] = {
-		{ "regions_parent_id_fkey", "parent_id", "does not exist" },
-		{ "regions_no_cycle", "parent_id",
-		  "cannot be the region itself or below it" },
-		{ "regions_kind_order", "parent_id",
-		  "is of a kind that cannot hold this one" },
-		{ "regions_check", "parent_id",
-		  "must be given for all but countries, which have none" },
-		{ "regions_parent_id_name_key", "name",
-		  "is taken by another region under the same parent" },
-		{ "regions_code_key", "code", "is taken by another region" },
-		{ "regions_pincode_key", "pincode",
-		  "is taken by another region" },
-		{ "regions_code_check", "code",
-		  "must be an ISO 3166 code such as IN or IN-MH" },
-		{ "regions_check1", "pincode", "is required for an area" },
-	};
-	size_t	i;
-
-	if (db_status(db) == DB_CONSTRAINT) {
-		for (i = 0; i < API_NELEM(map); i++) {
-			if (strcmp(db_constraint(db), map[i].constraint) == 0) {
-				req_field_error(r, map[i].field, "refused",
-				    "%s", map[i].msg);
-				req_fail_fields(r);
-				return;
-			}
-		}
-	}
-	req_db_problem(r, db);
-}
+/* Why the database may refuse a region write. */
+static const struct api_constraint regions_refusals[] = {
+	{ "regions_parent_id_fkey", "parent_id", "does not exist" },
+	{ "regions_no_cycle", "parent_id",
+	  "cannot be the region itself or below it" },
+	{ "regions_kind_order", "parent_id",
+	  "is of a kind that cannot hold this one" },
+	{ "regions_check", "parent_id",
+	  "must be given for all but countries, which have none" },
+	{ "regions_parent_id_name_key", "name",
+	  "is taken by another region under the same parent" },
+	{ "regions_code_key", "code", "is taken by another region" },
+	{ "regions_pincode_key", "pincode", "is taken by another region" },
+	{ "regions_code_check", "code",
+	  "must be an ISO 3166 code such as IN or IN-MH" },
+	{ "regions_check1", "pincode", "is required for an area" },
+};
 
 struct write_tx {
 	struct req	*r;
@@ -538,7 +520,8 @@ regions_write(struct req *r, const char *id)
 		if (t.missing)
 			req_problem(r, "not-found", "there is no region %s", id);
 		else
-			regions_write_problem(r, db);
+			api_db_problem(r, db, regions_refusals,
+			    API_NELEM(regions_refusals));
 		goto out;
 	}
 	req_reply_json_text(r, id == NULL ? 201 : 200, t.after,

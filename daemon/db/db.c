@@ -428,12 +428,19 @@ db_tx(struct db *db, enum db_isolation iso, bool (*fn)(struct db *, void *),
 		if (PQtransactionStatus(db->conn) != PQTRANS_IDLE) {
 			enum db_status	 st = db->status;
 			char		 msg[sizeof db->message];
+			char		 state[sizeof db->sqlstate];
+			char		 cons[sizeof db->constraint];
 
+			/* The caller wants the failure, not the rollback. */
 			memcpy(msg, db->message, sizeof msg);
+			memcpy(state, db->sqlstate, sizeof state);
+			memcpy(cons, db->constraint, sizeof cons);
 			if (!db_command(db, "ROLLBACK"))
 				log_warn("rollback failed: %s", db->message);
 			db->status = st;
 			memcpy(db->message, msg, sizeof msg);
+			memcpy(db->sqlstate, state, sizeof state);
+			memcpy(db->constraint, cons, sizeof cons);
 		}
 		if (db->status != DB_RETRY)
 			return false;
