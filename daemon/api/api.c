@@ -21,6 +21,7 @@ static const struct api_module *const api_modules[] = {
 	&jobs_api_module,
 	&registrations_module,
 	&taxonomy_module,
+	&vendors_module,
 };
 
 const struct config *api_config;

@@ -17,21 +17,27 @@
 
 /*
  * Who may watch which topics: the roles that may watch any topic of a
- * kind, and whether "kind:<id>" is open to the user whose id it is.
+ * kind, and whether "kind:<id>" is open to the user whose id it is
+ * (OWN_USER) or to the people of the vendor whose id it is (OWN_VENDOR).
  */
+enum topic_own { OWN_NONE, OWN_USER, OWN_VENDOR };
+
 static const struct topic_rule {
 	const char	*kind;
 	unsigned	 roles;
-	bool		 own;
+	enum topic_own	 own;
 } topic_rules[] = {
-	{ "user", ROLE_ADMIN, true },
-	{ "jobs", ROLE_ADMIN, false },
-	{ "orders", ROLES_STAFF, false },
-	{ "order", ROLES_STAFF, false },
-	{ "queue", ROLE_TELECALLER | ROLE_SUPERVISOR | ROLE_ADMIN, false },
-	{ "lead", ROLE_TELECALLER | ROLE_SUPERVISOR | ROLE_ADMIN, false },
+	{ "user", ROLE_ADMIN, OWN_USER },
+	{ "jobs", ROLE_ADMIN, OWN_NONE },
+	{ "orders", ROLES_STAFF, OWN_NONE },
+	{ "order", ROLES_STAFF, OWN_NONE },
+	{ "queue", ROLE_TELECALLER | ROLE_SUPERVISOR | ROLE_ADMIN, OWN_NONE },
+	{ "lead", ROLE_TELECALLER | ROLE_SUPERVISOR | ROLE_ADMIN, OWN_NONE },
 	{ "registrations", ROLE_EMPLOYEE | ROLE_SUPERVISOR | ROLE_ADMIN,
-	  false },
+	  OWN_NONE },
+	{ "vendors", ROLE_EMPLOYEE | ROLE_SUPERVISOR | ROLE_ADMIN, OWN_NONE },
+	{ "vendor", ROLE_EMPLOYEE | ROLE_SUPERVISOR | ROLE_ADMIN, OWN_VENDOR },
+	{ "listings", ROLE_MODERATOR | ROLE_ADMIN, OWN_NONE },
 };
 
 static bool
@@ -48,9 +54,11 @@ stream_allowed(const struct principal *p, const char *topic)
 			continue;
 		if (p->role & topic_rules[i].roles)
 			return true;
-		return topic_rules[i].own && colon != NULL &&
-		    num_int64(colon + 1, 1, INT64_MAX, &id) &&
-		    id == p->user_id;
+		if (topic_rules[i].own == OWN_NONE || colon == NULL ||
+		    !num_int64(colon + 1, 1, INT64_MAX, &id))
+			return false;
+		return topic_rules[i].own == OWN_USER ? id == p->user_id :
+		    id == p->vendor_id;
 	}
 	return false;
 }
