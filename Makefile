@@ -52,7 +52,7 @@ endif
 
 INC := -Icommon -Idaemon -Idaemon/http -Idaemon/db -Idaemon/api \
 	-Idaemon/jobs -Idaemon/events -Idaemon/providers -Idaemon/auth \
-	-Idaemon/notify -Idaemon/media \
+	-Idaemon/notify -Idaemon/media -Idaemon/catalog \
 	-Itui \
 	-Itests/api
 DEFS := -D_GNU_SOURCE -DSOUK_VERSION='"$(VERSION)"' \

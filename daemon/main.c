@@ -22,6 +22,7 @@
 #include "events.h"
 #include "jobs.h"
 #include "listen.h"
+#include "listing.h"
 #include "log.h"
 #include "metrics.h"
 #include "media.h"
@@ -29,6 +30,8 @@
 #include "notify.h"
 #include "outbox.h"
 #include "reminders.h"
+#include "search.h"
+#include "stock.h"
 #include "req.h"
 #include "router.h"
 #include "scheduler.h"
@@ -387,6 +390,9 @@ main_serve(const struct config *c)
 	account_configure(c);
 	outbox_init(c);
 	reminders_init();
+	stock_init();
+	listing_init();
+	search_init();
 	db_configure(c->database, c->db_connect_timeout_ms,
 	    c->db_statement_timeout_ms);
 	if (!main_schema_ok(c))

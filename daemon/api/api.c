@@ -22,6 +22,9 @@ static const struct api_module *const api_modules[] = {
 	&registrations_module,
 	&taxonomy_module,
 	&vendors_module,
+	&listings_module,
+	&inventory_module,
+	&products_module,
 };
 
 const struct config *api_config;

@@ -73,6 +73,9 @@ extern const struct api_module jobs_api_module;
 extern const struct api_module registrations_module;
 extern const struct api_module taxonomy_module;
 extern const struct api_module vendors_module;
+extern const struct api_module listings_module;
+extern const struct api_module inventory_module;
+extern const struct api_module products_module;
 
 struct config;
 /* soukd's settings, for handlers that need one (set before serving). */

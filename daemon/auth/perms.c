@@ -45,6 +45,10 @@ const struct perm auth_perms[] = {
 	  "editing a vendor's profile, staff and locations" },
 	{ "catalog.manage", ROLES_VENDOR | ROLE_ADMIN, AUTH_SCOPE_CATALOG,
 	  "creating and editing one's vendor's listings, images and stock" },
+	{ "listings.read", ROLES_VENDOR | ROLE_EMPLOYEE | ROLE_SUPERVISOR |
+	  ROLE_MODERATOR | ROLE_ADMIN, AUTH_SCOPE_READ | AUTH_SCOPE_CATALOG,
+	  "reading listings in every state (one's vendor's, one's regions', "
+	  "or all for moderators)" },
 	{ "catalog.moderate", ROLE_MODERATOR | ROLE_ADMIN, 0,
 	  "approving and rejecting listings" },
 	{ "taxonomy.manage", ROLE_ADMIN, 0,

@@ -9,10 +9,14 @@
 #include "xmalloc.h"
 
 #define DB_TX_ATTEMPTS	5
+/* Statements db_exec_shaped prepares per connection, at most. */
+#define DB_SHAPES_MAX	128
 
 struct db {
 	PGconn		*conn;
 	bool		 prepare;	/* prepare registered statements */
+	uint64_t	 shapes[DB_SHAPES_MAX];	/* their hashes */
+	size_t		 nshapes;
 	enum db_status	 status;
 	char		 message[512];
 	char		 sqlstate[6];
@@ -171,6 +175,7 @@ db_connect(struct db *db, const char *conninfo)
 		return false;
 	}
 	PQsetNoticeProcessor(db->conn, db_notice, NULL);
+	db->nshapes = 0;
 	snprintf(set, sizeof set, "SET TIME ZONE 'UTC'; "
 	    "SET statement_timeout = %lld",
 	    (long long)db_statement_timeout_ms);
@@ -356,6 +361,39 @@ db_query(struct db *db, const char *sql, int nparams,
 		return NULL;
 	}
 	return db_check(db, PQexecParams(db->conn, sql, nparams, NULL, values,
+	    NULL, NULL, 0));
+}
+
+PGresult *
+db_exec_shaped(struct db *db, const char *sql, int nparams,
+    const char *const *values)
+{
+	const unsigned char	*p;
+	uint64_t		 h = 14695981039346656037ULL;
+	char			 name[32];
+	size_t			 i;
+	PGresult		*res;
+
+	if (db->conn == NULL) {
+		db_set_error(db, DB_UNAVAILABLE, "not connected", NULL, NULL);
+		return NULL;
+	}
+	/* FNV-1a: a name per text; a collision would need 2^32 shapes. */
+	for (p = (const unsigned char *)sql; *p != '\0'; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+	snprintf(name, sizeof name, "shape_%016llx", (unsigned long long)h);
+	for (i = 0; i < db->nshapes && db->shapes[i] != h; i++)
+		;
+	if (i == db->nshapes) {
+		if (db->nshapes == DB_SHAPES_MAX)
+			return db_query(db, sql, nparams, values);
+		if ((res = db_check(db, PQprepare(db->conn, name, sql, 0,
+		    NULL))) == NULL)
+			return NULL;
+		PQclear(res);
+		db->shapes[db->nshapes++] = h;
+	}
+	return db_check(db, PQexecPrepared(db->conn, name, nparams, values,
 	    NULL, NULL, 0));
 }
 

@@ -80,6 +80,15 @@ PGresult *db_exec(struct db *, const struct db_stmt *, int nparams,
 /* Same for a statement that is not prepared (migrations, rare queries). */
 PGresult *db_query(struct db *, const char *sql, int nparams,
 	    const char *const *values) __attribute__((warn_unused_result));
+/*
+ * Runs SQL text built at run time from a few fixed shapes (a search with
+ * the filters it was given): each distinct text is prepared on this
+ * connection the first time it runs and reused after, up to a limit past
+ * which texts run unprepared.  Never build the text from client values:
+ * they go in values.
+ */
+PGresult *db_exec_shaped(struct db *, const char *sql, int nparams,
+	    const char *const *values) __attribute__((warn_unused_result));
 /* Runs SQL text (possibly several statements) with no parameters. */
 bool	db_command(struct db *, const char *sql)
 	    __attribute__((warn_unused_result));

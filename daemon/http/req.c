@@ -70,6 +70,34 @@ req_query(const struct req *r, const char *name)
 	    name);
 }
 
+struct query_prefix {
+	const char	*prefix;
+	size_t		 n;
+	json_t		*out;
+};
+
+static enum MHD_Result
+req_query_prefix_cb(void *arg, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	struct query_prefix	*qp = arg;
+
+	(void)kind;
+	if (strncmp(key, qp->prefix, qp->n) == 0 && value != NULL)
+		json_object_set_new(qp->out, key + qp->n, json_string(value));
+	return MHD_YES;
+}
+
+json_t *
+req_query_prefixed(const struct req *r, const char *prefix)
+{
+	struct query_prefix	qp = { prefix, strlen(prefix), json_object() };
+
+	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND,
+	    req_query_prefix_cb, &qp);
+	return qp.out;
+}
+
 bool
 req_query_int(struct req *r, const char *name, int64_t min, int64_t max,
     int64_t *out)
@@ -113,8 +141,8 @@ req_body(const struct req *r, size_t *len)
 }
 
 /* Collects jsonv errors as field errors. */
-static void
-req_jsonv_error(void *arg, const char *field, const char *code,
+void
+req_field_error_cb(void *arg, const char *field, const char *code,
     const char *message)
 {
 	req_field_error(arg, field, code, "%s", message);
@@ -166,7 +194,7 @@ req_body_json(struct req *r, const struct jsonv_field *fields)
 		}
 		return NULL;
 	}
-	if (!jsonv_check(j, fields, req_jsonv_error, r)) {
+	if (!jsonv_check(j, fields, req_field_error_cb, r)) {
 		json_decref(j);
 		req_fail_fields(r);
 		return NULL;

@@ -57,6 +57,12 @@ int64_t	req_param_id(const struct req *, const char *name);
 /* A query parameter's text (valid UTF-8), or NULL if absent. */
 const char *req_query(const struct req *, const char *name);
 /*
+ * The query parameters named prefix + something ("attr.colour=red" for
+ * "attr."), as a new object of something to value (the server has
+ * checked they are valid UTF-8 and given once each).
+ */
+json_t	*req_query_prefixed(const struct req *, const char *prefix);
+/*
  * An integer query parameter in [min, max].  Returns false (and records a
  * field error) if present but malformed; *out is left alone if absent.
  */
@@ -143,6 +149,9 @@ void	req_problem(struct req *, const char *code, const char *fmt, ...)
 void	req_field_error(struct req *, const char *field, const char *code,
 	    const char *fmt, ...) PRINTF_LIKE(4, 5);
 bool	req_has_field_errors(const struct req *);
+/* req_field_error as a jsonv_error_cb, arg being the request. */
+void	req_field_error_cb(void *arg, const char *field, const char *code,
+	    const char *message);
 /* Responds 400 validation with every recorded field error. */
 void	req_fail_fields(struct req *);
 

@@ -209,14 +209,22 @@ struct query_check {
 	const char	*allowed;
 };
 
+/*
+ * Whether key is one of allowed ("a,b,c"); an item "attr.*" allows every
+ * key that starts with "attr." and goes on.
+ */
 static bool
 server_query_allowed(const char *allowed, const char *key)
 {
-	size_t		 n = strlen(key);
+	size_t		 n = strlen(key), k;
 	const char	*p = allowed;
 
 	while (p != NULL && *p != '\0') {
 		if (strncmp(p, key, n) == 0 && (p[n] == ',' || p[n] == '\0'))
+			return true;
+		k = strcspn(p, ",");
+		if (k >= 2 && p[k - 1] == '*' && p[k - 2] == '.' && n > k - 1 &&
+		    strncmp(p, key, k - 1) == 0)
 			return true;
 		if ((p = strchr(p, ',')) != NULL)
 			p++;

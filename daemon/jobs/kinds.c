@@ -12,6 +12,8 @@
 #include "events.h"
 #include "outbox.h"
 #include "reminders.h"
+#include "search.h"
+#include "stock.h"
 #include "jobs.h"
 #include "log.h"
 
@@ -94,6 +96,12 @@ const struct job_kind job_kinds[] = {
 	  "delivers one notification through its provider" },
 	{ "reminders.fire", reminders_fire_run, 5, false,
 	  "puts a due reminder in the outbox" },
+	{ "stock.low", stock_low_run, 5, false,
+	  "tells a vendor a variant's stock is low" },
+	{ "stock.expire", stock_expire_run, 3, false,
+	  "releases stock reservations past their time" },
+	{ "search.words", search_words_run, 3, false,
+	  "drops the typo-correction words no listing uses" },
 	{ "test.sleep", test_sleep_run, 3, true, "sleeps (tests)" },
 	{ "test.fail", test_fail_run, 0, true, "fails as asked (tests)" },
 	{ "test.record", test_record_run, 0, true,

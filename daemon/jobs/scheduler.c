@@ -27,6 +27,8 @@ static const struct schedule_def {
 } schedule_defs[] = {
 	{ "jobs.prune", "jobs.prune", "hourly :07", "UTC" },
 	{ "events.prune", "events.prune", "every 1m", "UTC" },
+	{ "stock.expire", "stock.expire", "every 1m", "UTC" },
+	{ "search.words", "search.words", "daily 03:30", "Asia/Kolkata" },
 };
 
 static const char scheduler_sync_sql[] =

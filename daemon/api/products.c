@@ -1,0 +1,797 @@
+/*
+ * products: what customers browse and search.
+ *
+ *	GET /v1/products		browse and search, with facets
+ *	GET /v1/products/{id}		one product with its variants
+ *	GET /v1/search/suggest		completions for a search box
+ *
+ * Customers see only active listings of active vendors.  A search is
+ * PostgreSQL full text: the query goes through search_query() (migration
+ * 0008), which matches each word as written, as its stem, as its synonyms
+ * and, for a word no listing uses, as the nearest one that a listing does,
+ * with the last word as a prefix.  Results are ranked by text relevance
+ * blended with listing quality and the vendor's score; the other sorts
+ * are price, newest, popularity and rating.  Pages are keyset: the cursor
+ * is the sort key and id of the last row shown.
+ *
+ * The first page also carries facet counts (categories, brands, price
+ * ranges, attribute values) over every match, from the same statement.
+ * Each combination of filters is its own statement text, prepared once per
+ * connection (db_exec_shaped): client values only ever travel as
+ * parameters.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "buf.h"
+#include "log.h"
+#include "num.h"
+#include "page.h"
+#include "req.h"
+
+#define PRODUCTS_MAX_LIMIT	100
+#define PRODUCTS_MAX_BRANDS	20
+#define PRODUCTS_MAX_ATTRS	10
+#define PRODUCTS_MAX_VALUES	20
+#define PRODUCTS_MAX_QUERY	1000
+#define PRODUCTS_MAX_PARAMS	64
+
+/* What a customer sees of a product in a list: listing l, vendor v. */
+#define PRODUCT_CARD							\
+	"json_build_object('id', l.id, 'kind', l.kind, 'title', l.title, "	\
+	"'category', json_build_object('id', c.id, 'slug', c.slug, 'name', " \
+	"c.name), 'brand', CASE WHEN b.id IS NULL THEN NULL ELSE "	\
+	"json_build_object('id', b.id, 'name', b.name) END, 'vendor', "	\
+	"json_build_object('id', v.id, 'name', v.name, 'rating_avg', "	\
+	"v.rating_avg, 'badges', v.badges), 'price_min', l.price_min, "	\
+	"'price_max', l.price_max, 'currency', l.currency, 'rating_avg', "	\
+	"l.rating_avg, 'rating_count', l.rating_count, 'thumb', (SELECT "	\
+	"'/v1/images/' || i.thumb_key FROM listing_images i WHERE "	\
+	"i.listing_id = l.id ORDER BY i.position, i.id LIMIT 1), "	\
+	"'in_stock', " PRODUCT_IN_STOCK ", 'published_at', "		\
+	"rfc3339(l.published_at))"
+
+#define PRODUCT_IN_STOCK						\
+	"(l.kind = 'service' OR EXISTS (SELECT 1 FROM variants x JOIN "	\
+	"stock s ON s.variant_id = x.id WHERE x.listing_id = l.id AND "	\
+	"x.status = 'active' AND s.available > 0))"
+
+/* Price ranges of the facets, in minor units (INR paise). */
+#define PRODUCT_PRICE_RANGES						\
+	"(VALUES (0, 50000), (50000, 100000), (100000, 250000), "		\
+	"(250000, 500000), (500000, 1000000), (1000000, 2500000), "	\
+	"(2500000, 5000000), (5000000, NULL)) AS pr(lo, hi)"
+
+static const struct db_stmt product_stmts[] = {
+	{ "product_query", "SELECT search_query($1)::text" },
+	/* The types of the attributes a filter names. */
+	{ "product_attr_types",
+	  "SELECT code, type FROM attributes WHERE code = ANY ($1::text[])" },
+	{ "product_get",
+	  "SELECT json_build_object('id', l.id, 'kind', l.kind, 'title',"
+	  " l.title, 'description', l.description, 'attributes', l.attributes,"
+	  " 'tags', l.tags, 'category', json_build_object('id', c.id, 'slug',"
+	  " c.slug, 'name', c.name), 'breadcrumbs', (SELECT json_agg("
+	  " json_build_object('id', a.id, 'slug', a.slug, 'name', a.name)"
+	  " ORDER BY cardinality(a.path)) FROM categories a WHERE a.id ="
+	  " ANY (c.path)), 'brand', CASE WHEN b.id IS NULL THEN NULL ELSE"
+	  " json_build_object('id', b.id, 'slug', b.slug, 'name', b.name) END,"
+	  " 'vendor', json_build_object('id', v.id, 'name', v.name, 'rating_avg',"
+	  " v.rating_avg, 'rating_count', v.rating_count, 'badges', v.badges,"
+	  " 'pincode', v.pincode, 'region_id', v.region_id),"
+	  " 'price_min', l.price_min, 'price_max', l.price_max, 'currency',"
+	  " l.currency, 'rating_avg', l.rating_avg, 'rating_count',"
+	  " l.rating_count, 'in_stock', " PRODUCT_IN_STOCK ","
+	  " 'images', coalesce((SELECT json_agg(json_build_object('id', i.id,"
+	  " 'alt', i.alt, 'width', i.width, 'height', i.height, 'urls',"
+	  " json_build_object('original', '/v1/images/' || i.original_key,"
+	  " 'medium', '/v1/images/' || i.medium_key, 'thumb', '/v1/images/' ||"
+	  " i.thumb_key)) ORDER BY i.position, i.id) FROM listing_images i"
+	  " WHERE i.listing_id = l.id), '[]'),"
+	  " 'variants', coalesce((SELECT json_agg(json_build_object('id', x.id,"
+	  " 'sku', x.sku, 'options', x.options, 'price', x.price,"
+	  " 'compare_at_price', x.compare_at_price, 'duration_minutes',"
+	  " x.duration_minutes, 'available', CASE WHEN l.kind = 'service'"
+	  " THEN NULL ELSE coalesce((SELECT sum(s.available) FROM stock s"
+	  " WHERE s.variant_id = x.id), 0) END) ORDER BY x.position, x.id)"
+	  " FROM variants x WHERE x.listing_id = l.id AND x.status = 'active'),"
+	  " '[]'), 'published_at', rfc3339(l.published_at))::text"
+	  " FROM listings l JOIN vendors v ON v.id = l.vendor_id"
+	  " JOIN categories c ON c.id = l.category_id"
+	  " LEFT JOIN brands b ON b.id = l.brand_id"
+	  " WHERE l.id = $1 AND l.status = 'active' AND v.status = 'active'" },
+	/*
+	 * Completions: $1 the query lower-cased, $2 its last word as a
+	 * prefix tsquery.  Titles of popular products that have the words,
+	 * categories and brands whose names start with it or have a word
+	 * that does.
+	 */
+	{ "product_suggest",
+	  "SELECT json_build_object("
+	  " 'titles', coalesce((SELECT json_agg(t.title) FROM (SELECT l.title"
+	  "  FROM listings l JOIN vendors v ON v.id = l.vendor_id"
+	  "  WHERE l.status = 'active' AND v.status = 'active'"
+	  "  AND l.search @@ $2::tsquery"
+	  "  ORDER BY l.popularity DESC, l.id DESC LIMIT 6) t), '[]'),"
+	  " 'categories', coalesce((SELECT json_agg(json_build_object('id',"
+	  "  x.id, 'slug', x.slug, 'name', x.name)) FROM (SELECT c.id, c.slug,"
+	  "  c.name FROM categories c WHERE lower(c.name) LIKE $1 || '%'"
+	  "  OR lower(c.name) LIKE '% ' || $1 || '%'"
+	  "  ORDER BY cardinality(c.path), c.name LIMIT 4) x), '[]'),"
+	  " 'brands', coalesce((SELECT json_agg(json_build_object('id', x.id,"
+	  "  'slug', x.slug, 'name', x.name)) FROM (SELECT b.id, b.slug, b.name"
+	  "  FROM brands b WHERE lower(b.name) LIKE $1 || '%'"
+	  "  OR lower(b.name) LIKE '% ' || $1 || '%'"
+	  "  ORDER BY b.name LIMIT 4) x), '[]'))::text" },
+};
+
+enum { STMT_QUERY, STMT_ATTR_TYPES, STMT_GET, STMT_SUGGEST };
+
+/* --- the search statement, built from its filters ------------------------ */
+
+/* A sort: its key (over listing l, vendor v, score s) and direction. */
+static const struct product_sort {
+	const char	*name;
+	const char	*key;
+	bool		 desc;
+} product_sorts[] = {
+	{ "relevance", NULL, true },
+	{ "price_asc", "l.price_min::numeric", false },
+	{ "price_desc", "l.price_min::numeric", true },
+	{ "newest", "round(extract(epoch FROM l.published_at) * 1000)", true },
+	{ "popularity", "l.popularity::numeric", true },
+	{ "rating", "coalesce(l.rating_avg, 0)::numeric", true },
+};
+
+/*
+ * Relevance: text rank (when searching: the tsquery is always parameter
+ * $1), quality, the vendor's score.
+ */
+#define PRODUCT_RANK_Q							\
+	"round((0.6 * ts_rank_cd(l.search, $1::tsquery, 32) + 0.25 * "	\
+	"l.quality + 0.15 * v.score)::numeric, 6)"
+#define PRODUCT_RANK							\
+	"round((0.6 * l.quality + 0.4 * v.score)::numeric, 6)"
+
+struct search {
+	struct req	*r;
+	struct buf	 sql;
+	const char	*params[PRODUCTS_MAX_PARAMS];
+	char		*owned[PRODUCTS_MAX_PARAMS];
+	int		 n;
+};
+
+/* Adds a parameter (copied) and returns its number. */
+static int
+search_param(struct search *s, const char *value)
+{
+	if (s->n == PRODUCTS_MAX_PARAMS)
+		fatalx("products: too many parameters");
+	s->owned[s->n] = value != NULL ? xstrdup(value) : NULL;
+	s->params[s->n] = s->owned[s->n];
+	return ++s->n;
+}
+
+static void
+search_add(struct search *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+search_add(struct search *s, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*text;
+
+	va_start(ap, fmt);
+	if (vasprintf(&text, fmt, ap) < 0)
+		fatalx("products: vasprintf");
+	va_end(ap);
+	if (!buf_adds(&s->sql, text))
+		fatalx("products: buffer");
+	free(text);
+}
+
+static void
+search_free(struct search *s)
+{
+	int	i;
+
+	for (i = 0; i < s->n; i++)
+		free(s->owned[i]);
+	buf_free(&s->sql);
+}
+
+/* A comma-separated list of ids as a PostgreSQL array literal. */
+static char *
+search_id_list(struct req *r, const char *field, const char *s, int max)
+{
+	struct buf	 b;
+	const char	*p = s, *e;
+	int		 n = 0;
+	int64_t		 id;
+	char		 one[24];
+
+	buf_init(&b, 0);
+	if (!buf_adds(&b, "{"))
+		fatalx("products: buffer");
+	while (*p != '\0') {
+		e = p + strcspn(p, ",");
+		if ((size_t)(e - p) >= sizeof one)
+			goto bad;
+		memcpy(one, p, (size_t)(e - p));
+		one[e - p] = '\0';
+		if (!num_int64(one, 1, INT64_MAX, &id) || ++n > max)
+			goto bad;
+		if (!buf_printf(&b, "%s%lld", n > 1 ? "," : "", (long long)id))
+			fatalx("products: buffer");
+		p = *e == ',' ? e + 1 : e;
+		if (*e == ',' && *p == '\0')
+			goto bad;
+	}
+	if (n == 0)
+		goto bad;
+	if (!buf_adds(&b, "}"))
+		fatalx("products: buffer");
+	return buf_take(&b, NULL);
+bad:
+	req_field_error(r, field, "invalid", "must be 1 to %d ids, "
+	    "comma-separated", max);
+	buf_free(&b);
+	return NULL;
+}
+
+/*
+ * The attribute filters (attr.colour=red,blue&attr.wifi=true): each
+ * attribute must match one of its values (containment, so the GIN index
+ * on attributes serves it).  Values are typed by the attribute.
+ */
+static bool
+search_attributes(struct search *s, struct db *db, json_t *attrs)
+{
+	struct buf	 codes;
+	const char	*code, *params[1], *type, *p, *e;
+	json_t		*v, *types = json_object(), *doc;
+	char		*value, *text;
+	PGresult	*res;
+	int		 i, nvals;
+	double		 d;
+	bool		 ok = false, b, first;
+
+	if (json_object_size(attrs) > PRODUCTS_MAX_ATTRS) {
+		req_field_error(s->r, "attr", "invalid", "at most %d attribute "
+		    "filters", PRODUCTS_MAX_ATTRS);
+		json_decref(types);
+		return false;
+	}
+	buf_init(&codes, 0);
+	if (!buf_adds(&codes, "{"))
+		fatalx("products: buffer");
+	json_object_foreach(attrs, code, v) {
+		if (strlen(code) == 0 || strlen(code) > 50 || strspn(code,
+		    "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(code)) {
+			req_field_error(s->r, "attr", "invalid", "attribute "
+			    "codes are lower-case letters, digits and _");
+			goto out;
+		}
+		if (!buf_printf(&codes, "%s%s", codes.len > 1 ? "," : "",
+		    code))
+			fatalx("products: buffer");
+	}
+	if (!buf_adds(&codes, "}"))
+		fatalx("products: buffer");
+	params[0] = codes.data;
+	if ((res = db_exec(db, &product_stmts[STMT_ATTR_TYPES], 1, params)) ==
+	    NULL) {
+		req_db_problem(s->r, db);
+		goto out;
+	}
+	for (i = 0; i < PQntuples(res); i++)
+		json_object_set_new(types, PQgetvalue(res, i, 0),
+		    json_string(PQgetvalue(res, i, 1)));
+	PQclear(res);
+	json_object_foreach(attrs, code, v) {
+		char	field[64];
+
+		snprintf(field, sizeof field, "attr.%s", code);
+		if ((type = json_string_value(json_object_get(types, code))) ==
+		    NULL) {
+			req_field_error(s->r, field, "unknown", "is not an "
+			    "attribute");
+			continue;
+		}
+		search_add(s, " AND (");
+		first = true;
+		nvals = 0;
+		for (p = json_string_value(v); ; p = e + 1) {
+			e = p + strcspn(p, ",");
+			value = xstrndup(p, (size_t)(e - p));
+			doc = NULL;
+			if (strcmp(type, "number") == 0) {
+				char	*end;
+
+				d = strtod(value, &end);
+				if (*value != '\0' && *end == '\0' &&
+				    isfinite(d))
+					doc = json_real(d);
+				/* Whole numbers match as integers. */
+				if (doc != NULL && d > -1e15 && d < 1e15 &&
+				    (double)(json_int_t)d == d) {
+					json_decref(doc);
+					doc = json_integer((json_int_t)d);
+				}
+			} else if (strcmp(type, "boolean") == 0) {
+				if (num_bool(value, &b))
+					doc = json_boolean(b);
+			} else if (*value != '\0')
+				doc = json_string(value);
+			free(value);
+			if (doc == NULL || ++nvals > PRODUCTS_MAX_VALUES) {
+				json_decref(doc);
+				req_field_error(s->r, field, "invalid", "must be "
+				    "1 to %d values of the attribute's type, "
+				    "comma-separated", PRODUCTS_MAX_VALUES);
+				break;
+			}
+			doc = json_pack("{s:o}", code, doc);
+			text = json_dumps(doc, JSON_COMPACT);
+			json_decref(doc);
+			search_add(s, "%sl.attributes @> $%d::jsonb", first ?
+			    "" : " OR ", search_param(s, text));
+			free(text);
+			first = false;
+			if (*e == '\0')
+				break;
+		}
+		search_add(s, ")");
+	}
+	ok = !req_has_field_errors(s->r);
+out:
+	buf_free(&codes);
+	json_decref(types);
+	return ok;
+}
+
+/* Parses "lat,lon"; false if it is not a point on the earth. */
+static bool
+search_point(const char *s, double *lat, double *lon)
+{
+	char	*end;
+
+	*lat = strtod(s, &end);
+	if (end == s || *end != ',')
+		return false;
+	s = end + 1;
+	*lon = strtod(s, &end);
+	return end != s && *end == '\0' && *lat >= -90 && *lat <= 90 &&
+	    *lon >= -180 && *lon <= 180;
+}
+
+static void
+products_list(struct req *r)
+{
+	const char	*q = req_query(r, "q"), *category = req_query(r,
+			    "category_id"), *vendor = req_query(r,
+			    "vendor_id"), *brands = req_query(r, "brand_id"),
+			*pincode = req_query(r, "pincode"), *near =
+			    req_query(r, "near"), *sort_name = req_query(r,
+			    "sort"), *in_stock = req_query(r, "in_stock"), *key;
+	const struct product_sort *sort = NULL;
+	struct search	 s;
+	struct db	*db;
+	PGresult	*res = NULL;
+	json_t		*after = NULL, *attrs = NULL, *keys;
+	struct buf	 out;
+	char		*brand_list = NULL, *tsq = NULL, *next = NULL, num[64];
+	int64_t		 limit = 20, price_lo = -1, price_hi = -1, stars = 0;
+	int64_t		 radius_km = 10;
+	double		 lat = 0, lon = 0;
+	size_t		 i, len;
+	bool		 stock_only = false, facets, text;
+	int		 pq = 0, pafter_k = 0, pafter_id = 0, plimit;
+
+	memset(&s, 0, sizeof s);
+	s.r = r;
+	buf_init(&s.sql, 0);
+	buf_init(&out, 0);
+	/* --- the filters ------------------------------------------------ */
+	if (!req_query_int(r, "limit", 1, PRODUCTS_MAX_LIMIT, &limit) ||
+	    !req_query_int(r, "price_min", 0, INT64_MAX / 2, &price_lo) ||
+	    !req_query_int(r, "price_max", 0, INT64_MAX / 2, &price_hi) ||
+	    !req_query_int(r, "rating_min", 1, 5, &stars) ||
+	    !req_query_int(r, "radius_km", 1, 100, &radius_km))
+		goto fail;
+	if (req_query(r, "after") != NULL && (after = page_decode(req_query(r,
+	    "after"), 2)) == NULL) {
+		req_field_error(r, "after", "cursor", "is not a cursor this "
+		    "list returned");
+		goto fail;
+	}
+	if (after != NULL && ((!json_is_number(json_array_get(after, 0)) &&
+	    !json_is_null(json_array_get(after, 0))) ||
+	    !json_is_integer(json_array_get(after, 1)))) {
+		req_field_error(r, "after", "cursor", "is not a cursor this "
+		    "list returned");
+		goto fail;
+	}
+	if (q != NULL && (strlen(q) > PRODUCTS_MAX_QUERY ||
+	    !api_check_line(r, "q", q)))
+		req_field_error(r, "q", "invalid", "must be a line of at most "
+		    "%d bytes", PRODUCTS_MAX_QUERY);
+	for (i = 0; sort_name != NULL && i < API_NELEM(product_sorts); i++)
+		if (strcmp(sort_name, product_sorts[i].name) == 0)
+			sort = &product_sorts[i];
+	if (sort_name != NULL && sort == NULL)
+		req_field_error(r, "sort", "invalid", "must be relevance, "
+		    "price_asc, price_desc, newest, popularity or rating");
+	if (sort == NULL)
+		sort = &product_sorts[0];
+	if (category != NULL && !router_valid_id(category, strlen(category)))
+		req_field_error(r, "category_id", "invalid", "must be a "
+		    "category id");
+	if (vendor != NULL && !router_valid_id(vendor, strlen(vendor)))
+		req_field_error(r, "vendor_id", "invalid", "must be a vendor "
+		    "id");
+	if (brands != NULL)
+		brand_list = search_id_list(r, "brand_id", brands,
+		    PRODUCTS_MAX_BRANDS);
+	if (pincode != NULL && (strlen(pincode) != 6 || pincode[0] == '0' ||
+	    strspn(pincode, "0123456789") != 6))
+		req_field_error(r, "pincode", "invalid", "must be 6 digits, "
+		    "not starting with 0");
+	if (near != NULL && !search_point(near, &lat, &lon))
+		req_field_error(r, "near", "invalid", "must be lat,lon (such "
+		    "as 12.97,77.59)");
+	if (req_query(r, "radius_km") != NULL && near == NULL)
+		req_field_error(r, "radius_km", "invalid", "goes with near");
+	if (in_stock != NULL && !num_bool(in_stock, &stock_only))
+		req_field_error(r, "in_stock", "invalid", "must be true or "
+		    "false");
+	if (price_lo >= 0 && price_hi >= 0 && price_lo > price_hi)
+		req_field_error(r, "price_max", "range", "must not be less "
+		    "than price_min");
+	if (req_has_field_errors(r))
+		goto fail;
+	if ((db = req_db(r)) == NULL)
+		goto out;
+
+	/* --- the query's words --------------------------------------------- */
+	text = false;
+	if (q != NULL) {
+		const char	*params[1] = { q };
+
+		if ((res = db_exec(db, &product_stmts[STMT_QUERY], 1,
+		    params)) == NULL) {
+			req_db_problem(r, db);
+			goto out;
+		}
+		if (!PQgetisnull(res, 0, 0) && PQgetvalue(res, 0, 0)[0] !=
+		    '\0') {
+			tsq = xstrdup(PQgetvalue(res, 0, 0));
+			text = true;
+		}
+		PQclear(res);
+		res = NULL;
+		/* A query of no words (punctuation only) matches nothing. */
+		if (!text) {
+			static const char none[] = "{\"data\":[],\"next\":null,"
+			    "\"total\":0,\"facets\":null}";
+
+			req_reply_json_text(r, 200, none, sizeof none - 1);
+			goto out;
+		}
+	}
+	if (text && (pq = search_param(&s, tsq)) != 1)
+		fatalx("products: the tsquery must be $1");
+	if (text && strcmp(sort->name, "relevance") == 0)
+		key = PRODUCT_RANK_Q;
+	else if (strcmp(sort->name, "relevance") == 0)
+		key = PRODUCT_RANK;
+	else
+		key = sort->key;
+
+	search_add(&s, "WITH m AS MATERIALIZED (SELECT l.id, l.category_id,"
+	    " l.brand_id, l.price_min, l.attributes, %s AS k"
+	    " FROM listings l JOIN vendors v ON v.id = l.vendor_id"
+	    " WHERE l.status = 'active' AND v.status = 'active'", key);
+	if (text)
+		search_add(&s, " AND l.search @@ $%d::tsquery", pq);
+	if (category != NULL)
+		search_add(&s, " AND l.category_id IN (SELECT id FROM categories"
+		    " WHERE path @> ARRAY[$%d::bigint])",
+		    search_param(&s, category));
+	if (vendor != NULL)
+		search_add(&s, " AND l.vendor_id = $%d::bigint",
+		    search_param(&s, vendor));
+	if (brand_list != NULL)
+		search_add(&s, " AND l.brand_id = ANY ($%d::bigint[])",
+		    search_param(&s, brand_list));
+	if (price_lo >= 0) {
+		snprintf(num, sizeof num, "%lld", (long long)price_lo);
+		search_add(&s, " AND l.price_max >= $%d::bigint",
+		    search_param(&s, num));
+	}
+	if (price_hi >= 0) {
+		snprintf(num, sizeof num, "%lld", (long long)price_hi);
+		search_add(&s, " AND l.price_min <= $%d::bigint",
+		    search_param(&s, num));
+	}
+	if (stars > 0) {
+		snprintf(num, sizeof num, "%lld", (long long)stars);
+		search_add(&s, " AND l.rating_avg >= $%d::numeric",
+		    search_param(&s, num));
+	}
+	if (stock_only)
+		search_add(&s, " AND " PRODUCT_IN_STOCK);
+	if (pincode != NULL) {
+		int	p = search_param(&s, pincode);
+
+		/*
+		 * Its pincodes, its radius around it (pincode areas with a
+		 * location), its own pincode when it states no area; and a
+		 * service variant's own pincodes.
+		 */
+		search_add(&s, " AND ($%d = ANY (v.service_pincodes)"
+		    " OR (cardinality(v.service_pincodes) = 0 AND"
+		    "  v.service_radius_m IS NULL AND v.pincode = $%d)"
+		    " OR (v.service_radius_m IS NOT NULL AND EXISTS (SELECT 1"
+		    "  FROM regions g WHERE g.pincode = $%d AND g.lat IS NOT NULL"
+		    "  AND earth_distance(ll_to_earth(v.lat, v.lon),"
+		    "  ll_to_earth(g.lat, g.lon)) <= v.service_radius_m))"
+		    " OR (l.kind = 'service' AND EXISTS (SELECT 1 FROM variants x"
+		    "  WHERE x.listing_id = l.id AND x.status = 'active' AND"
+		    "  $%d = ANY (x.service_pincodes))))", p, p, p, p);
+	}
+	if (near != NULL) {
+		int	plat, plon, pr;
+
+		snprintf(num, sizeof num, "%.6f", lat);
+		plat = search_param(&s, num);
+		snprintf(num, sizeof num, "%.6f", lon);
+		plon = search_param(&s, num);
+		snprintf(num, sizeof num, "%lld", (long long)radius_km * 1000);
+		pr = search_param(&s, num);
+		search_add(&s, " AND v.lat IS NOT NULL AND earth_box(ll_to_earth("
+		    "$%d::float8, $%d::float8), $%d::float8) @> ll_to_earth("
+		    "v.lat, v.lon) AND earth_distance(ll_to_earth($%d::float8,"
+		    " $%d::float8), ll_to_earth(v.lat, v.lon)) <= $%d::float8",
+		    plat, plon, pr, plat, plon, pr);
+	}
+	attrs = req_query_prefixed(r, "attr.");
+	if (json_object_size(attrs) > 0 && !search_attributes(&s, db, attrs)) {
+		if (req_has_field_errors(r))
+			goto fail;
+		goto out;
+	}
+	search_add(&s, "), ");
+
+	/* --- the page -------------------------------------------------------- */
+	snprintf(num, sizeof num, "%lld", (long long)limit);
+	plimit = search_param(&s, num);
+	search_add(&s, "page AS (SELECT id, k, row_number() OVER (ORDER BY"
+	    " k %s NULLS LAST, id %s) AS rn FROM m", sort->desc ? "DESC" :
+	    "ASC", sort->desc ? "DESC" : "ASC");
+	if (after != NULL) {
+		snprintf(num, sizeof num, "%lld", (long long)json_integer_value(
+		    json_array_get(after, 1)));
+		pafter_id = search_param(&s, num);
+	}
+	/* NULL keys (no price, never published) sort last. */
+	if (after != NULL && json_is_null(json_array_get(after, 0)))
+		search_add(&s, " WHERE k IS NULL AND id %s $%d::bigint",
+		    sort->desc ? "<" : ">", pafter_id);
+	else if (after != NULL) {
+		char	*kv = json_dumps(json_array_get(after, 0),
+			    JSON_ENCODE_ANY);
+
+		pafter_k = search_param(&s, kv);
+		free(kv);
+		search_add(&s, " WHERE (k %s $%d::numeric OR (k = $%d::numeric"
+		    " AND id %s $%d::bigint) OR k IS NULL)", sort->desc ? "<" :
+		    ">", pafter_k, pafter_k, sort->desc ? "<" : ">", pafter_id);
+	}
+	search_add(&s, " ORDER BY k %s NULLS LAST, id %s LIMIT $%d::int + 1) ",
+	    sort->desc ? "DESC" : "ASC", sort->desc ? "DESC" : "ASC", plimit);
+	search_add(&s, "SELECT coalesce((SELECT json_agg(" PRODUCT_CARD
+	    " ORDER BY p.rn) FROM page p JOIN listings l ON l.id = p.id"
+	    " JOIN vendors v ON v.id = l.vendor_id"
+	    " JOIN categories c ON c.id = l.category_id"
+	    " LEFT JOIN brands b ON b.id = l.brand_id"
+	    " WHERE p.rn <= $%d::int), '[]')::text,"
+	    " (SELECT json_build_array(p.k, p.id)::text FROM page p"
+	    "  WHERE p.rn = $%d::int AND EXISTS (SELECT 1 FROM page"
+	    "  WHERE rn > $%d::int)),", plimit, plimit, plimit);
+	/* Facets on the first page only: the later pages share them. */
+	facets = after == NULL;
+	if (facets)
+		search_add(&s, " (SELECT count(*) FROM m),"
+		    " json_build_object("
+		    "'categories', coalesce((SELECT json_agg(json_build_object("
+		    " 'id', c.id, 'slug', c.slug, 'name', c.name, 'count', x.n)"
+		    " ORDER BY x.n DESC, c.name) FROM (SELECT category_id, count(*)"
+		    " n FROM m GROUP BY 1 ORDER BY 2 DESC LIMIT 30) x"
+		    " JOIN categories c ON c.id = x.category_id), '[]'),"
+		    "'brands', coalesce((SELECT json_agg(json_build_object("
+		    " 'id', b.id, 'name', b.name, 'count', x.n) ORDER BY x.n DESC,"
+		    " b.name) FROM (SELECT brand_id, count(*) n FROM m WHERE"
+		    " brand_id IS NOT NULL GROUP BY 1 ORDER BY 2 DESC LIMIT 30) x"
+		    " JOIN brands b ON b.id = x.brand_id), '[]'),"
+		    "'prices', coalesce((SELECT json_agg(json_build_object("
+		    " 'min', x.lo, 'max', x.hi, 'count', x.n) ORDER BY x.lo) FROM"
+		    " (SELECT pr.lo, pr.hi, count(*) n FROM m JOIN "
+		    PRODUCT_PRICE_RANGES " ON m.price_min >= pr.lo AND (pr.hi IS"
+		    " NULL OR m.price_min < pr.hi) GROUP BY pr.lo, pr.hi) x),"
+		    " '[]'),"
+		    "'attributes', coalesce((SELECT json_object_agg(y.code,"
+		    " y.vals) FROM (SELECT x.code, json_agg(json_build_object("
+		    " 'value', x.value, 'count', x.n) ORDER BY x.n DESC) AS vals"
+		    " FROM (SELECT a.code, e.value, count(*) n,"
+		    "  row_number() OVER (PARTITION BY a.code ORDER BY count(*)"
+		    "  DESC) AS rank FROM m CROSS JOIN jsonb_each(m.attributes) e"
+		    "  JOIN attributes a ON a.code = e.key AND a.facet"
+		    "  GROUP BY a.code, e.value) x WHERE x.rank <= 20"
+		    " GROUP BY x.code) y), '{}'))::text");
+	else
+		search_add(&s, " NULL::bigint, NULL::text");
+
+	if ((res = db_exec_shaped(db, s.sql.data, s.n, s.params)) == NULL) {
+		req_db_problem(r, db);
+		goto out;
+	}
+	if (!PQgetisnull(res, 0, 1)) {
+		keys = json_loads(PQgetvalue(res, 0, 1), 0, NULL);
+		next = page_encode(keys);
+		json_decref(keys);
+	}
+	if (!buf_printf(&out, "{\"data\":%s,\"next\":", PQgetvalue(res, 0, 0)))
+		fatalx("products: buffer");
+	if (next != NULL) {
+		if (!buf_printf(&out, "\"%s\"", next))
+			fatalx("products: buffer");
+	} else if (!buf_adds(&out, "null"))
+		fatalx("products: buffer");
+	if (!buf_printf(&out, ",\"total\":%s,\"facets\":%s}", facets ?
+	    PQgetvalue(res, 0, 2) : "null", facets ? PQgetvalue(res, 0, 3) :
+	    "null"))
+		fatalx("products: buffer");
+	len = out.len;
+	req_reply(r, 200, "application/json; charset=utf-8", buf_take(&out,
+	    NULL), len);
+	goto out;
+fail:
+	req_fail_fields(r);
+out:
+	PQclear(res);
+	free(next);
+	free(tsq);
+	free(brand_list);
+	json_decref(after);
+	json_decref(attrs);
+	buf_free(&out);
+	search_free(&s);
+}
+
+static void
+products_get(struct req *r)
+{
+	const char	*params[1] = { req_param(r, "id") };
+	PGresult	*res;
+
+	if ((res = req_exec(r, &product_stmts[STMT_GET], 1, params)) == NULL)
+		return;
+	if (PQntuples(res) == 0)
+		req_problem(r, "not-found", "there is no product %s",
+		    params[0]);
+	else
+		req_reply_json_text(r, 200, PQgetvalue(res, 0, 0),
+		    (size_t)PQgetlength(res, 0, 0));
+	PQclear(res);
+}
+
+/*
+ * The last word of q as a prefix tsquery, and the rest as words that
+ * must be there: "samsung gal" → 'samsung' & 'gal':*.  Only letters,
+ * digits and Devanagari survive, so the text is a safe tsquery; NULL
+ * when q has no word.
+ */
+static char *
+suggest_tsquery(const char *q)
+{
+	struct buf		 b;
+	const unsigned char	*p = (const unsigned char *)q;
+	size_t			 words = 0;
+	bool			 in = false;
+
+	buf_init(&b, 0);
+	for (;; p++) {
+		/* ASCII letters and digits, and any multibyte character. */
+		bool	word = *p != '\0' && ((*p >= 'a' && *p <= 'z') ||
+			    (*p >= 'A' && *p <= 'Z') || (*p >= '0' &&
+			    *p <= '9') || *p >= 0x80);
+
+		if (word && !in) {
+			if (words++ > 0 && !buf_adds(&b, " & "))
+				fatalx("suggest: buffer");
+			if (!buf_adds(&b, "'"))
+				fatalx("suggest: buffer");
+			in = true;
+		}
+		if (word) {
+			char	c = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' +
+				    'a' : *p);
+
+			if (!buf_add(&b, &c, 1))
+				fatalx("suggest: buffer");
+		} else if (in) {
+			if (!buf_adds(&b, "'"))
+				fatalx("suggest: buffer");
+			in = false;
+		}
+		if (*p == '\0' || words > 10)
+			break;
+	}
+	if (words == 0) {
+		buf_free(&b);
+		return NULL;
+	}
+	if (!buf_adds(&b, ":*"))
+		fatalx("suggest: buffer");
+	return buf_take(&b, NULL);
+}
+
+static void
+products_suggest(struct req *r)
+{
+	const char	*q = req_query(r, "q"), *params[2];
+	char		*lower, *tsq, *p;
+	PGresult	*res;
+
+	if (q == NULL || strlen(q) == 0 || strlen(q) > 100 ||
+	    strpbrk(q, "%_\\") != NULL || !api_check_line(r, "q", q)) {
+		req_field_error(r, "q", "invalid", "must be 1 to 100 "
+		    "characters without %%, _ or \\");
+		req_fail_fields(r);
+		return;
+	}
+	lower = xstrdup(q);
+	for (p = lower; *p != '\0'; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	if ((tsq = suggest_tsquery(q)) == NULL) {
+		static const char none[] = "{\"titles\":[],\"categories\":[],"
+		    "\"brands\":[]}";
+
+		req_reply_json_text(r, 200, none, sizeof none - 1);
+		free(lower);
+		return;
+	}
+	params[0] = lower;
+	params[1] = tsq;
+	if ((res = req_exec(r, &product_stmts[STMT_SUGGEST], 2, params)) !=
+	    NULL) {
+		req_reply_json_text(r, 200, PQgetvalue(res, 0, 0),
+		    (size_t)PQgetlength(res, 0, 0));
+		PQclear(res);
+	}
+	free(tsq);
+	free(lower);
+}
+
+static const struct route product_routes[] = {
+	{ "GET", "/v1/products", products_list, "q,category_id,vendor_id,"
+	  "brand_id,price_min,price_max,rating_min,in_stock,pincode,near,"
+	  "radius_km,attr.*,sort,limit,after", "public",
+	  "browse and search products, with facets", 0 },
+	{ "GET", "/v1/products/{id}", products_get, NULL, "public",
+	  "one product with its variants and images", 0 },
+	{ "GET", "/v1/search/suggest", products_suggest, "q", "public",
+	  "completions for a search box", 0 },
+};
+
+const struct api_module products_module = {
+	"products", product_routes, API_NELEM(product_routes),
+	product_stmts, API_NELEM(product_stmts),
+};
