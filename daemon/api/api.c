@@ -25,6 +25,7 @@ static const struct api_module *const api_modules[] = {
 	&listings_module,
 	&inventory_module,
 	&products_module,
+	&listings_csv_module,
 };
 
 const struct config *api_config;

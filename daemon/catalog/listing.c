@@ -46,7 +46,7 @@ static const struct db_stmt listing_stmts[] = {
 	 * the nearest category's rule winning.  One row with NULLs when it
 	 * allows none; no row when there is no such category.
 	 */
-	{ "listing_attributes",
+	{ "catalog_listing_attributes",
 	  "SELECT x.code, x.type, x.options, x.required FROM categories c"
 	  " LEFT JOIN LATERAL (SELECT DISTINCT ON (a.id) a.code, a.type,"
 	  "  array_to_json(a.options)::text AS options, ca.required"
@@ -54,7 +54,36 @@ static const struct db_stmt listing_stmts[] = {
 	  "  ON a.id = ca.attribute_id WHERE ca.category_id = ANY (c.path)"
 	  "  ORDER BY a.id, array_position(c.path, ca.category_id) DESC) x"
 	  " ON true WHERE c.id = $1" },
+	/* $1 vendor, $2 body, $3 creator */
+	{ "catalog_listing_insert",
+	  "INSERT INTO listings (vendor_id, kind, title, description,"
+	  " category_id, brand_id, attributes, tags, created_by)"
+	  " SELECT $1, b->>'kind', b->>'title', coalesce(b->>'description', ''),"
+	  " (b->>'category_id')::bigint, (b->>'brand_id')::bigint,"
+	  " coalesce(b->'attributes', '{}'),"
+	  " ARRAY(SELECT jsonb_array_elements_text(coalesce(b->'tags', '[]'))),"
+	  " $3 FROM (SELECT $2::jsonb b) x RETURNING id" },
+	/* $1 listing, $2 body */
+	{ "catalog_variant_insert",
+	  "INSERT INTO variants (listing_id, sku, options, price,"
+	  " compare_at_price, weight_grams, duration_minutes, service_pincodes,"
+	  " service_radius_m, low_stock_at, position, status)"
+	  " SELECT $1, b->>'sku', coalesce(b->'options', '{}'),"
+	  " (b->>'price')::bigint, (b->>'compare_at_price')::bigint,"
+	  " (b->>'weight_grams')::int, (b->>'duration_minutes')::int,"
+	  " ARRAY(SELECT jsonb_array_elements_text(coalesce("
+	  "  b->'service_pincodes', '[]'))),"
+	  " (b->>'service_radius_m')::int, coalesce((b->>'low_stock_at')::int,"
+	  "  5), coalesce((b->>'position')::int, 0),"
+	  " coalesce(b->>'status', 'active')"
+	  " FROM (SELECT $2::jsonb b) x RETURNING id" },
+	/* $1 listing, $2 from, $3 to, $4 actor, $5 role, $6 reason */
+	{ "catalog_listing_event",
+	  "INSERT INTO listing_events (listing_id, from_status, to_status,"
+	  " actor_id, actor_role, reason) VALUES ($1, $2, $3, $4, $5, $6)" },
 };
+
+enum { STMT_ATTRIBUTES, STMT_INSERT, STMT_VARIANT_INSERT, STMT_EVENT };
 
 void
 listing_init(void)
@@ -270,7 +299,8 @@ listing_attrs_load(struct db *db, int64_t category, bool *missing)
 
 	snprintf(id, sizeof id, "%lld", (long long)category);
 	*missing = false;
-	if ((res = db_exec(db, &listing_stmts[0], 1, params)) == NULL)
+	if ((res = db_exec(db, &listing_stmts[STMT_ATTRIBUTES], 1, params)) ==
+	    NULL)
 		return NULL;
 	la = xcalloc(1, sizeof *la);
 	if ((n = PQntuples(res)) == 0)
@@ -371,4 +401,90 @@ listing_attrs_check(const struct listing_attrs *la, json_t *values,
 			    "category");
 		}
 	}
+}
+
+void
+listing_attrs_coerce(const struct listing_attrs *la, json_t *values)
+{
+	const struct listing_attr	*a;
+	const char			*code, *text;
+	json_t				*v;
+	char				*end;
+	double				 d;
+	void				*tmp;
+
+	json_object_foreach_safe(values, tmp, code, v) {
+		if ((a = attr_find(la, code)) == NULL ||
+		    (text = json_string_value(v)) == NULL)
+			continue;
+		if (strcmp(a->type, "number") == 0) {
+			d = strtod(text, &end);
+			if (*text != '\0' && *end == '\0' && d > -1e15 &&
+			    d < 1e15)
+				json_object_set_new(values, code,
+				    (double)(json_int_t)d == d ?
+				    json_integer((json_int_t)d) : json_real(d));
+		} else if (strcmp(a->type, "boolean") == 0) {
+			if (strcmp(text, "true") == 0 || strcmp(text,
+			    "yes") == 0 || strcmp(text, "1") == 0)
+				json_object_set_new(values, code, json_true());
+			else if (strcmp(text, "false") == 0 || strcmp(text,
+			    "no") == 0 || strcmp(text, "0") == 0)
+				json_object_set_new(values, code, json_false());
+		}
+	}
+}
+
+/* Runs a write whose body is JSON; *id gets column 0 when id. */
+static bool
+listing_write(struct db *db, int stmt, int64_t a, json_t *body, int64_t b,
+    int64_t *id)
+{
+	char		 as[24], bs[24], *text;
+	const char	*params[3] = { as, NULL, b > 0 ? bs : NULL };
+	PGresult	*res;
+
+	if ((text = json_dumps(body, JSON_COMPACT)) == NULL)
+		fatalx("listing_write: json_dumps");
+	snprintf(as, sizeof as, "%lld", (long long)a);
+	snprintf(bs, sizeof bs, "%lld", (long long)b);
+	params[1] = text;
+	res = db_exec(db, &listing_stmts[stmt], stmt == STMT_INSERT ? 3 : 2,
+	    params);
+	free(text);
+	if (res == NULL)
+		return false;
+	*id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return true;
+}
+
+bool
+listing_insert(struct db *db, int64_t vendor, json_t *body, int64_t actor,
+    int64_t *id)
+{
+	return listing_write(db, STMT_INSERT, vendor, body, actor, id);
+}
+
+bool
+variant_insert(struct db *db, int64_t listing, json_t *body, int64_t *id)
+{
+	return listing_write(db, STMT_VARIANT_INSERT, listing, body, 0, id);
+}
+
+bool
+listing_event(struct db *db, int64_t listing, const char *from,
+    const char *to, int64_t actor, const char *role, const char *reason)
+{
+	char		 id[24], who[24];
+	const char	*params[6] = { id, from, to, actor > 0 ? who : NULL, role,
+			    reason };
+	PGresult	*res;
+
+	snprintf(id, sizeof id, "%lld", (long long)listing);
+	snprintf(who, sizeof who, "%lld", (long long)actor);
+	if ((res = db_exec(db, &listing_stmts[STMT_EVENT], 6, params)) == NULL)
+		return false;
+	PQclear(res);
+	return true;
 }

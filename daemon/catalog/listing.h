@@ -57,6 +57,27 @@ void	listing_attrs_free(struct listing_attrs *);
 void	listing_attrs_check(const struct listing_attrs *, json_t *values,
 	    bool complete, jsonv_error_cb err, void *arg);
 
+/*
+ * Converts attribute values given as text (a CSV cell) to their types in
+ * place: numbers and booleans ("true", "yes", "1") where the attribute
+ * says so.  Values that do not convert are left for the check to refuse.
+ */
+void	listing_attrs_coerce(const struct listing_attrs *, json_t *values);
+
+/*
+ * Writes, inside the caller's transaction.  listing_insert takes a checked
+ * listing body (no variants, no vendor_id) and makes a draft;
+ * variant_insert a checked variant body (no stock); listing_event records
+ * a status change (from NULL: creation).  False on a database failure.
+ */
+bool	listing_insert(struct db *, int64_t vendor, json_t *body,
+	    int64_t actor, int64_t *id) __attribute__((warn_unused_result));
+bool	variant_insert(struct db *, int64_t listing, json_t *body,
+	    int64_t *id) __attribute__((warn_unused_result));
+bool	listing_event(struct db *, int64_t listing, const char *from,
+	    const char *to, int64_t actor, const char *role,
+	    const char *reason) __attribute__((warn_unused_result));
+
 /* Registers the statements; before any connection. */
 void	listing_init(void);
 

@@ -28,6 +28,7 @@ static Suite *(*const suites[])(void) = {
 	form_suite,
 	settings_suite,
 	notify_suite,
+	csv_suite,
 };
 
 const char *
