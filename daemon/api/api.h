@@ -36,6 +36,7 @@ extern const struct api_module otp_module;
 extern const struct api_module signup_module;
 extern const struct api_module jobs_api_module;
 extern const struct api_module registrations_module;
+extern const struct api_module oauth_module;
 
 struct config;
 /* soukd's settings, for handlers that need one (set before serving). */
