@@ -1,8 +1,8 @@
 /*
  * The HTTP fakes: Twilio, SendGrid, FCM and its OAuth token endpoint, as
  * their documentation describes their answers, plus the control
- * endpoints (fakes.h); Google and Facebook sign-in are in fake_oauth.c.  One thread per connection, so that a stalled
- * answer holds up no other.
+ * endpoints (fakes.h); Google and Facebook sign-in are in fake_oauth.c.
+ * One thread per connection, so that a stalled answer holds up no other.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
