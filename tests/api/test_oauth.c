@@ -720,7 +720,8 @@ END_TEST
 START_TEST(test_state_works_once_at_its_provider)
 {
 	json_t		*st;
-	char		*q, *path, *other, *sub = unique("g"), *addr, *mail;
+	char		*q, *path, *other, *sub = unique("g"), *addr, *mail,
+			*huge;
 	struct api_resp	*r;
 
 	mail = unique("once.");
@@ -773,10 +774,35 @@ START_TEST(test_state_works_once_at_its_provider)
 	r = callback("/v1/auth/oauth/google/callback?code=a&state=b&evil=1");
 	api_expect_problem(r, 400, "validation", "evil");
 	api_free(r);
-	/* Nothing of this reached the token endpoint. */
+	/* Hostile parameters: refused before any work. */
 	r = callback("/v1/auth/oauth/google/callback?code=a&state=b'%3B--");
 	api_expect(r, 401, "GET", CALLBACK);
 	api_free(r);
+	r = callback("/v1/auth/oauth/google/callback?error=DROP%20TABLE&"
+	    "state=b");
+	api_expect_problem(r, 400, "validation", "error");
+	api_free(r);
+	r = callback("/v1/auth/oauth/google/callback?code=a&state=%FF%FE");
+	api_expect(r, 400, "GET", CALLBACK);
+	api_free(r);
+	huge = xmalloc(3001);
+	memset(huge, 'x', 3000);
+	huge[3000] = '\0';
+	other = xasprintf("/v1/auth/oauth/google/callback?code=%s&state=s",
+	    huge);
+	r = callback(other);
+	api_expect_problem(r, 400, "validation", "code");
+	api_free(r);
+	free(other);
+	other = xasprintf("/v1/auth/oauth/google/callback?code=c&state=%.300s",
+	    huge);
+	r = callback(other);
+	api_expect_problem(r, 400, "validation", "state");
+	api_free(r);
+	free(other);
+	free(huge);
+	/* None of it reached the provider. */
+	ck_assert_int_eq(json_array_size(fake_requests("google_token")), 1);
 	free(q);
 }
 END_TEST
