@@ -98,6 +98,13 @@ static const struct db_stmt oauth_stmts[] = {
 	  " FOR UPDATE" },
 	{ "oauth_state_used",
 	  "UPDATE oauth_states SET used_at = now() WHERE id = $1" },
+	/*
+	 * Sign-ins of one identity take turns, so that two first sign-ins
+	 * at once make one account.  (Two-key advisory locks, "oaut" and the
+	 * identity's hash, do not meet soukd's one-key locks.)
+	 */
+	{ "oauth_identity_lock",
+	  "SELECT pg_advisory_xact_lock(1868657012, hashtext($1 || ':' || $2))" },
 	/* $1 provider, $2 subject */
 	{ "oauth_identity",
 	  "SELECT i.id, u.id, u.status, u.status_reason FROM user_identities i"
@@ -107,11 +114,14 @@ static const struct db_stmt oauth_stmts[] = {
 	{ "oauth_identity_seen",
 	  "UPDATE user_identities SET email = $2, email_verified = $3,"
 	  " last_login_at = now() WHERE id = $1" },
-	/* $1 email, $2 provider */
+	/*
+	 * $1 email, $2 provider, $3 subject: the account, and whether
+	 * another identity at the provider is linked to it.
+	 */
 	{ "oauth_by_email",
 	  "SELECT u.id, u.email_verified_at IS NOT NULL, u.status,"
 	  " u.status_reason, EXISTS (SELECT 1 FROM user_identities i"
-	  "  WHERE i.user_id = u.id AND i.provider = $2)"
+	  "  WHERE i.user_id = u.id AND i.provider = $2 AND i.subject <> $3)"
 	  " FROM users u WHERE lower(u.email) = $1 FOR UPDATE" },
 	/* $1 provider, $2 subject, $3 user, $4 email, $5 verified */
 	{ "oauth_link",
@@ -142,8 +152,8 @@ static const struct db_stmt oauth_stmts[] = {
 };
 
 enum {
-	STMT_STATE_INSERT, STMT_STATE_TAKE, STMT_STATE_USED, STMT_IDENTITY,
-	STMT_IDENTITY_SEEN, STMT_BY_EMAIL, STMT_LINK, STMT_USER_INSERT,
+	STMT_STATE_INSERT, STMT_STATE_TAKE, STMT_STATE_USED,
+	STMT_IDENTITY_LOCK, STMT_IDENTITY, STMT_IDENTITY_SEEN, STMT_BY_EMAIL, STMT_LINK, STMT_USER_INSERT,
 	STMT_USER_LOGIN, STMT_LOGIN_INSERT, STMT_LOGIN_TAKE, STMT_LOGIN_USED,
 };
 
@@ -747,7 +757,8 @@ signin_by_email(struct db *db, struct signin_tx *t, char user[24],
 	*created = false;
 	params[0] = w->email;
 	params[1] = t->p->name;
-	if ((res = db_exec(db, &oauth_stmts[STMT_BY_EMAIL], 2, params)) ==
+	params[2] = w->subject;
+	if ((res = db_exec(db, &oauth_stmts[STMT_BY_EMAIL], 3, params)) ==
 	    NULL)
 		return false;
 	if (PQntuples(res) == 1) {
@@ -828,6 +839,10 @@ signin_tx_run(struct db *db, void *arg)
 	t->refresh = t->user_json = t->login_code = NULL;
 	params[0] = t->p->name;
 	params[1] = w->subject;
+	if ((res = db_exec(db, &oauth_stmts[STMT_IDENTITY_LOCK], 2,
+	    params)) == NULL)
+		return false;
+	PQclear(res);
 	if ((res = db_exec(db, &oauth_stmts[STMT_IDENTITY], 2, params)) ==
 	    NULL)
 		return false;
@@ -981,7 +996,11 @@ oauth_callback(struct req *r)
 	si.p = p;
 	si.w = &w;
 	si.return_to = st.return_to;
-	/* Two first sign-ins at once: the second finds the first's rows. */
+	/*
+	 * Two first sign-ins with one address at once (two identities): the
+	 * second's account breaks the unique address, and its retry finds
+	 * the first's account.
+	 */
 	for (tries = 0;; tries++) {
 		if (db_tx(db, DB_READ_COMMITTED, signin_tx_run, &si))
 			break;
