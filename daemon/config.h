@@ -77,6 +77,18 @@ struct config {
 	char		*fcm_token_url;
 	char		*fcm_project_id;
 	char		*fcm_service_account;
+
+	/* Social sign-in: a provider without a client id is off. */
+	char		*google_client_id;
+	char		*google_client_secret;
+	char		*google_auth_url;
+	char		*google_token_url;
+	char		*google_userinfo_url;
+	char		*facebook_client_id;
+	char		*facebook_client_secret;
+	char		*facebook_auth_url;
+	char		*facebook_token_url;
+	char		*facebook_userinfo_url;
 };
 
 enum config_type {

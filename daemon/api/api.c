@@ -26,6 +26,7 @@ static const struct api_module *const api_modules[] = {
 	&inventory_module,
 	&products_module,
 	&listings_csv_module,
+	&oauth_module,
 };
 
 const struct config *api_config;

@@ -1,8 +1,8 @@
 /*
  * The HTTP fakes: Twilio, SendGrid, FCM and its OAuth token endpoint, as
  * their documentation describes their answers, plus the control
- * endpoints (fakes.h).  One thread per connection, so that a stalled
- * answer holds up no other.
+ * endpoints (fakes.h); Google and Facebook sign-in are in fake_oauth.c.
+ * One thread per connection, so that a stalled answer holds up no other.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -26,22 +26,6 @@
 #define FAKE_MAX_TOKENS	256
 #define FAKE_FCM_ERROR	"type.googleapis.com/google.firebase.fcm.v1.FcmError"
 
-struct fake_req {
-	struct MHD_Connection	*conn;
-	const char		*method;
-	const char		*url;
-	struct buf		 body;
-	json_t			*headers;	/* lower-case names */
-	json_t			*form;		/* a form-encoded body */
-	json_t			*json;		/* a JSON body */
-	/* The answer. */
-	const char		*service;
-	long			 status;
-	json_t			*answer;	/* NULL: empty */
-	json_t			*answer_headers;
-	json_t			*extra;		/* more for the record */
-};
-
 static EVP_PKEY		*fake_public_key;
 static int		 fake_port;
 static pthread_mutex_t	 fake_tokens_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -64,6 +48,16 @@ fake_header_cb(void *arg, enum MHD_ValueKind kind, const char *key,
 	json_object_set_new(arg, lower, json_string(value != NULL ? value :
 	    ""));
 	free(lower);
+	return MHD_YES;
+}
+
+static enum MHD_Result
+fake_query_cb(void *arg, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	(void)kind;
+	json_object_set_new(arg, key, json_string(value != NULL ? value :
+	    ""));
 	return MHD_YES;
 }
 
@@ -124,13 +118,13 @@ fake_parse_form(const char *s, size_t len)
 	return form;
 }
 
-static const char *
+const char *
 fake_header(const struct fake_req *q, const char *lower)
 {
 	return json_string_value(json_object_get(q->headers, lower));
 }
 
-static void
+void
 fake_answer(struct fake_req *q, long status, json_t *answer)
 {
 	q->status = status;
@@ -138,14 +132,14 @@ fake_answer(struct fake_req *q, long status, json_t *answer)
 	q->answer = answer;
 }
 
-static void
+void
 fake_add_header(struct fake_req *q, const char *name, const char *value)
 {
 	json_object_set_new(q->answer_headers, name, json_string(value));
 }
 
 /* Applies a rule's Retry-After and extra headers to the answer. */
-static void
+void
 fake_rule_headers(struct fake_req *q, const struct fake_rule *r)
 {
 	const char	*k;
@@ -641,6 +635,8 @@ fake_dispatch(struct fake_req *q)
 		fake_control(q);
 		return;
 	}
+	if (fake_oauth_dispatch(q))
+		return;
 	for (i = 0; i < sizeof fake_services / sizeof fake_services[0]; i++) {
 		if (strncmp(q->url, fake_services[i].prefix,
 		    strlen(fake_services[i].prefix)) == 0 &&
@@ -695,6 +691,8 @@ fake_respond(struct fake_req *q)
 		    q->body.len);
 		json_object_set_new(entry, "body", v != NULL ? v :
 		    json_string("(not UTF-8)"));
+		if (json_object_size(q->query) > 0)
+			json_object_set(entry, "query", q->query);
 		if (q->form != NULL)
 			json_object_set(entry, "form", q->form);
 		if (q->json != NULL)
@@ -733,8 +731,11 @@ fake_access(void *cls, struct MHD_Connection *conn, const char *url,
 	q->headers = json_object();
 	q->answer_headers = json_object();
 	q->extra = json_object();
+	q->query = json_object();
 	MHD_get_connection_values(conn, MHD_HEADER_KIND, fake_header_cb,
 	    q->headers);
+	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, fake_query_cb,
+	    q->query);
 	ct = fake_header(q, "content-type");
 	if (ct != NULL && strncmp(ct, "application/x-www-form-urlencoded",
 	    33) == 0)
@@ -759,6 +760,7 @@ fake_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		return;
 	buf_free(&q->body);
 	json_decref(q->headers);
+	json_decref(q->query);
 	json_decref(q->form);
 	json_decref(q->json);
 	json_decref(q->answer);

@@ -68,9 +68,14 @@ fake_rule_add(const json_t *spec, char **cause)
 	service = json_string_value(json_object_get(spec, "service"));
 	if (service == NULL || (strcmp(service, "twilio") != 0 &&
 	    strcmp(service, "sendgrid") != 0 && strcmp(service, "fcm") != 0 &&
-	    strcmp(service, "token") != 0 && strcmp(service, "smtp") != 0)) {
-		*cause = xasprintf("service: twilio, sendgrid, fcm, token or "
-		    "smtp");
+	    strcmp(service, "token") != 0 && strcmp(service, "smtp") != 0 &&
+	    strcmp(service, "google_token") != 0 &&
+	    strcmp(service, "google_userinfo") != 0 &&
+	    strcmp(service, "facebook_token") != 0 &&
+	    strcmp(service, "facebook_userinfo") != 0)) {
+		*cause = xasprintf("service: twilio, sendgrid, fcm, token, "
+		    "smtp, google_token, google_userinfo, facebook_token or "
+		    "facebook_userinfo");
 		return false;
 	}
 	if ((count = json_object_get(spec, "count")) != NULL) {

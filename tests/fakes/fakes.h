@@ -8,16 +8,26 @@
  *         FCM HTTP v1             POST /v1/projects/{project}/messages:send
  *         an OAuth token endpoint POST /token (JWT bearer grant, RS256
  *                                 checked against the test key's public half)
+ *         Google sign-in          GET /google/o/oauth2/v2/auth,
+ *                                 POST /google/token,
+ *                                 GET /google/v1/userinfo
+ *         Facebook Login          GET /facebook/v19.0/dialog/oauth,
+ *                                 GET|POST /facebook/v19.0/oauth/access_token,
+ *                                 GET /facebook/me
+ *                                 (fake_oauth.c: the test plays the browser)
  *   SMTP  a sink: EHLO, AUTH PLAIN and LOGIN, MAIL, RCPT, DATA, RSET, QUIT
  *
  * Usage: fakes DIR PUBLIC_KEY.pem.  It writes "http PORT\nsmtp PORT\n"
  * to DIR/ports once it listens, and every request it receives as a JSON
  * line to DIR/requests.jsonl.  Tests make it misbehave through
  *
- *   POST /_fake/rule   {"service": "twilio"|"sendgrid"|"fcm"|"token"|"smtp",
+ *   POST /_fake/rule   {"service": "twilio"|"sendgrid"|"fcm"|"token"|"smtp"|
+ *                       "google_token"|"google_userinfo"|"facebook_token"|
+ *                       "facebook_userinfo",
  *                       "count": K (1), "status": HTTP status or SMTP code,
  *                       "code": the provider's error code (Twilio's number,
- *                       FCM's errorCode, OAuth's error),
+ *                       FCM's errorCode, OAuth's error, Facebook's
+ *                       error code),
  *                       "retry_after": "Retry-After value",
  *                       "headers": {extra answer headers},
  *                       "stall_ms": N (wait before answering),
@@ -35,6 +45,27 @@
 #include <stdint.h>
 
 #include <jansson.h>
+
+#include "buf.h"
+
+/* An HTTP request to the fakes, and the answer a service sets. */
+struct MHD_Connection;
+struct fake_req {
+	struct MHD_Connection	*conn;
+	const char		*method;
+	const char		*url;		/* the path, without the query */
+	struct buf		 body;
+	json_t			*headers;	/* lower-case names */
+	json_t			*query;		/* the query's parameters */
+	json_t			*form;		/* a form-encoded body */
+	json_t			*json;		/* a JSON body */
+	/* The answer. */
+	const char		*service;
+	long			 status;
+	json_t			*answer;	/* NULL: empty */
+	json_t			*answer_headers;
+	json_t			*extra;		/* more for the record */
+};
 
 struct fake_rule {
 	char		*service;
@@ -63,6 +94,36 @@ void	fake_stall(int64_t ms);
 void	fake_record(json_t *entry);
 /* A serial number, unique in this process. */
 unsigned long fake_serial(void);
+
+/* A request header (lower-case name), or NULL. */
+const char *fake_header(const struct fake_req *, const char *lower);
+/* Sets the answer's status and JSON body (stolen; NULL: empty). */
+void	fake_answer(struct fake_req *, long status, json_t *answer);
+void	fake_add_header(struct fake_req *, const char *name, const char *value);
+/* Applies a rule's Retry-After and extra headers to the answer. */
+void	fake_rule_headers(struct fake_req *, const struct fake_rule *);
+
+/*
+ * Google and Facebook sign-in (fake_oauth.c): answers q and returns true
+ * if its path is theirs.  The test plays the browser: it opens the
+ * authorization URL soukd made, adding who consents
+ *
+ *   fake_sub=ID (required), fake_email=ADDRESS, fake_email_verified=
+ *   true|false (Google only; true by default), fake_name=NAME, or
+ *   fake_deny=ERROR (the person cancels: the redirect carries
+ *   error=ERROR instead of a code),
+ *
+ * and is answered 302 to redirect_uri with code and state.  The token
+ * endpoint checks the client's id and secret (below), redirect_uri and the
+ * PKCE verifier against the S256 challenge the authorization saw, and
+ * answers an access token that userinfo (Facebook's /me, which wants
+ * appsecret_proof) knows.  Codes work once.
+ */
+#define FAKE_GOOGLE_CLIENT_ID		"souk-test.apps.googleusercontent.com"
+#define FAKE_GOOGLE_CLIENT_SECRET	"GOCSPX-souk-test-secret"
+#define FAKE_FACEBOOK_APP_ID		"1234567890123456"
+#define FAKE_FACEBOOK_APP_SECRET	"souk-test-facebook-app-secret"
+bool	fake_oauth_dispatch(struct fake_req *);
 
 /* Starts the HTTP services; returns the port, or exits on failure. */
 int	fake_http_start(const char *public_key_path);
