@@ -620,6 +620,11 @@ csv_row(struct db *db, struct csv_import *im, struct csv_reader *cr,
 	*made = 0;
 	if (!csv_bodies(db, im, cr, listing, variant, e))
 		goto out;
+	/* Held to what a JSON body is: lengths and ranges too. */
+	if (!e->set)
+		(void)jsonv_check(listing, listing_fields, row_error_cb, e);
+	if (!e->set)
+		(void)jsonv_check(variant, variant_fields, row_error_cb, e);
 	if (e->set)
 		goto done;
 	stock = json_incref(json_object_get(variant, "stock"));
