@@ -20,6 +20,7 @@
 #include "db.h"
 #include "embed.h"
 #include "events.h"
+#include "image.h"
 #include "jobs.h"
 #include "listen.h"
 #include "log.h"
@@ -387,6 +388,12 @@ main_serve(const struct config *c)
 	account_configure(c);
 	outbox_init(c);
 	reminders_init();
+	/* Workers need the store too: media.gc removes from it. */
+	if (!media_init(c, &cause)) {
+		log_error("%s", cause);
+		free(cause);
+		return 1;
+	}
 	db_configure(c->database, c->db_connect_timeout_ms,
 	    c->db_statement_timeout_ms);
 	if (!main_schema_ok(c))
@@ -401,12 +408,13 @@ main_serve(const struct config *c)
 	signal(SIGPIPE, SIG_IGN);
 
 	if (config_serves_api(c)) {
-		if (!media_init(c->media_dir, &cause) ||
+		if (!image_init(c, &cause) ||
 		    !auth_start(c->database, &cause)) {
 			log_error("%s", cause);
 			free(cause);
 			return 1;
 		}
+		images_configure(c);
 		routes = api_routes(&n);
 		rt = router_new(routes, n);
 		metrics_init(rt);
@@ -466,6 +474,7 @@ main_serve(const struct config *c)
 	auth_stop();
 	router_free(rt);
 	free(routes);
+	image_shutdown();
 	log_info("stopped");
 	return 0;
 }

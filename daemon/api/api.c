@@ -18,6 +18,7 @@ static const struct api_module *const api_modules[] = {
 	&signup_module,
 	&jobs_api_module,
 	&registrations_module,
+	&images_module,
 };
 
 const struct config *api_config;

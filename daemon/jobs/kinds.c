@@ -14,6 +14,7 @@
 #include "reminders.h"
 #include "jobs.h"
 #include "log.h"
+#include "media.h"
 
 static enum job_result
 noop_run(struct job *j, struct db *db)
@@ -94,6 +95,8 @@ const struct job_kind job_kinds[] = {
 	  "delivers one notification through its provider" },
 	{ "reminders.fire", reminders_fire_run, 5, false,
 	  "puts a due reminder in the outbox" },
+	{ "media.gc", media_gc_run, 3, false,
+	  "removes stored files no row refers to any more" },
 	{ "test.sleep", test_sleep_run, 3, true, "sleeps (tests)" },
 	{ "test.fail", test_fail_run, 0, true, "fails as asked (tests)" },
 	{ "test.record", test_record_run, 0, true,

@@ -27,6 +27,7 @@ static const struct schedule_def {
 } schedule_defs[] = {
 	{ "jobs.prune", "jobs.prune", "hourly :07", "UTC" },
 	{ "events.prune", "events.prune", "every 1m", "UTC" },
+	{ "media.gc", "media.gc", "hourly :37", "UTC" },
 };
 
 static const char scheduler_sync_sql[] =

@@ -28,6 +28,8 @@ static Suite *(*const suites[])(void) = {
 	form_suite,
 	settings_suite,
 	notify_suite,
+	image_suite,
+	media_suite,
 };
 
 const char *
