@@ -30,12 +30,22 @@ static struct {
 	int64_t	 timeout_ms;
 } s3;
 
-/* A request to the object key; the caller sets what differs and frees. */
+/*
+ * A request to the object key with body (NULL: none), signed; *hl gets
+ * the header list, which the caller frees with the handle.
+ *
+ * S3 wants every request to carry the SHA-256 of its body in
+ * x-amz-content-sha256, covered by the signature; libcurl 7.88 signs the
+ * body's hash but does not send that header, so it is added here (and
+ * signed as a header of the request).
+ */
 static CURL *
-s3_handle(const char *method, const char *key, char *errbuf)
+s3_handle(const char *method, const char *key, const void *body, size_t len,
+    const char *ctype, struct curl_slist **hl, char *errbuf)
 {
-	CURL	*c;
-	char	*url;
+	unsigned char	 hash[crypto_hash_sha256_BYTES];
+	char		 hex[crypto_hash_sha256_BYTES * 2 + 1], *url, *line;
+	CURL		*c;
 
 	if ((c = curl_easy_init()) == NULL)
 		fatalx("curl_easy_init");
@@ -47,6 +57,28 @@ s3_handle(const char *method, const char *key, char *errbuf)
 	curl_easy_setopt(c, CURLOPT_AWS_SIGV4, s3.sigv4);
 	curl_easy_setopt(c, CURLOPT_USERNAME, s3.access_key);
 	curl_easy_setopt(c, CURLOPT_PASSWORD, s3.secret_key);
+	crypto_hash_sha256(hash, body != NULL ? body : "", body != NULL ? len :
+	    0);
+	sodium_bin2hex(hex, sizeof hex, hash, sizeof hash);
+	line = xasprintf("x-amz-content-sha256: %s", hex);
+	*hl = NULL;
+	if ((*hl = curl_slist_append(*hl, line)) == NULL)
+		fatalx("curl_slist_append");
+	free(line);
+	if (body != NULL) {
+		/*
+		 * The body given as POSTFIELDS is what libcurl hashes into
+		 * the signature.
+		 */
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)len);
+		line = xasprintf("Content-Type: %s", ctype);
+		if ((*hl = curl_slist_append(*hl, line)) == NULL)
+			fatalx("curl_slist_append");
+		free(line);
+	}
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, *hl);
 	return c;
 }
 
@@ -92,30 +124,17 @@ static bool
 s3_put(const char *key, const void *data, size_t len, const char *ctype,
     char **cause)
 {
-	char			 errbuf[CURL_ERROR_SIZE], *line;
-	struct curl_slist	*hl = NULL;
+	char			 errbuf[CURL_ERROR_SIZE];
+	struct curl_slist	*hl;
 	struct buf		 answer;
 	CURL			*c;
 	long			 status;
 	bool			 ok;
 
 	buf_init(&answer, 4096);
-	c = s3_handle("PUT", key, errbuf);
-	/*
-	 * The body given as POSTFIELDS is what libcurl hashes into the
-	 * signature (x-amz-content-sha256), so S3 checks the bytes too.
-	 */
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, data);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	c = s3_handle("PUT", key, data, len, ctype, &hl, errbuf);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, s3_answer_cb);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &answer);
-	line = xasprintf("Content-Type: %s", ctype);
-	/* No 100-continue round trip before each upload. */
-	if ((hl = curl_slist_append(hl, "Expect:")) == NULL ||
-	    (hl = curl_slist_append(hl, line)) == NULL)
-		fatalx("curl_slist_append");
-	free(line);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
 	ok = s3_perform(c, "PUT", key, errbuf, &status, cause);
 	if (ok && (status < 200 || status > 299)) {
 		*cause = xasprintf("S3 PUT %s: HTTP %ld: %.200s", key, status,
@@ -131,14 +150,15 @@ s3_put(const char *key, const void *data, size_t len, const char *ctype,
 static char *
 s3_get(const char *key, size_t *len)
 {
-	char		 errbuf[CURL_ERROR_SIZE], *cause = NULL;
-	struct buf	 body;
-	CURL		*c;
-	long		 status;
-	char		*out = NULL;
+	char			 errbuf[CURL_ERROR_SIZE], *cause = NULL;
+	struct curl_slist	*hl;
+	struct buf		 body;
+	CURL			*c;
+	long			 status;
+	char			*out = NULL;
 
 	buf_init(&body, MEDIA_READ_MAX);
-	c = s3_handle("GET", key, errbuf);
+	c = s3_handle("GET", key, NULL, 0, NULL, &hl, errbuf);
 	curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, s3_keep_cb);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
@@ -151,6 +171,7 @@ s3_get(const char *key, size_t *len)
 	} else if (status != 404)
 		log_warn("media: S3 GET %s: HTTP %ld", key, status);
 	curl_easy_cleanup(c);
+	curl_slist_free_all(hl);
 	buf_free(&body);
 	return out;
 }
@@ -158,14 +179,15 @@ s3_get(const char *key, size_t *len)
 static bool
 s3_remove(const char *key, char **cause)
 {
-	char		 errbuf[CURL_ERROR_SIZE];
-	struct buf	 answer;
-	CURL		*c;
-	long		 status;
-	bool		 ok;
+	char			 errbuf[CURL_ERROR_SIZE];
+	struct curl_slist	*hl;
+	struct buf		 answer;
+	CURL			*c;
+	long			 status;
+	bool			 ok;
 
 	buf_init(&answer, 4096);
-	c = s3_handle("DELETE", key, errbuf);
+	c = s3_handle("DELETE", key, NULL, 0, NULL, &hl, errbuf);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, s3_answer_cb);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &answer);
 	ok = s3_perform(c, "DELETE", key, errbuf, &status, cause);
@@ -176,6 +198,7 @@ s3_remove(const char *key, char **cause)
 		ok = false;
 	}
 	curl_easy_cleanup(c);
+	curl_slist_free_all(hl);
 	buf_free(&answer);
 	return ok;
 }

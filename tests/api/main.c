@@ -23,6 +23,7 @@ static Suite *(*const suites[])(void) = {
 	jobs_staff_suite,
 	registrations_suite,
 	notify_suite,
+	images_suite,
 };
 
 int

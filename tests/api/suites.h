@@ -19,5 +19,6 @@ Suite	*outbox_suite(void);
 Suite	*jobs_staff_suite(void);
 Suite	*registrations_suite(void);
 Suite	*notify_suite(void);
+Suite	*images_suite(void);
 
 #endif
