@@ -121,7 +121,8 @@ const struct config_key config_keys[] = {
 	  "may take", NULL },
 	{ "image_concurrency", CONFIG_INT, OFF(image_concurrency), "2", 1, 256,
 	  false, "most uploaded images decoded at once (each may need "
-	  "4 bytes a pixel of memory)", NULL },
+	  "8 bytes a pixel of memory); others wait a second, then get 503",
+	  NULL },
 	{ "listing_images_max", CONFIG_INT, OFF(listing_images_max), "20", 1,
 	  100, false, "most images one listing may have", NULL },
 	{ "public_url", CONFIG_STRING, OFF(public_url),

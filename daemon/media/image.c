@@ -27,6 +27,9 @@
 #define IMAGE_VARIANT_Q		82
 #define IMAGE_ORIGINAL_Q	90
 
+/* The longest an upload waits for a decoding slot. */
+#define IMAGE_SLOT_WAIT_MS	1000
+
 static bool		 image_started;
 static pthread_mutex_t	 image_start_lock = PTHREAD_MUTEX_INITIALIZER;
 static sem_t		 image_slots;
@@ -183,6 +186,20 @@ image_watch(VipsImage *im, struct deadline *d)
 {
 	vips_image_set_progress(im, TRUE);
 	g_signal_connect(im, "eval", G_CALLBACK(image_eval_cb), d);
+}
+
+/*
+ * Drops an image, and first its tie to the deadline on this stack, in
+ * case anything in libvips still holds the image.
+ */
+static void
+image_drop(VipsImage **im, struct deadline *d)
+{
+	if (*im == NULL)
+		return;
+	g_signal_handlers_disconnect_by_data(*im, d);
+	g_object_unref(*im);
+	*im = NULL;
 }
 
 /* --- reading ------------------------------------------------------------ */
@@ -413,22 +430,25 @@ image_set_free(struct image_set *s)
 	memset(s, 0, sizeof *s);
 }
 
-/* Takes a decoding slot, waiting until the deadline at most. */
+/*
+ * Takes a decoding slot, waiting a second at most (and never past the
+ * deadline): a thread waiting here is an HTTP thread no other request
+ * can use, so a burst of uploads is told to come back (503) rather than
+ * left to hold every thread.
+ */
 static bool
 image_slot_take(struct deadline *d)
 {
-	struct timespec	real;
+	struct timespec	real, now;
 	int64_t		ns;
 
 	/* sem_timedwait wants CLOCK_REALTIME; the budget is monotonic. */
 	clock_gettime(CLOCK_REALTIME, &real);
-	{
-		struct timespec	now;
-
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		ns = (int64_t)(d->until.tv_sec - now.tv_sec) * 1000000000 +
-		    (d->until.tv_nsec - now.tv_nsec);
-	}
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ns = (int64_t)(d->until.tv_sec - now.tv_sec) * 1000000000 +
+	    (d->until.tv_nsec - now.tv_nsec);
+	if (ns > IMAGE_SLOT_WAIT_MS * 1000000)
+		ns = IMAGE_SLOT_WAIT_MS * 1000000;
 	if (ns < 0)
 		ns = 0;
 	real.tv_sec += (time_t)(ns / 1000000000);
@@ -511,7 +531,7 @@ image_process(const void *data, size_t len, const struct image_limits *lim,
 		goto failed;
 	VIPS_UNREF(srgb);
 	VIPS_UNREF(up);
-	VIPS_UNREF(mem);
+	image_drop(&mem, &d);
 	image_watch(full, &d);
 	if (!image_save(full, out->source_type, IMAGE_ORIGINAL_Q, lossless,
 	    &out->original))
@@ -558,11 +578,11 @@ out:
 	VIPS_UNREF(flat);
 	VIPS_UNREF(med);
 	VIPS_UNREF(fit);
-	VIPS_UNREF(full);
 	VIPS_UNREF(srgb);
 	VIPS_UNREF(up);
-	VIPS_UNREF(mem);
-	VIPS_UNREF(in);
+	image_drop(&full, &d);
+	image_drop(&mem, &d);
+	image_drop(&in, &d);
 	if (slot)
 		sem_post(&image_slots);
 	if (res != IMAGE_OK) {

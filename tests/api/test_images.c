@@ -913,7 +913,8 @@ fakes_start(void)
 		usleep(10 * 1000);
 	text = slurp(ports);
 	ck_assert_msg((p = strstr(text, "s3 ")) != NULL &&
-	    (port = atoi(p + 3)) > 0, "the fakes did not start: %s", log);
+	    (port = (int)strtol(p + 3, NULL, 10)) > 0, "the fakes did not "
+	    "start: %s", log);
 	snprintf(f->s3, sizeof f->s3, "http://127.0.0.1:%d", port);
 	free(text);
 	free(ports);

@@ -194,6 +194,27 @@ imgfix_png(int w, int h, bool alpha, bool opaque_alpha, size_t *len)
 }
 
 char *
+imgfix_png16(int w, int h, size_t *len)
+{
+	VipsImage	*im = imgfix_picture(w, h, 3), *wide, *deep, *tagged;
+	double		 a = 257, b = 0;
+	void		*buf;
+	size_t		 n;
+
+	if (vips_linear(im, &wide, &a, &b, 1, NULL) != 0 ||
+	    vips_cast_ushort(wide, &deep, NULL) != 0 ||
+	    vips_copy(deep, &tagged, "interpretation",
+	    VIPS_INTERPRETATION_RGB16, NULL) != 0 ||
+	    vips_pngsave_buffer(tagged, &buf, &n, NULL) != 0)
+		ck_abort_msg("vips: %s", vips_error_buffer());
+	g_object_unref(tagged);
+	g_object_unref(deep);
+	g_object_unref(wide);
+	g_object_unref(im);
+	return imgfix_take(buf, n, len);
+}
+
+char *
 imgfix_webp(int w, int h, bool lossless, size_t *len)
 {
 	VipsImage	*im = imgfix_picture(w, h, 3);

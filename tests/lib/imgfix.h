@@ -27,6 +27,8 @@ char	*imgfix_jpeg_cmyk(int w, int h, size_t *len);
  * opaque_alpha: with an alpha band every pixel leaves opaque.
  */
 char	*imgfix_png(int w, int h, bool alpha, bool opaque_alpha, size_t *len);
+/* A w x h PNG of 16 bits a sample, as scanners and editors write. */
+char	*imgfix_png16(int w, int h, size_t *len);
 /* A w x h WebP, lossy or lossless. */
 char	*imgfix_webp(int w, int h, bool lossless, size_t *len);
 /*

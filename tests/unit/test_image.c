@@ -156,6 +156,20 @@ START_TEST(test_transparency_keeps_png)
 }
 END_TEST
 
+START_TEST(test_sixteen_bit_png)
+{
+	size_t			 len;
+	char			*png = imgfix_png16(1000, 400, &len);
+	struct image_set	 set = process(png, len, IMAGE_OK);
+
+	expect_variant(&set.original, "image/png", 1000, 400, 3);
+	expect_variant(&set.medium, "image/jpeg", 800, 320, 3);
+	expect_variant(&set.thumb, "image/jpeg", 200, 80, 3);
+	image_set_free(&set);
+	free(png);
+}
+END_TEST
+
 START_TEST(test_webp_lossy_and_lossless)
 {
 	size_t			 len;
@@ -326,6 +340,7 @@ image_suite(void)
 	tcase_add_test(tc, test_small_image_is_never_enlarged);
 	tcase_add_test(tc, test_exif_is_applied_and_stripped);
 	tcase_add_test(tc, test_transparency_keeps_png);
+	tcase_add_test(tc, test_sixteen_bit_png);
 	tcase_add_test(tc, test_webp_lossy_and_lossless);
 	tcase_add_test(tc, test_cmyk_becomes_srgb);
 	tcase_add_test(tc, test_not_an_image);
