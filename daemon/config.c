@@ -87,6 +87,44 @@ const struct config_key config_keys[] = {
 	  "where uploaded files are kept", NULL },
 	{ "kyc_max", CONFIG_SIZE, OFF(kyc_max), "10M", 1024, 10 * 1024 * 1024,
 	  false, "largest KYC document a business may upload", NULL },
+	{ "media_store", CONFIG_CHOICE, OFF(media_store), "local", 0, 0, false,
+	  "where uploaded files are kept: local (media_dir) or s3 (an "
+	  "S3-compatible bucket)", "local,s3" },
+	{ "media_gc_grace", CONFIG_DURATION, OFF(media_gc_grace_ms), "24h",
+	  60000, 365 * DAY_MS, false, "how long a stored file no row refers "
+	  "to is kept before media.gc removes it", NULL },
+	{ "s3_endpoint", CONFIG_STRING, OFF(s3_endpoint), "", 0, 0, false,
+	  "the S3-compatible service, https://host[:port] (path-style "
+	  "requests)", NULL },
+	{ "s3_bucket", CONFIG_STRING, OFF(s3_bucket), "", 0, 0, false,
+	  "the bucket media is kept in", NULL },
+	{ "s3_region", CONFIG_STRING, OFF(s3_region), "us-east-1", 0, 0, false,
+	  "the bucket's region, as requests are signed for it", NULL },
+	{ "s3_access_key", CONFIG_STRING, OFF(s3_access_key), "", 0, 0, false,
+	  "the access key id requests are signed with", NULL },
+	{ "s3_secret_key", CONFIG_STRING, OFF(s3_secret_key), "", 0, 0, true,
+	  "the secret access key requests are signed with", NULL },
+	{ "s3_timeout", CONFIG_DURATION, OFF(s3_timeout_ms), "30s", 1000,
+	  600000, false, "longest one request to the S3 service may take",
+	  NULL },
+	{ "image_max", CONFIG_SIZE, OFF(image_max), "10M", 1024,
+	  64 * 1024 * 1024, false, "largest image (listing image, logo) that "
+	  "may be uploaded", NULL },
+	{ "image_max_pixels", CONFIG_INT, OFF(image_max_pixels), "50000000",
+	  1, 1000000000, false, "most pixels (width x height) an uploaded "
+	  "image may have; more is refused before decoding", NULL },
+	{ "image_max_side", CONFIG_INT, OFF(image_max_side), "12000", 16,
+	  65535, false, "largest width or height an uploaded image may have",
+	  NULL },
+	{ "image_timeout", CONFIG_DURATION, OFF(image_timeout_ms), "10s", 100,
+	  300000, false, "longest decoding and resizing one uploaded image "
+	  "may take", NULL },
+	{ "image_concurrency", CONFIG_INT, OFF(image_concurrency), "2", 1, 256,
+	  false, "most uploaded images decoded at once (each may need "
+	  "8 bytes a pixel of memory); others wait a second, then get 503",
+	  NULL },
+	{ "listing_images_max", CONFIG_INT, OFF(listing_images_max), "20", 1,
+	  100, false, "most images one listing may have", NULL },
 	{ "public_url", CONFIG_STRING, OFF(public_url),
 	  "http://127.0.0.1:8080", 0, 0, false, "the address people reach "
 	  "this API at, for links in messages (unsubscribe, verify, reset)",

@@ -49,6 +49,22 @@ struct config {
 
 	char		*media_dir;		/* uploaded files */
 	size_t		 kyc_max;		/* largest KYC document */
+
+	/* The media store, and what an uploaded image may be. */
+	char		*media_store;		/* local, s3 */
+	int64_t		 media_gc_grace_ms;	/* unreferenced objects kept */
+	char		*s3_endpoint;		/* https://host[:port] */
+	char		*s3_bucket;
+	char		*s3_region;
+	char		*s3_access_key;
+	char		*s3_secret_key;
+	int64_t		 s3_timeout_ms;
+	size_t		 image_max;		/* largest image upload */
+	int64_t		 image_max_pixels;	/* width x height */
+	int64_t		 image_max_side;	/* width or height */
+	int64_t		 image_timeout_ms;	/* decoding and resizing one */
+	int64_t		 image_concurrency;	/* images decoded at once */
+	int64_t		 listing_images_max;	/* images per listing */
 	char		*public_url;		/* links in messages */
 	char		*app_url;		/* the apps' pages links open */
 	char		*trusted_proxies;	/* "127.0.0.1,::1" */

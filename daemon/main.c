@@ -20,6 +20,7 @@
 #include "db.h"
 #include "embed.h"
 #include "events.h"
+#include "image.h"
 #include "jobs.h"
 #include "listen.h"
 #include "listing.h"
@@ -393,6 +394,12 @@ main_serve(const struct config *c)
 	stock_init();
 	listing_init();
 	search_init();
+	/* Workers need the store too: media.gc removes from it. */
+	if (!media_init(c, &cause)) {
+		log_error("%s", cause);
+		free(cause);
+		return 1;
+	}
 	db_configure(c->database, c->db_connect_timeout_ms,
 	    c->db_statement_timeout_ms);
 	if (!main_schema_ok(c))
@@ -407,12 +414,13 @@ main_serve(const struct config *c)
 	signal(SIGPIPE, SIG_IGN);
 
 	if (config_serves_api(c)) {
-		if (!media_init(c->media_dir, &cause) ||
+		if (!image_init(c, &cause) ||
 		    !auth_start(c->database, &cause)) {
 			log_error("%s", cause);
 			free(cause);
 			return 1;
 		}
+		images_configure(c);
 		routes = api_routes(&n);
 		rt = router_new(routes, n);
 		metrics_init(rt);
@@ -472,6 +480,7 @@ main_serve(const struct config *c)
 	auth_stop();
 	router_free(rt);
 	free(routes);
+	image_shutdown();
 	log_info("stopped");
 	return 0;
 }

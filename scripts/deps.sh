@@ -11,6 +11,7 @@ set -eu
 pkgs="gcc make pkg-config ca-certificates
 postgresql postgresql-contrib libpq-dev
 libmicrohttpd-dev libjansson-dev libsodium-dev libcurl4-openssl-dev
+libvips-dev libvips42
 libncurses-dev libreadline-dev libssl-dev check tmux curl procps util-linux"
 
 for arg in "$@"; do

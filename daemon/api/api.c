@@ -27,6 +27,7 @@ static const struct api_module *const api_modules[] = {
 	&products_module,
 	&listings_csv_module,
 	&oauth_module,
+	&images_module,
 };
 
 const struct config *api_config;

@@ -78,10 +78,13 @@ extern const struct api_module inventory_module;
 extern const struct api_module products_module;
 extern const struct api_module listings_csv_module;
 extern const struct api_module oauth_module;
+extern const struct api_module images_module;
 
 struct config;
 /* soukd's settings, for handlers that need one (set before serving). */
 extern const struct config *api_config;
+/* Sets the image upload routes' body cap from c (before routing). */
+void	images_configure(const struct config *c);
 
 /*
  * Every route of every module, in a new array the caller frees; *n gets

@@ -79,8 +79,10 @@
 	" ORDER BY x.position, x.id) FROM variants x WHERE x.listing_id = "	\
 	"l.id), '[]'), "							\
 	"'images', coalesce((SELECT json_agg(json_build_object('id', i.id, " \
-	"'content_type', i.content_type, 'width', i.width, 'height', "	\
-	"i.height, 'alt', i.alt, 'position', i.position, 'urls', "	\
+	"'listing_id', i.listing_id, 'content_type', i.content_type, "	\
+	"'width', i.width, 'height', i.height, 'size', i.size, 'alt', "	\
+	"i.alt, 'position', i.position, 'created_at', "			\
+	"rfc3339(i.created_at), 'urls', "				\
 	"json_build_object('original', '/v1/images/' || i.original_key, "	\
 	"'medium', '/v1/images/' || i.medium_key, 'thumb', '/v1/images/' "	\
 	"|| i.thumb_key)) ORDER BY i.position, i.id) FROM listing_images i " \

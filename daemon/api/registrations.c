@@ -910,6 +910,7 @@ reg_upload(struct req *r)
 	char		*filename = reg_filename(req_query(r, "filename")),
 			*key = NULL, *cause = NULL;
 	struct act_tx	 t;
+	struct db	*db;
 	size_t		 len, i;
 	bool		 known = false;
 
@@ -942,7 +943,9 @@ reg_upload(struct req *r)
 		    "PDF, JPEG or PNG file");
 		goto out;
 	}
-	if ((key = media_put(data, len, &cause)) == NULL) {
+	if ((db = req_db(r)) == NULL)
+		goto out;
+	if ((key = media_put(db, data, len, &cause)) == NULL) {
 		req_problem(r, "unavailable", "the file could not be stored; "
 		    "try again");
 		goto out;

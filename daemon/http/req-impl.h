@@ -44,6 +44,9 @@ struct req {
 	bool			 signed_in;	/* principal is set */
 	char			*scope;		/* req_scope's answer */
 	char			 ip[64];
+	bool			 has_fd;	/* req_reply_fd's file */
+	int			 out_fd;
+	uint64_t		 out_fd_size;
 	req_stream_read		 stream;	/* a streaming response */
 	void			*stream_cls;
 	void			(*stream_done)(void *);

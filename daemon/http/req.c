@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -297,6 +298,22 @@ req_reply(struct req *r, int status, const char *ctype, char *body,
 	r->ctype = ctype;
 	r->out = body;
 	r->out_len = len;
+}
+
+void
+req_reply_fd(struct req *r, int status, const char *ctype, int fd,
+    uint64_t size)
+{
+	if (r->out != NULL) {
+		log_error("handler answered twice (%d after %d)", status,
+		    r->status);
+		close(fd);
+		return;
+	}
+	req_reply(r, status, ctype, xstrdup(""), 0);
+	r->has_fd = true;
+	r->out_fd = fd;
+	r->out_fd_size = size;
 }
 
 void

@@ -105,6 +105,13 @@ void	req_add_header(struct req *, const char *name, const char *value);
 /* Responds with body (taken: freed with free()) of type ctype. */
 void	req_reply(struct req *, int status, const char *ctype, char *body,
 	    size_t len);
+/*
+ * Responds with size bytes read from fd (taken: closed once sent, or when
+ * the response is dropped), for files sent as they are stored: the server
+ * hands them to the kernel (sendfile) instead of reading them into memory.
+ */
+void	req_reply_fd(struct req *, int status, const char *ctype, int fd,
+	    uint64_t size);
 /* Responds with JSON (the reference is stolen). */
 void	req_reply_json(struct req *, int status, json_t *);
 /* Responds with JSON text already rendered (copied). */

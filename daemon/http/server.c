@@ -94,6 +94,8 @@ server_req_free(struct req *r)
 	}
 	json_decref(r->errors);
 	free(r->scope);
+	if (r->has_fd)
+		close(r->out_fd);	/* never handed to MHD */
 	if (r->stream_done != NULL)
 		r->stream_done(r->stream_cls);	/* never handed to MHD */
 	free(r->out);
@@ -178,6 +180,15 @@ server_send(struct server *s, struct req *r)
 			fatalx("MHD_create_response_from_callback");
 		free(r->out);
 		r->out = NULL;
+	} else if (r->has_fd) {
+		/* MHD closes the file once sent (sendfile where it can). */
+		resp = MHD_create_response_from_fd64(r->out_fd_size, r->out_fd);
+		if (resp == NULL)
+			fatalx("MHD_create_response_from_fd64");
+		r->has_fd = false;
+		free(r->out);
+		r->out = NULL;
+		r->out_len = (size_t)r->out_fd_size;
 	} else {
 		/* MHD frees the body with free() once sent. */
 		resp = MHD_create_response_from_buffer(r->out_len, r->out,

@@ -16,6 +16,7 @@
 #include "stock.h"
 #include "jobs.h"
 #include "log.h"
+#include "media.h"
 
 static enum job_result
 noop_run(struct job *j, struct db *db)
@@ -102,6 +103,8 @@ const struct job_kind job_kinds[] = {
 	  "releases stock reservations past their time" },
 	{ "search.words", search_words_run, 3, false,
 	  "drops the typo-correction words no listing uses" },
+	{ "media.gc", media_gc_run, 3, false,
+	  "removes stored files no row refers to any more" },
 	{ "test.sleep", test_sleep_run, 3, true, "sleeps (tests)" },
 	{ "test.fail", test_fail_run, 0, true, "fails as asked (tests)" },
 	{ "test.record", test_record_run, 0, true,

@@ -29,6 +29,7 @@ static const struct schedule_def {
 	{ "events.prune", "events.prune", "every 1m", "UTC" },
 	{ "stock.expire", "stock.expire", "every 1m", "UTC" },
 	{ "search.words", "search.words", "daily 03:30", "Asia/Kolkata" },
+	{ "media.gc", "media.gc", "hourly :37", "UTC" },
 };
 
 static const char scheduler_sync_sql[] =

@@ -26,6 +26,7 @@ static Suite *(*const suites[])(void) = {
 	taxonomy_suite,
 	listings_csv_suite,
 	oauth_suite,
+	images_suite,
 };
 
 int

@@ -22,5 +22,6 @@ Suite	*notify_suite(void);
 Suite	*taxonomy_suite(void);
 Suite	*listings_csv_suite(void);
 Suite	*oauth_suite(void);
+Suite	*images_suite(void);
 
 #endif

@@ -213,7 +213,7 @@ int
 main(int argc, char **argv)
 {
 	char	*path, *tmp, *ports;
-	int	 http, smtp;
+	int	 http, smtp, s3;
 	FILE	*f;
 
 	if (argc != 3) {
@@ -232,6 +232,7 @@ main(int argc, char **argv)
 	}
 	http = fake_http_start(argv[2]);
 	smtp = fake_smtp_start();
+	s3 = fake_s3_start();
 
 	/* Written whole, then renamed, so a reader never sees half of it. */
 	tmp = xasprintf("%s/ports.tmp", argv[1]);
@@ -240,7 +241,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "fakes: %s: %s\n", tmp, strerror(errno));
 		return 1;
 	}
-	fprintf(f, "http %d\nsmtp %d\n", http, smtp);
+	fprintf(f, "http %d\nsmtp %d\ns3 %d\n", http, smtp, s3);
 	if (fclose(f) != 0 || rename(tmp, ports) != 0) {
 		fprintf(stderr, "fakes: %s: %s\n", ports, strerror(errno));
 		return 1;

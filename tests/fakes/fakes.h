@@ -16,10 +16,11 @@
  *                                 GET /facebook/me
  *                                 (fake_oauth.c: the test plays the browser)
  *   SMTP  a sink: EHLO, AUTH PLAIN and LOGIN, MAIL, RCPT, DATA, RSET, QUIT
+ *   S3    PUT, GET, HEAD, DELETE /{bucket}/{key}, SigV4 checked (fake_s3.c)
  *
- * Usage: fakes DIR PUBLIC_KEY.pem.  It writes "http PORT\nsmtp PORT\n"
- * to DIR/ports once it listens, and every request it receives as a JSON
- * line to DIR/requests.jsonl.  Tests make it misbehave through
+ * Usage: fakes DIR PUBLIC_KEY.pem.  It writes "http PORT\nsmtp PORT\n
+ * s3 PORT\n" to DIR/ports once it listens, and every request it receives
+ * as a JSON line to DIR/requests.jsonl.  Tests make it misbehave through
  *
  *   POST /_fake/rule   {"service": "twilio"|"sendgrid"|"fcm"|"token"|"smtp"|
  *                       "google_token"|"google_userinfo"|"facebook_token"|
@@ -129,6 +130,8 @@ bool	fake_oauth_dispatch(struct fake_req *);
 int	fake_http_start(const char *public_key_path);
 /* Starts the SMTP sink; returns the port, or exits on failure. */
 int	fake_smtp_start(void);
+/* Starts the S3 fake (fake_s3.c); returns the port, or exits on failure. */
+int	fake_s3_start(void);
 
 /* Standard base64 (or base64url with url) decoding; NULL if malformed. */
 char	*fake_base64_decode(const char *s, size_t len, bool url, size_t *out);

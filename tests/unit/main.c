@@ -29,6 +29,8 @@ static Suite *(*const suites[])(void) = {
 	settings_suite,
 	notify_suite,
 	csv_suite,
+	image_suite,
+	media_suite,
 };
 
 const char *

@@ -33,6 +33,8 @@ Suite	*form_suite(void);
 Suite	*settings_suite(void);
 Suite	*notify_suite(void);
 Suite	*csv_suite(void);
+Suite	*image_suite(void);
+Suite	*media_suite(void);
 
 /* The repository's top directory (SOUK_ROOT), for tests that read files. */
 const char *test_root(void);
