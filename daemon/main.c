@@ -59,7 +59,7 @@ usage(FILE *f)
 	    "       soukd migrate [--status] [options]\n"
 	    "       soukd routes\n"
 	    "       soukd user add --role ROLE --email EMAIL | --phone PHONE\n"
-	    "             [--name NAME] [--region ID|CODE]... "
+	    "             [--name NAME] [--region ID|CODE]... [--vendor ID] "
 	    "[--password-stdin]\n"
 	    "       soukd keys rotate\n"
 	    "       soukd --version | --help\n"
@@ -83,7 +83,7 @@ static const struct command {
 	{ NULL, NULL, CMD_SERVE, "cldLrC" },
 	{ "migrate", NULL, CMD_MIGRATE, "cdLs" },
 	{ "routes", NULL, CMD_ROUTES, "" },
-	{ "user", "add", CMD_USER_ADD, "cdLrenpRP" },
+	{ "user", "add", CMD_USER_ADD, "cdLrenpRPv" },
 	{ "keys", "rotate", CMD_KEYS_ROTATE, "cdL" },
 };
 
@@ -112,6 +112,7 @@ main_configure(struct config *c, struct options *o, int argc, char **argv)
 		{ "phone", required_argument, NULL, 'p' },
 		{ "region", required_argument, NULL, 'R' },
 		{ "password-stdin", no_argument, NULL, 'P' },
+		{ "vendor", required_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -200,6 +201,9 @@ main_configure(struct config *c, struct options *o, int argc, char **argv)
 			break;
 		case 'P':
 			o->user.password_stdin = true;
+			break;
+		case 'v':
+			o->user.vendor = optarg;
 			break;
 		case 'V':
 			printf("soukd %s\n", SOUK_VERSION);

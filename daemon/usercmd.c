@@ -70,9 +70,14 @@ usercmd_add(const struct config *c, const struct user_add *u)
 		    "characters\n");
 		goto out;
 	}
-	if (role == ROLE_VENDOR_OWNER || role == ROLE_VENDOR_STAFF) {
-		fprintf(stderr, "soukd user add: vendor accounts are created "
-		    "by approving a business registration\n");
+	/*
+	 * Vendor accounts usually come from an approved registration (the
+	 * owner) or the owner's team page; this is for scripts and demos.
+	 */
+	if ((role == ROLE_VENDOR_OWNER || role == ROLE_VENDOR_STAFF) !=
+	    (u->vendor != NULL)) {
+		fprintf(stderr, "soukd user add: --vendor ID goes with the "
+		    "vendor_owner and vendor_staff roles, and only with them\n");
 		goto out;
 	}
 	if (u->password_stdin) {
@@ -107,15 +112,24 @@ usercmd_add(const struct config *c, const struct user_add *u)
 	params[2] = u->phone != NULL ? phone : NULL;
 	params[3] = u->name;
 	params[4] = hash;
+	params[5] = u->vendor;
 	res = db_query(db, "INSERT INTO users (role, email, phone, name,"
-	    " password_hash, email_verified_at, phone_verified_at)"
-	    " VALUES ($1, $2::text, $3::text, $4, $5, CASE WHEN $2 IS NOT NULL THEN now()"
-	    " END, CASE WHEN $3 IS NOT NULL THEN now() END) RETURNING id", 5,
+	    " password_hash, vendor_id, email_verified_at, phone_verified_at)"
+	    " VALUES ($1, $2::text, $3::text, $4, $5, $6::bigint,"
+	    " CASE WHEN $2 IS NOT NULL THEN now() END,"
+	    " CASE WHEN $3 IS NOT NULL THEN now() END) RETURNING id", 6,
 	    params);
 	if (res == NULL) {
-		if (db_status(db) == DB_CONSTRAINT)
+		if (db_status(db) == DB_CONSTRAINT && strcmp(db_constraint(db),
+		    "users_vendor_id_fkey") == 0)
+			fprintf(stderr, "soukd user add: there is no vendor "
+			    "%s\n", u->vendor);
+		else if (db_status(db) == DB_CONSTRAINT)
 			fprintf(stderr, "soukd user add: an account with this "
 			    "email or phone exists\n");
+		else if (db_status(db) == DB_BAD_INPUT)
+			fprintf(stderr, "soukd user add: --vendor must be a "
+			    "vendor's id\n");
 		else
 			goto dberr;
 		goto out;

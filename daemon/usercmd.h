@@ -19,6 +19,7 @@ struct user_add {
 	const char	*name;
 	const char	*regions[USER_ADD_MAX_REGIONS];	/* ids or ISO codes */
 	int		 nregions;
+	const char	*vendor;	/* vendor roles: the vendor's id */
 	bool		 password_stdin;	/* else one is generated */
 };
 

@@ -496,9 +496,17 @@ START_TEST(test_user_add_command)
 	const char	*bad[] = { "user", "add", "--role", "king", "--email",
 			    "k@test.souk", NULL };
 	const char	*vendor[] = { "user", "add", "--role", "vendor_owner",
-			    "--email", "v@test.souk", "--database", NULL, NULL };
+			    "--email", "v@test.souk", "--database", NULL, NULL,
+			    NULL, NULL };
+	const char	*staff[] = { "user", "add", "--role", "employee",
+			    "--email", "e@test.souk", "--vendor", "1",
+			    "--database", NULL, NULL };
 	struct test_user *u = test_user_new(api_base(), "customer", NULL);
-	char		*out = NULL;
+	char		*out = NULL, *name = test_unique("user add vendor");
+	char		*email = test_unique("owner");
+	const char	*params[1] = { name };
+	PGresult	*res;
+	size_t		 i;
 
 	dup[5] = u->email;
 	dup[7] = test_conninfo();
@@ -507,10 +515,41 @@ START_TEST(test_user_add_command)
 	free(out);
 	ck_assert_int_eq(soukd_run(bad, &out), 2);
 	free(out);
+	/* A vendor role needs its vendor, and only vendor roles take one. */
 	vendor[7] = test_conninfo();
 	ck_assert_int_eq(soukd_run(vendor, &out), 1);
-	ck_assert_ptr_nonnull(strstr(out, "registration"));
+	ck_assert_ptr_nonnull(strstr(out, "--vendor"));
 	free(out);
+	staff[9] = test_conninfo();
+	ck_assert_int_eq(soukd_run(staff, &out), 1);
+	ck_assert_ptr_nonnull(strstr(out, "--vendor"));
+	free(out);
+	vendor[8] = "--vendor";
+	vendor[9] = "999999999";
+	ck_assert_int_eq(soukd_run(vendor, &out), 1);
+	ck_assert_ptr_nonnull(strstr(out, "no vendor"));
+	free(out);
+	res = test_sql("WITH g AS (INSERT INTO regions (kind, name) VALUES"
+	    " ('country', $1) RETURNING id) INSERT INTO vendors (name,"
+	    " legal_name, category, address, region_id, pincode) SELECT $1, $1,"
+	    " 'general', 'x', g.id, '560001' FROM g RETURNING id::text", 1,
+	    params);
+	vendor[9] = PQgetvalue(res, 0, 0);
+	for (i = 0; email[i] != '\0'; i++)
+		if (email[i] == ' ')
+			email[i] = '.';
+	vendor[5] = xasprintf("%s@test.souk", email);
+	ck_assert_int_eq(soukd_run(vendor, &out), 0);
+	free(out);
+	PQclear(res);
+	params[0] = vendor[5];
+	res = test_sql("SELECT role, vendor_id IS NOT NULL FROM users WHERE"
+	    " email = $1", 1, params);
+	ck_assert_str_eq(PQgetvalue(res, 0, 0), "vendor_owner");
+	ck_assert_str_eq(PQgetvalue(res, 0, 1), "t");
+	PQclear(res);
+	free(name);
+	free(email);
 }
 END_TEST
 
