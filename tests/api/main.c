@@ -24,6 +24,7 @@ static Suite *(*const suites[])(void) = {
 	registrations_suite,
 	notify_suite,
 	taxonomy_suite,
+	users_suite,
 };
 
 int

@@ -20,5 +20,6 @@ Suite	*jobs_staff_suite(void);
 Suite	*registrations_suite(void);
 Suite	*notify_suite(void);
 Suite	*taxonomy_suite(void);
+Suite	*users_suite(void);
 
 #endif
