@@ -330,7 +330,7 @@ struct redeem_tx {
 	const char		*password_hash;	/* reset */
 	const char		*password;	/* reset: as typed */
 	const char		*refused;
-	char			*email;		/* reset: the password is it */
+	char			*email;		/* reset: set if the password is it */
 	char			*user_json;
 	struct principal	 p;
 	char			*refresh;
