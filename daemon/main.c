@@ -147,9 +147,16 @@ main_configure(struct config *c, struct options *o, int argc, char **argv)
 	    -1) {
 		if (ch != 'V' && ch != 'h' && ch != '?' &&
 		    strchr(cmd->opts, ch) == NULL) {
-			fprintf(stderr, "soukd: %s is not an option of %s\n",
-			    argv[optind - 1], cmd->name != NULL ? cmd->name :
-			    "serving");
+			/* Name the option, not its value (argv[optind - 1]). */
+			for (i = 0; longopts[i].name != NULL &&
+			    longopts[i].val != ch; i++)
+				;
+			fprintf(stderr, "soukd: --%s is not an option of "
+			    "%s%s%s\n", longopts[i].name != NULL ?
+			    longopts[i].name : "?",
+			    cmd->name != NULL ? cmd->name : "serving",
+			    cmd->sub != NULL ? " " : "",
+			    cmd->sub != NULL ? cmd->sub : "");
 			exit(2);
 		}
 		if (nflags == sizeof flags / sizeof flags[0] ||

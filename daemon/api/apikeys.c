@@ -116,11 +116,21 @@ apikeys_create(struct req *r)
 		fatalx("apikeys_create");
 	json_array_foreach(json_object_get(body, "scopes"), i, v) {
 		const char *s = json_string_value(v);
+		size_t	    j;
 
 		if (strcmp(s, "read") != 0 && strcmp(s, "catalog") != 0 &&
 		    strcmp(s, "orders") != 0) {
 			req_field_error(r, "scopes", "invalid", "each scope must "
 			    "be read, catalog or orders");
+			break;
+		}
+		for (j = 0; j < i && strcmp(s, json_string_value(
+		    json_array_get(json_object_get(body, "scopes"), j))) != 0;
+		    j++)
+			;
+		if (j < i) {
+			req_field_error(r, "scopes", "duplicate", "names %s "
+			    "twice", s);
 			break;
 		}
 		if (!buf_printf(&scopes, "%s%s", i > 0 ? "," : "", s))

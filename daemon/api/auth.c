@@ -25,17 +25,23 @@ static const struct db_stmt auth_api_stmts[] = {
 	{ "auth_login_user",
 	  "SELECT u.id, u.password_hash, u.status, u.locked_until > now(),"
 	  " rfc3339(u.locked_until),"
-	  " ceil(extract(epoch FROM u.locked_until - now()))::bigint, "
-	  ACCOUNT_USER_JSON "::text FROM users u WHERE lower(u.email) = $1" },
-	/* $1 user, $2 ip, $3 most failures an hour */
+	  " ceil(extract(epoch FROM u.locked_until - now()))::bigint,"
+	  " u.status_reason FROM users u WHERE lower(u.email) = $1" },
+	/*
+	 * $1 user, $2 ip, $3 most failures an hour.  Failures while locked
+	 * count too (and keep it locked); true when this one locked it.
+	 */
 	{ "auth_login_failed",
 	  "WITH f AS (INSERT INTO login_failures (user_id, ip)"
 	  "  VALUES ($1, $2::inet)),"
 	  " n AS (SELECT count(*) + 1 AS c FROM login_failures"
-	  "  WHERE user_id = $1 AND at > now() - interval '1 hour') "
+	  "  WHERE user_id = $1 AND at > now() - interval '1 hour'),"
+	  " o AS (SELECT coalesce(locked_until > now(), false) AS locked"
+	  "  FROM users WHERE id = $1) "
 	  "UPDATE users SET locked_until = CASE WHEN (SELECT c FROM n) >= $3"
 	  "  THEN now() + interval '1 hour' ELSE locked_until END"
-	  " WHERE id = $1 RETURNING (SELECT c FROM n) >= $3" },
+	  " WHERE id = $1"
+	  " RETURNING (SELECT c FROM n) >= $3 AND NOT (SELECT locked FROM o)" },
 	{ "auth_login_ok",
 	  "UPDATE users u SET last_login_at = now() WHERE id = $1"
 	  " RETURNING " ACCOUNT_USER_JSON "::text" },
@@ -128,15 +134,11 @@ auth_login(struct req *r)
 		goto out;
 	hash = PQntuples(res) == 1 && !PQgetisnull(res, 0, 1) ?
 	    PQgetvalue(res, 0, 1) : NULL;
-	if (hash != NULL && PQgetvalue(res, 0, 3)[0] == 't') {
-		retry = xstrdup(PQgetvalue(res, 0, 5));
-		req_add_header(r, "Retry-After", retry);
-		req_problem(r, "too-many-requests", "this account is locked "
-		    "after too many failed logins, until %s; or reset the "
-		    "password", PQgetvalue(res, 0, 4));
-		goto out;
-	}
-	/* The hash runs outside any transaction: it takes a while. */
+	/*
+	 * The hash runs outside any transaction: it takes a while.  The
+	 * password is checked before the lock, so that only someone who
+	 * knows it learns that the account is locked (or exists).
+	 */
 	ok = auth_check_password(hash, json_string_value(json_object_get(body,
 	    "password")));
 	if (ok < 0) {
@@ -167,6 +169,15 @@ auth_login(struct req *r)
 		}
 		req_add_header(r, "WWW-Authenticate", "Bearer");
 		req_problem(r, "unauthorized", "wrong email or password");
+		goto out;
+	}
+	if (PQgetvalue(res, 0, 3)[0] == 't') {
+		retry = xstrdup(PQgetvalue(res, 0, 5));
+		req_add_header(r, "Retry-After", retry);
+		req_problem(r, "too-many-requests", "this account is locked "
+		    "after %lld failed logins within an hour, until %s; try "
+		    "again then, or reset the password", (long long)
+		    api_config->login_failures_max, PQgetvalue(res, 0, 4));
 		goto out;
 	}
 	if (strcmp(PQgetvalue(res, 0, 2), "active") != 0) {

@@ -7,6 +7,9 @@
  *	POST /v1/jobs/{id}/retry	a failed or cancelled job runs again
  *	POST /v1/jobs/{id}/cancel	a pending job never runs
  *	GET  /v1/schedules		the periodic work
+ *
+ * A job kind's retry and cancel hooks run in the same transaction, so
+ * that what a job stands for (a notification, say) follows it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,8 +49,8 @@ static const struct db_stmt jobs_api_stmts[] = {
 	  " (SELECT kind, state, count(*) AS n FROM jobs GROUP BY 1, 2) s" },
 	{ "jobs_api_get", "SELECT " JOB_DETAIL " FROM jobs j WHERE j.id = $1" },
 	{ "jobs_api_lock",
-	  "SELECT " JOB_DETAIL ", j.state FROM jobs j WHERE j.id = $1"
-	  " FOR UPDATE" },
+	  "SELECT " JOB_DETAIL ", j.state, j.kind, j.payload::text FROM jobs j"
+	  " WHERE j.id = $1 FOR UPDATE" },
 	{ "jobs_api_retry",
 	  "WITH u AS (UPDATE jobs j SET state = 'pending', attempts = 0,"
 	  " run_at = now(), finished_at = NULL, updated_at = now()"
@@ -176,6 +179,7 @@ struct change_tx {
 	char		*before;
 	char		*after;
 	char		*state;		/* the state that refused it */
+	char		*refused;	/* why its kind refused it */
 	bool		 missing;
 };
 
@@ -184,15 +188,18 @@ change_tx_run(struct db *db, void *arg)
 {
 	struct change_tx	*t = arg;
 	const char		*params[1] = { t->id };
+	const struct job_kind	*k;
 	PGresult		*res;
 	const char		*st;
 	char			*data;
+	json_t			*payload;
 	bool			 allowed, ok;
 
 	free(t->before);
 	free(t->after);
 	free(t->state);
-	t->before = t->after = t->state = NULL;
+	free(t->refused);
+	t->before = t->after = t->state = t->refused = NULL;
 	if ((res = db_exec(db, &jobs_api_stmts[STMT_LOCK], 1, params)) == NULL)
 		return false;
 	if (PQntuples(res) == 0) {
@@ -209,6 +216,18 @@ change_tx_run(struct db *db, void *arg)
 		return false;
 	}
 	t->before = xstrdup(PQgetvalue(res, 0, 0));
+	/* What the job stands for follows it (a notification, say). */
+	if ((k = jobs_kind(PQgetvalue(res, 0, 2))) != NULL &&
+	    (t->retry ? k->retry != NULL : k->cancel != NULL)) {
+		payload = json_loads(PQgetvalue(res, 0, 3), 0, NULL);
+		ok = t->retry ? k->retry(db, payload, &t->refused) :
+		    k->cancel(db, payload);
+		json_decref(payload);
+		if (!ok) {
+			PQclear(res);
+			return false;
+		}
+	}
 	PQclear(res);
 	if ((res = db_exec(db, &jobs_api_stmts[t->retry ? STMT_RETRY :
 	    STMT_CANCEL], 1, params)) == NULL)
@@ -243,11 +262,15 @@ jobs_change(struct req *r, bool retry)
 		req_problem(r, "unprocessable", "job %s is %s: only %s jobs "
 		    "can be %s", t.id, t.state, retry ? "failed or cancelled" :
 		    "pending", retry ? "retried" : "cancelled");
+	else if (t.refused != NULL)
+		req_problem(r, "unprocessable", "job %s cannot run again: %s",
+		    t.id, t.refused);
 	else
 		req_db_problem(r, db);
 	free(t.before);
 	free(t.after);
 	free(t.state);
+	free(t.refused);
 }
 
 static void

@@ -111,6 +111,9 @@ me_update(struct req *r)
 	params[2] = json_string_value(json_object_get(body, "language"));
 	if (params[2] != NULL && !me_known_language(params[2]))
 		req_field_error(r, "language", "invalid", "must be en or hi");
+	if (json_object_size(body) == 0)
+		req_field_error(r, "", "empty", "change at least one of name, "
+		    "language, timezone");
 	tz = json_string_value(json_object_get(body, "timezone"));
 	if (tz != NULL) {
 		params[0] = tz;
@@ -130,8 +133,11 @@ me_update(struct req *r)
 	params[3] = tz;
 	if ((res = req_exec(r, &me_stmts[STMT_UPDATE], 4, params)) == NULL)
 		goto out;
-	req_reply_json_text(r, 200, PQgetvalue(res, 0, 0),
-	    (size_t)PQgetlength(res, 0, 0));
+	if (PQntuples(res) == 0)
+		req_problem(r, "not-found", "this account no longer exists");
+	else
+		req_reply_json_text(r, 200, PQgetvalue(res, 0, 0),
+		    (size_t)PQgetlength(res, 0, 0));
 	PQclear(res);
 out:
 	free(trimmed);
@@ -245,9 +251,12 @@ me_password(struct req *r)
 	next = json_string_value(json_object_get(body, "new_password"));
 	snprintf(id, sizeof id, "%lld", (long long)req_principal(r)->user_id);
 	params[0] = id;
-	if ((res = req_exec(r, &me_stmts[STMT_PW_HASH], 1, params)) == NULL ||
-	    PQntuples(res) != 1)
+	if ((res = req_exec(r, &me_stmts[STMT_PW_HASH], 1, params)) == NULL)
 		goto out;
+	if (PQntuples(res) != 1) {
+		req_problem(r, "not-found", "this account no longer exists");
+		goto out;
+	}
 	if (!account_password_ok(r, "new_password", next, PQgetisnull(res, 0, 1) ?
 	    NULL : PQgetvalue(res, 0, 1))) {
 		req_fail_fields(r);

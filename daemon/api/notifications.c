@@ -15,6 +15,9 @@
  *	PUT   /v1/notification-templates/{id}	edit one
  *	GET   /v1/notifications			the outbox (staff)
  *	GET   /v1/notifications/{id}		one, with every attempt
+ *
+ * The outbox never shows the texts of messages holding a one-time secret
+ * (a sign-in code, a link): whoever reads them could take the account.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,10 +39,19 @@
 	"'html', t.html, 'whatsapp_template', t.whatsapp_template, "	\
 	"'updated_by', t.updated_by, 'updated_at', rfc3339(t.updated_at))"
 
-#define NOTIFICATION_JSON						\
+/*
+ * A notification; secret is the parameter holding the secret kinds, whose
+ * texts are never shown (outbox.h).
+ */
+#define NOTIFICATION_HIDE(col, secret)					\
+	"CASE WHEN n.kind = ANY (" secret "::text[]) AND " col		\
+	" IS NOT NULL THEN '" OUTBOX_HIDDEN "' ELSE " col " END"
+#define NOTIFICATION_JSON(secret)					\
 	"json_build_object('id', n.id, 'user_id', n.user_id, 'kind', "	\
 	"n.kind, 'channel', n.channel, 'recipient', n.recipient, "		\
-	"'language', n.language, 'subject', n.subject, 'body', n.body, "	\
+	"'language', n.language, 'subject', "				\
+	NOTIFICATION_HIDE("n.subject", secret) ", 'body', "		\
+	NOTIFICATION_HIDE("n.body", secret) ", "			\
 	"'urgent', n.urgent, 'state', n.state, 'reason', n.reason, "	\
 	"'provider_id', n.provider_id, 'attempts', n.attempts, "		\
 	"'send_after', rfc3339(n.send_after), 'created_at', "		\
@@ -116,16 +128,21 @@ static const struct db_stmt notifications_stmts[] = {
 	  "UPDATE notification_templates t SET subject = $2, body = $3,"
 	  " html = $4, whatsapp_template = $5, updated_by = $6 WHERE id = $1"
 	  " RETURNING " TEMPLATE_JSON "::text" },
-	/* $1 user, $2 state, $3 channel, $4 kind, $5 after id, $6 limit */
+	/*
+	 * $1 user, $2 state, $3 channel, $4 kind, $5 after id, $6 limit,
+	 * $7 the secret kinds
+	 */
 	{ "notif_list",
-	  "SELECT " NOTIFICATION_JSON ")::text, n.id FROM notifications n"
+	  "SELECT " NOTIFICATION_JSON("$7") ")::text, n.id FROM notifications n"
 	  " WHERE ($1::bigint IS NULL OR n.user_id = $1)"
 	  " AND ($2::text IS NULL OR n.state = $2)"
 	  " AND ($3::text IS NULL OR n.channel = $3)"
 	  " AND ($4::text IS NULL OR n.kind = $4)"
 	  " AND n.id < $5 ORDER BY n.id DESC LIMIT $6" },
+	/* $1 id, $2 the secret kinds */
 	{ "notif_get",
-	  "SELECT " NOTIFICATION_JSON ", 'html', n.html, 'attempts_log',"
+	  "SELECT " NOTIFICATION_JSON("$2") ", 'html', "
+	  NOTIFICATION_HIDE("n.html", "$2") ", 'attempts_log',"
 	  " coalesce((SELECT json_agg(json_build_object('attempt', a.attempt,"
 	  " 'at', rfc3339(a.at), 'outcome', a.outcome, 'http_status',"
 	  " a.http_status, 'provider_id', a.provider_id, 'detail', a.detail)"
@@ -715,7 +732,7 @@ notifications_list(struct req *r)
 {
 	const char	*user = req_query(r, "user_id"), *state = req_query(r,
 			    "state"), *channel = req_query(r, "channel"),
-			*kind = req_query(r, "kind"), *params[6];
+			*kind = req_query(r, "kind"), *params[7];
 	char		 after_s[24], limit_s[24];
 	json_t		*after = NULL;
 	int64_t		 limit;
@@ -748,7 +765,8 @@ notifications_list(struct req *r)
 	params[3] = kind;
 	params[4] = after_s;
 	params[5] = limit_s;
-	if ((res = req_exec(r, &notifications_stmts[STMT_LIST], 6, params)) !=
+	params[6] = outbox_secret_kinds();
+	if ((res = req_exec(r, &notifications_stmts[STMT_LIST], 7, params)) !=
 	    NULL) {
 		req_reply_rows(r, res, limit);
 		PQclear(res);
@@ -763,10 +781,11 @@ fail:
 static void
 notifications_get(struct req *r)
 {
-	const char	*params[1] = { req_param(r, "id") };
+	const char	*params[2] = { req_param(r, "id"),
+			    outbox_secret_kinds() };
 	PGresult	*res;
 
-	if ((res = req_exec(r, &notifications_stmts[STMT_GET], 1, params)) ==
+	if ((res = req_exec(r, &notifications_stmts[STMT_GET], 2, params)) ==
 	    NULL)
 		return;
 	if (PQntuples(res) == 0)

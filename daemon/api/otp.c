@@ -7,8 +7,9 @@
  * A code is stored hashed, lives otp_ttl, works once, and allows five
  * tries; a sixth fails even with the right code.  At most three codes per
  * phone and twenty per client address in ten minutes (429 with
- * Retry-After).  The first successful sign-in creates a customer.  The
- * answers never say whether an account exists.
+ * Retry-After).  A new code voids the phone's earlier ones.  The first
+ * successful sign-in creates a customer.  The answers never say whether
+ * an account exists, nor whether it opted in to WhatsApp.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,7 +48,13 @@ static const struct db_stmt otp_stmts[] = {
 	  " (SELECT id FROM users WHERE phone = $1),"
 	  " (SELECT p.opted_in FROM notification_prefs p JOIN users u"
 	  "  ON u.id = p.user_id WHERE u.phone = $1 AND p.channel = 'whatsapp')" },
+	/*
+	 * A new code voids the phone's earlier unused ones (they still
+	 * count for the limits).
+	 */
 	{ "otp_insert",
+	  "WITH v AS (UPDATE otp_codes SET used_at = now() WHERE phone = $1"
+	  "  AND used_at IS NULL AND expires_at > now()) "
 	  "INSERT INTO otp_codes (phone, channel, code_hash, ip, expires_at)"
 	  " VALUES ($1, $2, $3::bytea, $4::inet,"
 	  "  now() + $5::bigint * interval '1 ms')" },
@@ -194,7 +201,11 @@ otp_send(struct req *r)
 	t.phone = phone;
 	t.user = PQgetisnull(rate, 0, 3) ? 0 : strtoll(PQgetvalue(rate, 0, 3),
 	    NULL, 10);
-	/* WhatsApp only for those who opted in to it; SMS otherwise. */
+	/*
+	 * WhatsApp only for those who opted in to it; SMS otherwise.  The
+	 * answer names the channel asked for, never the one used: that
+	 * would tell who has an account, and who opted in.
+	 */
 	t.channel = asked != NULL && strcmp(asked, "whatsapp") == 0 &&
 	    !PQgetisnull(rate, 0, 4) && PQgetvalue(rate, 0, 4)[0] == 't' ?
 	    "whatsapp" : "sms";
@@ -206,8 +217,9 @@ otp_send(struct req *r)
 		req_db_problem(r, db);
 		goto out;
 	}
-	req_reply_json(r, 202, json_pack("{s:s, s:I}", "channel", t.channel,
-	    "expires_in", (json_int_t)(api_config->otp_ttl_ms / 1000)));
+	req_reply_json(r, 202, json_pack("{s:s, s:I}", "channel",
+	    asked != NULL ? asked : "sms", "expires_in",
+	    (json_int_t)(api_config->otp_ttl_ms / 1000)));
 out:
 	sodium_memzero(t.code, sizeof t.code);
 	PQclear(rate);
@@ -339,6 +351,7 @@ otp_verify(struct req *r)
 		goto out;
 	}
 	if (t.refused != NULL) {
+		req_add_header(r, "WWW-Authenticate", "Bearer");
 		req_problem(r, "unauthorized", "%s", t.refused);
 		goto out;
 	}

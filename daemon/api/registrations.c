@@ -92,7 +92,8 @@ static const struct db_stmt reg_stmts[] = {
 	  " coalesce(g.display_name, g.legal_name, 'your business'),"
 	  " u.name, u.role, u.vendor_id, g.region_id,"
 	  " (SELECT array_agg(DISTINCT d.kind)::text FROM registration_documents d"
-	  "  WHERE d.registration_id = g.id)"
+	  "  WHERE d.registration_id = g.id),"
+	  " (SELECT r.path::text FROM regions r WHERE r.id = g.region_id)"
 	  " FROM registrations g JOIN users u ON u.id = g.applicant_id"
 	  " WHERE g.id = $1 AND " REG_VISIBLE " FOR UPDATE OF g" },
 	/* $1 id, $16 flags which of $2..$15 to set */
@@ -112,7 +113,7 @@ static const struct db_stmt reg_stmts[] = {
 	  " contact_name = CASE WHEN 'contact_name' = ANY ($16) THEN $13 ELSE contact_name END,"
 	  " contact_phone = CASE WHEN 'contact_phone' = ANY ($16) THEN $14 ELSE contact_phone END,"
 	  " contact_email = CASE WHEN 'contact_email' = ANY ($16) THEN $15 ELSE contact_email END"
-	  " WHERE id = $1" },
+	  " WHERE id = $1 RETURNING gstin, pan" },
 	/* $1 id, $2 state, $3 reason, $4 reviewer */
 	{ "reg_move",
 	  "UPDATE registrations SET state = $2, reason = $3,"
@@ -171,18 +172,23 @@ static const struct db_stmt reg_stmts[] = {
 	  " AND g.id > $6 ORDER BY g.id LIMIT $7" },
 	{ "reg_region_exists",
 	  "SELECT EXISTS (SELECT 1 FROM regions WHERE id = $1)" },
+	/* Whose it is, its state and room, before an upload is stored. */
+	{ "reg_editable",
+	  "SELECT g.applicant_id = $2, g.state, (SELECT count(*) FROM"
+	  " registration_documents d WHERE d.registration_id = g.id) < 10"
+	  " FROM registrations g WHERE g.id = $1 AND " REG_VISIBLE },
 };
 
 enum {
 	STMT_INSERT, STMT_GET, STMT_LOCK, STMT_UPDATE, STMT_MOVE, STMT_EVENT,
 	STMT_VENDOR, STMT_DOC_INSERT, STMT_DOC_GET, STMT_DOC_DELETE, STMT_LIST,
-	STMT_REGION_EXISTS,
+	STMT_REGION_EXISTS, STMT_EDITABLE,
 };
 
 /* The columns of reg_lock after the detail. */
 enum {
 	LOCK_DETAIL, LOCK_STATE, LOCK_APPLICANT, LOCK_NAME, LOCK_USER_NAME,
-	LOCK_ROLE, LOCK_VENDOR, LOCK_REGION, LOCK_DOCKINDS,
+	LOCK_ROLE, LOCK_VENDOR, LOCK_REGION, LOCK_DOCKINDS, LOCK_PATH,
 };
 
 /* The editable fields, in the order of reg_insert's parameters. */
@@ -483,6 +489,7 @@ struct act_tx {
 	char		*missing;	/* submit: what is missing */
 	char		*before;
 	bool		 bad_region;
+	const char	*mismatch;	/* edit: the field that disagrees */
 };
 
 /* Sends the applicant message kind by every channel they can get it on. */
@@ -512,6 +519,39 @@ reg_tell(struct db *db, PGresult *lock, const char *kind,
 		ok = outbox_enqueue(db, &m, &nid);
 	}
 	json_decref(vars);
+	return ok;
+}
+
+/*
+ * Publishes a change of the locked registration to those who watch it:
+ * its applicant (user:<id>), administrators (registrations), and the
+ * staff of its region and of each region above it (registrations:<id>),
+ * so that nobody hears of another region's registrations.
+ */
+static bool
+reg_publish(struct db *db, PGresult *lock, const char *data)
+{
+	char		 topic[48];
+	const char	*p;
+	char		*e;
+	long long	 id;
+	bool		 ok;
+
+	snprintf(topic, sizeof topic, "user:%s", PQgetvalue(lock, 0,
+	    LOCK_APPLICANT));
+	ok = events_publish(db, "registrations", "registration.updated",
+	    data) && events_publish(db, topic, "registration.updated", data);
+	/* The region's path, "{1,5,9}": itself and its ancestors. */
+	p = PQgetisnull(lock, 0, LOCK_PATH) ? "" : PQgetvalue(lock, 0,
+	    LOCK_PATH) + 1;
+	while (ok && *p != '\0' && *p != '}') {
+		id = strtoll(p, &e, 10);
+		if (e == p)
+			break;
+		snprintf(topic, sizeof topic, "registrations:%lld", id);
+		ok = events_publish(db, topic, "registration.updated", data);
+		p = *e == ',' ? e + 1 : e;
+	}
 	return ok;
 }
 
@@ -560,8 +600,7 @@ act_tx_run(struct db *db, void *arg)
 	const struct principal	*p = req_principal(t->r);
 	struct reg_who		 w;
 	const char		*params[16], *state, *to;
-	char			 me[24], flags[512], vendor[24], topic[40],
-				*data;
+	char			 me[24], flags[512], vendor[24], *data;
 	PGresult		*lock, *res;
 	size_t			 i, k;
 	bool			 ok = false, from_ok = false;
@@ -571,7 +610,7 @@ act_tx_run(struct db *db, void *arg)
 	free(t->missing);
 	free(t->doc_json);
 	t->before = t->missing = t->doc_json = NULL;
-	t->refused = t->refused_code = NULL;
+	t->refused = t->refused_code = t->mismatch = NULL;
 	for (a = 0; reg_actions[a].action != t->action; a++)
 		;
 	reg_who(t->r, &w);
@@ -636,6 +675,14 @@ act_tx_run(struct db *db, void *arg)
 		if ((res = db_exec(db, &reg_stmts[STMT_UPDATE], 16, params)) ==
 		    NULL)
 			goto out;
+		/* The registration as changed must agree with itself. */
+		if (!reg_pan_matches(PQgetisnull(res, 0, 0) ? NULL :
+		    PQgetvalue(res, 0, 0), PQgetisnull(res, 0, 1) ? NULL :
+		    PQgetvalue(res, 0, 1))) {
+			PQclear(res);
+			t->mismatch = t->set[7] ? "pan" : "gstin";
+			goto out;
+		}
 		PQclear(res);
 		break;
 	case ACT_SUBMIT:
@@ -729,11 +776,7 @@ act_tx_run(struct db *db, void *arg)
 		data = xasprintf("{\"id\": %s, \"state\": \"%s\", "
 		    "\"region_id\": %s}", t->id, to, PQgetisnull(lock, 0,
 		    LOCK_REGION) ? "null" : PQgetvalue(lock, 0, LOCK_REGION));
-		snprintf(topic, sizeof topic, "user:%s", PQgetvalue(lock, 0,
-		    LOCK_APPLICANT));
-		ok = events_publish(db, "registrations", "registration.updated",
-		    data) && events_publish(db, topic, "registration.updated",
-		    data);
+		ok = reg_publish(db, lock, data);
 		free(data);
 		if (!ok)
 			goto out;
@@ -743,7 +786,8 @@ act_tx_run(struct db *db, void *arg)
 	    t->filename);
 out:
 	PQclear(lock);
-	return ok && t->refused == NULL && t->missing == NULL;
+	return ok && t->refused == NULL && t->missing == NULL &&
+	    t->mismatch == NULL;
 }
 
 /* Runs an action; on success answers with the registration. */
@@ -765,6 +809,12 @@ reg_act(struct req *r, struct act_tx *t)
 		} else if (t->bad_region) {
 			req_field_error(r, "region_id", "unknown", "is not a "
 			    "region");
+			req_fail_fields(r);
+		} else if (t->mismatch != NULL) {
+			req_field_error(r, t->mismatch, "mismatch", "%s",
+			    strcmp(t->mismatch, "pan") == 0 ? "is not the PAN "
+			    "inside the GSTIN" : "does not carry the "
+			    "registration's PAN");
 			req_fail_fields(r);
 		} else if (t->refused != NULL)
 			req_problem(r, t->refused_code, "%s", t->refused);
@@ -903,6 +953,43 @@ reg_filename(const char *s)
 	return out;
 }
 
+/*
+ * Whether the caller may add a document to the registration now, as
+ * act_tx_run will decide again under its lock; answers when not.
+ */
+static bool
+reg_editable(struct req *r, const char *id)
+{
+	struct reg_who	 w;
+	const char	*params[4];
+	PGresult	*res;
+	bool		 ok = false;
+
+	reg_who(r, &w);
+	params[0] = id;
+	params[1] = w.me;
+	params[2] = w.staff;
+	params[3] = w.scope;
+	if ((res = req_exec(r, &reg_stmts[STMT_EDITABLE], 4, params)) == NULL)
+		return false;
+	if (PQntuples(res) == 0)
+		req_problem(r, "not-found", "there is no such registration");
+	else if (PQgetvalue(res, 0, 0)[0] != 't')
+		req_problem(r, "forbidden", "only the applicant may change a "
+		    "registration");
+	else if (strcmp(PQgetvalue(res, 0, 1), "draft") != 0 &&
+	    strcmp(PQgetvalue(res, 0, 1), "needs_changes") != 0)
+		req_problem(r, "unprocessable", "this registration is %s",
+		    PQgetvalue(res, 0, 1));
+	else if (PQgetvalue(res, 0, 2)[0] != 't')
+		req_problem(r, "unprocessable", "a registration holds at most "
+		    "10 documents: remove one first");
+	else
+		ok = true;
+	PQclear(res);
+	return ok;
+}
+
 static void
 reg_upload(struct req *r)
 {
@@ -943,6 +1030,9 @@ reg_upload(struct req *r)
 		    "PDF, JPEG or PNG file");
 		goto out;
 	}
+	/* Nothing is stored for a registration that cannot take it. */
+	if (!reg_editable(r, req_param(r, "id")))
+		goto out;
 	if ((db = req_db(r)) == NULL)
 		goto out;
 	if ((key = media_put(db, data, len, &cause)) == NULL) {

@@ -10,10 +10,14 @@
  * Tokens are mailed as links to app_url's pages (/verify-email,
  * /reset-password), single use, and stored hashed.  Asking for a reset
  * answers the same whether or not the address has an account.
+ * Registering and mailing the link again are limited to three an hour
+ * per email address and twenty per client address (429 with
+ * Retry-After).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <sodium.h>
 
@@ -29,6 +33,10 @@
 #define RESET_TTL	"30 minutes"
 #define RESET_MINUTES	"30"
 #define RESETS_PER_HOUR	3
+/* Registrations and confirmation mails, per address and per client. */
+#define SIGNUP_WINDOW	"1 hour"
+#define SIGNUP_PER_EMAIL 3
+#define SIGNUP_PER_IP	20
 
 static const struct db_stmt signup_stmts[] = {
 	{ "signup_insert",
@@ -56,7 +64,9 @@ static const struct db_stmt signup_stmts[] = {
 	  " (SELECT count(*) FROM email_tokens t WHERE t.user_id = u.id AND"
 	  "  t.purpose = 'reset' AND t.created_at > now() - interval '1 hour')"
 	  " FROM users u WHERE lower(u.email) = $1" },
+	/* A new password lifts the lock and forgets the failures before it. */
 	{ "signup_reset",
+	  "WITH f AS (DELETE FROM login_failures WHERE user_id = $1) "
 	  "UPDATE users SET password_hash = $2, locked_until = NULL,"
 	  " email_verified_at = coalesce(email_verified_at, now())"
 	  " WHERE id = $1" },
@@ -65,13 +75,72 @@ static const struct db_stmt signup_stmts[] = {
 	  " WHERE user_id = $1 AND revoked_at IS NULL" },
 	{ "signup_user_json",
 	  "SELECT " ACCOUNT_USER_JSON "::text FROM users u WHERE u.id = $1" },
+	/*
+	 * How many requests of action $1 the address $2 and the client $3
+	 * made in the window, and in how many seconds the oldest of each
+	 * leaves it (for Retry-After).
+	 */
+	{ "signup_rate",
+	  "SELECT count(*) FILTER (WHERE email = $2),"
+	  " count(*) FILTER (WHERE ip = $3::inet),"
+	  " ceil(extract(epoch FROM min(at) FILTER (WHERE email = $2)"
+	  "  + interval '" SIGNUP_WINDOW "' - now()))::bigint,"
+	  " ceil(extract(epoch FROM min(at) FILTER (WHERE ip = $3::inet)"
+	  "  + interval '" SIGNUP_WINDOW "' - now()))::bigint"
+	  " FROM signup_requests WHERE action = $1"
+	  " AND at > now() - interval '" SIGNUP_WINDOW "'"
+	  " AND (email = $2 OR ip = $3::inet)" },
+	{ "signup_request",
+	  "INSERT INTO signup_requests (action, email, ip)"
+	  " VALUES ($1, $2, $3::inet)" },
 };
 
 enum {
 	STMT_INSERT, STMT_TOKEN, STMT_TAKE, STMT_USED, STMT_VERIFIED,
 	STMT_USER, STMT_BY_EMAIL, STMT_RESET, STMT_END_SESSIONS,
-	STMT_USER_JSON,
+	STMT_USER_JSON, STMT_RATE, STMT_REQUEST,
 };
+
+/*
+ * Counts a request of action (register, resend) for email from the
+ * client, or answers 429 with Retry-After when the address or the client
+ * made too many lately.  False when it answered.
+ */
+static bool
+signup_limit(struct req *r, const char *action, const char *email)
+{
+	const char	*params[3] = { action, email, req_client_ip(r) };
+	PGresult	*res;
+	long		 wait = 0, w;
+	bool		 limited = false;
+	char		 retry[24];
+
+	if ((res = req_exec(r, &signup_stmts[STMT_RATE], 3, params)) == NULL)
+		return false;
+	if (strtol(PQgetvalue(res, 0, 0), NULL, 10) >= SIGNUP_PER_EMAIL) {
+		limited = true;
+		wait = strtol(PQgetvalue(res, 0, 2), NULL, 10);
+	}
+	if (strtol(PQgetvalue(res, 0, 1), NULL, 10) >= SIGNUP_PER_IP) {
+		limited = true;
+		if ((w = strtol(PQgetvalue(res, 0, 3), NULL, 10)) > wait)
+			wait = w;
+	}
+	PQclear(res);
+	if (limited) {
+		snprintf(retry, sizeof retry, "%ld", wait < 1 ? 1 : wait);
+		req_add_header(r, "Retry-After", retry);
+		req_problem(r, "too-many-requests", "too many tries for this "
+		    "address or from this network lately; try again in %s "
+		    "seconds", retry);
+		return false;
+	}
+	if ((res = req_exec(r, &signup_stmts[STMT_REQUEST], 3, params)) ==
+	    NULL)
+		return false;
+	PQclear(res);
+	return true;
+}
 
 /*
  * Makes a single-use token for the user, stores its hash, and puts the
@@ -221,6 +290,8 @@ signup_register(struct req *r)
 		req_fail_fields(r);
 		goto out;
 	}
+	if (!signup_limit(r, "register", email))
+		goto out;
 	if ((hash = auth_hash_password(pw)) == NULL) {
 		req_problem(r, "unavailable", "too many sign-ups at once; try "
 		    "again in a moment");
@@ -257,7 +328,9 @@ struct redeem_tx {
 	const char		*hash;		/* bytea literal */
 	const char		*purpose;
 	const char		*password_hash;	/* reset */
+	const char		*password;	/* reset: as typed */
 	const char		*refused;
+	char			*email;		/* reset: set if the password is it */
 	char			*user_json;
 	struct principal	 p;
 	char			*refresh;
@@ -273,7 +346,8 @@ redeem_tx_run(struct db *db, void *arg)
 
 	free(t->user_json);
 	free(t->refresh);
-	t->user_json = t->refresh = NULL;
+	free(t->email);
+	t->user_json = t->refresh = t->email = NULL;
 	t->refused = NULL;
 	params[0] = t->hash;
 	params[1] = t->purpose;
@@ -289,7 +363,10 @@ redeem_tx_run(struct db *db, void *arg)
 		t->refused = "the account's email address changed since";
 	else if (strcmp(PQgetvalue(res, 0, 6), "active") != 0)
 		t->refused = "this account is suspended";
-	if (t->refused != NULL) {
+	else if (t->password != NULL && strcasecmp(t->password,
+	    PQgetvalue(res, 0, 2)) == 0)
+		t->email = xstrdup(PQgetvalue(res, 0, 2));
+	if (t->refused != NULL || t->email != NULL) {
 		PQclear(res);
 		return true;
 	}
@@ -358,6 +435,13 @@ redeem(struct req *r, struct redeem_tx *t, const char *token)
 		req_problem(r, "unprocessable", "%s", t->refused);
 		return false;
 	}
+	/* The token is still good: the password is what must change. */
+	if (t->email != NULL) {
+		(void)account_password_ok(r, "password", t->password,
+		    t->email);
+		req_fail_fields(r);
+		return false;
+	}
 	return true;
 }
 
@@ -409,6 +493,8 @@ signup_resend(struct req *r)
 		    "already");
 		goto out;
 	}
+	if (!signup_limit(r, "resend", PQgetvalue(res, 0, 1)))
+		goto out;
 	t.user = id;
 	t.email = PQgetvalue(res, 0, 1);
 	t.name = PQgetvalue(res, 0, 2);
@@ -508,11 +594,13 @@ signup_reset(struct req *r)
 	}
 	t.purpose = "reset";
 	t.password_hash = hash;
+	t.password = pw;
 	if (redeem(r, &t, json_string_value(json_object_get(body, "token"))))
 		account_reply_tokens(r, 200, &t.p, t.refresh, t.user_json);
 out:
 	free(t.user_json);
 	free(t.refresh);
+	free(t.email);
 	free(hash);
 	json_decref(body);
 }

@@ -18,26 +18,33 @@
 /*
  * Who may watch which topics: the roles that may watch any topic of a
  * kind, and whether "kind:<id>" is open to the user whose id it is
- * (OWN_USER) or to the people of the vendor whose id it is (OWN_VENDOR).
+ * (OWN_USER), to the people of the vendor whose id it is (OWN_VENDOR),
+ * or to region-scoped staff of own_roles when it is one of their regions
+ * (OWN_REGION; events of a region's rows go to its topic and to those of
+ * the regions above it).  own_roles 0: anyone it is theirs.
  */
-enum topic_own { OWN_NONE, OWN_USER, OWN_VENDOR };
+enum topic_own { OWN_NONE, OWN_USER, OWN_VENDOR, OWN_REGION };
 
 static const struct topic_rule {
 	const char	*kind;
 	unsigned	 roles;
 	enum topic_own	 own;
+	unsigned	 own_roles;
 } topic_rules[] = {
-	{ "user", ROLE_ADMIN, OWN_USER },
-	{ "jobs", ROLE_ADMIN, OWN_NONE },
-	{ "orders", ROLES_STAFF, OWN_NONE },
-	{ "order", ROLES_STAFF, OWN_NONE },
-	{ "queue", ROLE_TELECALLER | ROLE_SUPERVISOR | ROLE_ADMIN, OWN_NONE },
-	{ "lead", ROLE_TELECALLER | ROLE_SUPERVISOR | ROLE_ADMIN, OWN_NONE },
-	{ "registrations", ROLE_EMPLOYEE | ROLE_SUPERVISOR | ROLE_ADMIN,
-	  OWN_NONE },
-	{ "vendors", ROLE_EMPLOYEE | ROLE_SUPERVISOR | ROLE_ADMIN, OWN_NONE },
-	{ "vendor", ROLE_EMPLOYEE | ROLE_SUPERVISOR | ROLE_ADMIN, OWN_VENDOR },
-	{ "listings", ROLE_MODERATOR | ROLE_ADMIN, OWN_NONE },
+	{ "user", ROLE_ADMIN, OWN_USER, 0 },
+	{ "jobs", ROLE_ADMIN, OWN_NONE, 0 },
+	{ "orders", ROLES_STAFF, OWN_NONE, 0 },
+	{ "order", ROLES_STAFF, OWN_NONE, 0 },
+	{ "queue", ROLE_TELECALLER | ROLE_SUPERVISOR | ROLE_ADMIN, OWN_NONE,
+	  0 },
+	{ "lead", ROLE_TELECALLER | ROLE_SUPERVISOR | ROLE_ADMIN, OWN_NONE, 0 },
+	{ "registrations", ROLE_ADMIN, OWN_REGION,
+	  ROLE_EMPLOYEE | ROLE_SUPERVISOR },
+	{ "vendors", ROLE_EMPLOYEE | ROLE_SUPERVISOR | ROLE_ADMIN, OWN_NONE,
+	  0 },
+	{ "vendor", ROLE_EMPLOYEE | ROLE_SUPERVISOR | ROLE_ADMIN, OWN_VENDOR,
+	  0 },
+	{ "listings", ROLE_MODERATOR | ROLE_ADMIN, OWN_NONE, 0 },
 };
 
 static bool
@@ -47,6 +54,7 @@ stream_allowed(const struct principal *p, const char *topic)
 	size_t		 n = colon != NULL ? (size_t)(colon - topic) :
 			    strlen(topic), i;
 	int64_t		 id;
+	int		 k;
 
 	for (i = 0; i < API_NELEM(topic_rules); i++) {
 		if (strlen(topic_rules[i].kind) != n ||
@@ -55,10 +63,23 @@ stream_allowed(const struct principal *p, const char *topic)
 		if (p->role & topic_rules[i].roles)
 			return true;
 		if (topic_rules[i].own == OWN_NONE || colon == NULL ||
-		    !num_int64(colon + 1, 1, INT64_MAX, &id))
+		    !num_int64(colon + 1, 1, INT64_MAX, &id) ||
+		    (topic_rules[i].own_roles != 0 &&
+		    !(p->role & topic_rules[i].own_roles)))
 			return false;
-		return topic_rules[i].own == OWN_USER ? id == p->user_id :
-		    id == p->vendor_id;
+		switch (topic_rules[i].own) {
+		case OWN_USER:
+			return id == p->user_id;
+		case OWN_VENDOR:
+			return id == p->vendor_id;
+		case OWN_REGION:
+			for (k = 0; k < p->nregions; k++)
+				if (p->regions[k] == id)
+					return true;
+			return false;
+		default:
+			return false;
+		}
 	}
 	return false;
 }

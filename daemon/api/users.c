@@ -98,7 +98,7 @@ users_list(struct req *r)
 			*q = req_query(r, "q"), *params[8];
 	char		*lower = NULL, phone[32], after_s[24], limit_s[24];
 	enum role	 rr;
-	size_t		 i;
+	size_t		 i, n;
 	json_t		*after = NULL;
 	int64_t		 limit;
 	PGresult	*res = NULL;
@@ -129,15 +129,14 @@ users_list(struct req *r)
 	params[2] = region;
 	if (q != NULL) {
 		/* A phone number, an email address, or the start of a name. */
-		lower = xstrdup(q);
-		for (i = 0; lower[i] != '\0'; i++)
-			lower[i] = (char)tolower((unsigned char)lower[i]);
-		/* LIKE's wildcards in the query are taken literally. */
-		if (strpbrk(lower, "%_\\") != NULL) {
-			req_field_error(r, "q", "invalid", "may not contain %%, "
-			    "_ or \\");
-			goto fail;
+		lower = xmalloc(strlen(q) * 2 + 1);
+		for (i = 0, n = 0; q[i] != '\0'; i++) {
+			/* LIKE's wildcards in the query are taken literally. */
+			if (strchr("%_\\", q[i]) != NULL)
+				lower[n++] = '\\';
+			lower[n++] = (char)tolower((unsigned char)q[i]);
 		}
+		lower[n] = '\0';
 		if (phone_normalize(q, phone, sizeof phone))
 			params[4] = phone;
 		else if (strchr(q, '@') != NULL)
@@ -347,6 +346,16 @@ users_create(struct req *r)
 	else if (role & ROLES_VENDOR)
 		req_field_error(r, "role", "invalid", "vendor accounts come "
 		    "from approved business registrations");
+	else if (!(role & ROLES_STAFF))
+		req_field_error(r, "role", "invalid", "must be a staff role: "
+		    "employee, telecaller, supervisor, moderator or admin "
+		    "(customers sign themselves up)");
+	else if (!(role & ROLES_REGION_SCOPED) &&
+	    json_array_size(json_object_get(body, "regions")) > 0)
+		req_field_error(r, "regions", "invalid", "only employees, "
+		    "telecallers and supervisors work in regions");
+	(void)api_check_line(r, "name", json_string_value(json_object_get(body,
+	    "name")));
 	if ((s = json_string_value(json_object_get(body, "email"))) != NULL) {
 		email = xstrdup(s);
 		if (!account_normalize_email(email))
@@ -432,6 +441,7 @@ enum users_refusal {
 	REFUSE_SELF,
 	REFUSE_VENDOR,
 	REFUSE_MISSING_REGION,
+	REFUSE_REGIONS,
 };
 
 struct change_tx {
@@ -455,7 +465,8 @@ change_tx_run(struct db *db, void *arg)
 	const char		*params[4];
 	const char		*new_role;
 	char			*role = NULL, *status = NULL;
-	bool			 others, missing, ok = false, void_tokens;
+	bool			 others, missing, ok = false, void_tokens,
+				 scoped;
 	PGresult		*res;
 	enum role		 rr;
 
@@ -475,6 +486,14 @@ change_tx_run(struct db *db, void *arg)
 	    ((rr & ROLES_VENDOR) != 0) != ((auth_role_parse(new_role, &rr) &&
 	    (rr & ROLES_VENDOR) != 0))) {
 		t->refused = REFUSE_VENDOR;
+		goto out;
+	}
+	/* Regions only for the roles that work in them, as changed. */
+	scoped = auth_role_parse(new_role != NULL ? new_role : role, &rr) &&
+	    (rr & ROLES_REGION_SCOPED) != 0;
+	if (!scoped && json_array_size(json_object_get(t->body,
+	    "regions")) > 0) {
+		t->refused = REFUSE_REGIONS;
 		goto out;
 	}
 	/* Someone must stay able to administer. */
@@ -509,6 +528,13 @@ change_tx_run(struct db *db, void *arg)
 				goto out;
 			}
 			void_tokens = true;
+		} else if (!scoped && new_role != NULL) {
+			/* A role outside the regions keeps none of them. */
+			if ((res = db_exec(db,
+			    &users_stmts[STMT_REGIONS_CLEAR], 1, params)) ==
+			    NULL)
+				goto out;
+			PQclear(res);
 		}
 		void_tokens = void_tokens || (new_role != NULL &&
 		    strcmp(new_role, role) != 0);
@@ -585,6 +611,12 @@ users_change(struct req *r, struct change_tx *t)
 			    "region that does not exist");
 			req_fail_fields(r);
 			break;
+		case REFUSE_REGIONS:
+			req_field_error(r, "regions", "invalid", "only "
+			    "employees, telecallers and supervisors work in "
+			    "regions");
+			req_fail_fields(r);
+			break;
 		default:
 			req_db_problem(r, db);
 		}
@@ -616,6 +648,8 @@ users_update(struct req *r)
 	if ((s = json_string_value(json_object_get(t.body, "role"))) != NULL &&
 	    !auth_role_parse(s, &role))
 		req_field_error(r, "role", "invalid", "is not a role");
+	(void)api_check_line(r, "name", json_string_value(json_object_get(
+	    t.body, "name")));
 	if ((s = json_string_value(json_object_get(t.body, "language"))) !=
 	    NULL && strcmp(s, "en") != 0 && strcmp(s, "hi") != 0)
 		req_field_error(r, "language", "invalid", "must be en or hi");

@@ -590,6 +590,7 @@ auth_verify_token(const char *token, struct principal *p,
 	p->vendor_id = json_integer_value(json_object_get(c, "vendor"));
 	p->session_id = json_integer_value(json_object_get(c, "sid"));
 	snprintf(p->jti, sizeof p->jti, "%s", jti);
+	*why = "malformed token";
 	json_array_foreach(json_object_get(c, "regions"), i, v) {
 		if (p->nregions == AUTH_MAX_REGIONS || !json_is_integer(v))
 			goto out;

@@ -647,7 +647,7 @@ bool
 req_authorize(struct req *r)
 {
 	const struct perm	*perm = auth_perm(r->match.route->perm);
-	const char		*auth, *why = NULL;
+	const char		*auth, *why = NULL, *role;
 
 	if (perm == NULL)
 		fatalx("route %s: unknown permission %s",
@@ -687,8 +687,10 @@ req_authorize(struct req *r)
 		return false;
 	}
 	if (!(r->principal.role & perm->roles)) {
-		req_problem(r, "forbidden", "a %s may not do this (%s)",
-		    auth_role_name(r->principal.role), perm->summary);
+		role = auth_role_name(r->principal.role);
+		req_problem(r, "forbidden", "%s %s may not do this (%s)",
+		    strchr("aeiou", role[0]) != NULL ? "an" : "a", role,
+		    perm->summary);
 		return false;
 	}
 	return true;

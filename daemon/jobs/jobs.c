@@ -163,6 +163,12 @@ jobs_kind(const char *name)
 	return NULL;
 }
 
+int
+jobs_kind_attempts(const struct job_kind *k)
+{
+	return k->max_attempts > 0 ? k->max_attempts : 10;
+}
+
 bool
 jobs_enqueue(struct db *db, const struct job_new *j, int64_t *id)
 {
@@ -176,7 +182,7 @@ jobs_enqueue(struct db *db, const struct job_new *j, int64_t *id)
 	snprintf(prio, sizeof prio, "%d", j->priority);
 	snprintf(delay, sizeof delay, "%lld", (long long)j->delay_ms);
 	snprintf(attempts, sizeof attempts, "%d", j->max_attempts > 0 ?
-	    j->max_attempts : k->max_attempts > 0 ? k->max_attempts : 10);
+	    j->max_attempts : jobs_kind_attempts(k));
 	params[0] = j->kind;
 	params[1] = j->payload != NULL ? j->payload : "{}";
 	params[2] = prio;

@@ -41,6 +41,15 @@ struct job_kind {
 	int		 max_attempts;	/* default when enqueued; 0: 10 */
 	bool		 test_only;	/* registered only with test_mode */
 	const char	*summary;
+	/*
+	 * Optional, run in the transaction of a staff retry (of a failed or
+	 * cancelled job) or cancel (of a pending one) with the job's
+	 * payload, for what the job stands for to follow.  False with db's
+	 * status on a database failure; retry may also refuse, with the
+	 * reason in *refused (caller frees).
+	 */
+	bool		 (*retry)(struct db *, json_t *payload, char **refused);
+	bool		 (*cancel)(struct db *, json_t *payload);
 };
 
 /* Every kind soukd knows (kinds.c). */
@@ -48,6 +57,8 @@ extern const struct job_kind job_kinds[];
 extern const size_t job_nkinds;
 /* The kind with that name, if this soukd runs it; NULL otherwise. */
 const struct job_kind *jobs_kind(const char *name);
+/* The attempts a job of kind k gets when not told: its own, else 10. */
+int	jobs_kind_attempts(const struct job_kind *k);
 
 struct job_new {
 	const char	*kind;

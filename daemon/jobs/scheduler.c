@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "db.h"
 #include "jobs.h"
 #include "log.h"
@@ -42,14 +43,20 @@ static const char scheduler_sync_sql[] =
     "  ELSE EXCLUDED.next_run_at END,"
     " updated_at = now()";
 
-/* Enqueues every due schedule's job and moves it to its next run. */
+/*
+ * Enqueues every due schedule's job, with its kind's attempts ($1 kinds,
+ * $2 their attempts), and moves it to its next run.
+ */
 static const char scheduler_tick_sql[] =
     "WITH due AS ("
     " SELECT name, kind, payload FROM schedules"
     " WHERE enabled AND next_run_at <= now() FOR UPDATE SKIP LOCKED), "
     "ins AS ("
-    " INSERT INTO jobs (kind, payload, unique_key)"
-    " SELECT kind, payload, 'schedule:' || name FROM due"
+    " INSERT INTO jobs (kind, payload, unique_key, max_attempts)"
+    " SELECT due.kind, due.payload, 'schedule:' || due.name,"
+    "  coalesce(k.attempts, 10) FROM due"
+    "  LEFT JOIN unnest($1::text[], $2::int[]) AS k (kind, attempts)"
+    "  ON k.kind = due.kind"
     " ON CONFLICT (unique_key) WHERE state = 'pending' AND"
     "  unique_key IS NOT NULL DO NOTHING"
     " RETURNING id, unique_key), "
@@ -92,6 +99,8 @@ static pthread_t	 scheduler_thread;
 static bool		 scheduler_running;
 static bool		 scheduler_leader;
 static char		*scheduler_conninfo;
+static char		*scheduler_kinds;	/* "{a,b}": every job kind */
+static char		*scheduler_attempts;	/* "{3,10}": their attempts */
 static int		 scheduler_pipe[2] = { -1, -1 };
 
 bool
@@ -146,6 +155,7 @@ scheduler_sync(struct db *db)
 static bool
 scheduler_tick(struct db *db)
 {
+	const char	*params[2];
 	PGresult	*res;
 	long		 n;
 
@@ -155,7 +165,9 @@ scheduler_tick(struct db *db)
 		log_warn("scheduler: took back %ld job%s whose worker died or "
 		    "overran its lease", n, n == 1 ? "" : "s");
 	PQclear(res);
-	if ((res = db_query(db, scheduler_tick_sql, 0, NULL)) == NULL)
+	params[0] = scheduler_kinds;
+	params[1] = scheduler_attempts;
+	if ((res = db_query(db, scheduler_tick_sql, 2, params)) == NULL)
 		goto fail;
 	if ((n = strtol(PQgetvalue(res, 0, 0), NULL, 10)) > 0)
 		log_debug("scheduler: %ld schedule(s) due, %s job(s) "
@@ -227,6 +239,21 @@ lost:
 void
 scheduler_start(const char *conninfo)
 {
+	struct buf	kinds, attempts;
+	size_t		i;
+
+	buf_init(&kinds, 0);
+	buf_init(&attempts, 0);
+	for (i = 0; i < job_nkinds; i++) {
+		if (!buf_printf(&kinds, "%s%s", i == 0 ? "{" : ",",
+		    job_kinds[i].name) || !buf_printf(&attempts, "%s%d",
+		    i == 0 ? "{" : ",", jobs_kind_attempts(&job_kinds[i])))
+			fatalx("scheduler_start");
+	}
+	if (!buf_adds(&kinds, "}") || !buf_adds(&attempts, "}"))
+		fatalx("scheduler_start");
+	scheduler_kinds = buf_take(&kinds, NULL);
+	scheduler_attempts = buf_take(&attempts, NULL);
 	scheduler_conninfo = xstrdup(conninfo);
 	if (pipe(scheduler_pipe) != 0)
 		fatal("scheduler_start: pipe");
@@ -247,5 +274,7 @@ scheduler_stop(void)
 	close(scheduler_pipe[0]);
 	close(scheduler_pipe[1]);
 	free(scheduler_conninfo);
-	scheduler_conninfo = NULL;
+	free(scheduler_kinds);
+	free(scheduler_attempts);
+	scheduler_conninfo = scheduler_kinds = scheduler_attempts = NULL;
 }

@@ -14,52 +14,68 @@
 
 #define OUTBOX_MAX_DEVICES "20"
 
+/*
+ * SET clauses that scrub a secret message where cond holds: the subject,
+ * body and HTML become OUTBOX_HIDDEN, the WhatsApp variables go.
+ */
+#define OUTBOX_SCRUB(cond)						\
+	" subject = CASE WHEN (" cond ") AND subject IS NOT NULL"	\
+	"  THEN '" OUTBOX_HIDDEN "' ELSE subject END,"			\
+	" body = CASE WHEN (" cond ") THEN '" OUTBOX_HIDDEN "'"		\
+	"  ELSE body END,"						\
+	" html = CASE WHEN (" cond ") AND html IS NOT NULL"		\
+	"  THEN '" OUTBOX_HIDDEN "' ELSE html END,"			\
+	" whatsapp_variables = CASE WHEN (" cond ") THEN NULL"		\
+	"  ELSE whatsapp_variables END"
+
 const struct message_kind message_kinds[] = {
 	{ "auth.otp", true, OUTBOX_CH_SMS | OUTBOX_CH_WHATSAPP,
-	  { "otp.code", "otp.minutes", NULL }, false,
+	  { "otp.code", "otp.minutes", NULL }, false, true,
 	  "a one-time login code" },
 	{ "auth.verify_email", true, OUTBOX_CH_EMAIL,
-	  { "user.name", "link", NULL }, false,
+	  { "user.name", "link", NULL }, false, true,
 	  "the link that confirms an email address" },
 	{ "auth.password_reset", true, OUTBOX_CH_EMAIL,
-	  { "user.name", "link", "minutes", NULL }, false,
+	  { "user.name", "link", "minutes", NULL }, false, true,
 	  "the link that sets a new password" },
 	{ "registration.submitted", true, OUTBOX_CH_SMS | OUTBOX_CH_EMAIL,
-	  { "user.name", "registration.name", NULL }, false,
+	  { "user.name", "registration.name", NULL }, false, false,
 	  "a business registration was received" },
 	{ "registration.approved", true, OUTBOX_CH_SMS | OUTBOX_CH_EMAIL,
-	  { "user.name", "registration.name", NULL }, false,
+	  { "user.name", "registration.name", NULL }, false, false,
 	  "a business registration was approved" },
 	{ "registration.rejected", true, OUTBOX_CH_SMS | OUTBOX_CH_EMAIL,
-	  { "user.name", "registration.name", "reason", NULL }, false,
+	  { "user.name", "registration.name", "reason", NULL }, false, false,
 	  "a business registration was rejected" },
 	{ "registration.needs_changes", true, OUTBOX_CH_SMS | OUTBOX_CH_EMAIL,
-	  { "user.name", "registration.name", "reason", NULL }, false,
+	  { "user.name", "registration.name", "reason", NULL }, false, false,
 	  "a business registration needs changes" },
 	{ "vendor.suspended", true, OUTBOX_CH_SMS | OUTBOX_CH_EMAIL,
-	  { "user.name", "vendor.name", "reason", NULL }, false,
+	  { "user.name", "vendor.name", "reason", NULL }, false, false,
 	  "a vendor was suspended" },
 	{ "vendor.reactivated", true, OUTBOX_CH_SMS | OUTBOX_CH_EMAIL,
-	  { "user.name", "vendor.name", NULL }, false,
+	  { "user.name", "vendor.name", NULL }, false, false,
 	  "a suspended vendor is active again" },
 	{ "vendor.staff_added", true, OUTBOX_CH_SMS | OUTBOX_CH_EMAIL,
-	  { "user.name", "vendor.name", NULL }, false,
+	  { "user.name", "vendor.name", NULL }, false, false,
 	  "someone was made staff of a vendor" },
 	{ "listing.approved", false, OUTBOX_CH_EMAIL | OUTBOX_CH_PUSH,
-	  { "user.name", "listing.title", NULL }, false,
+	  { "user.name", "listing.title", NULL }, false, false,
 	  "a moderator approved a listing" },
 	{ "listing.rejected", false, OUTBOX_CH_EMAIL | OUTBOX_CH_PUSH,
-	  { "user.name", "listing.title", "reason", NULL }, false,
+	  { "user.name", "listing.title", "reason", NULL }, false, false,
 	  "a moderator rejected a listing" },
 	{ "stock.low", false, OUTBOX_CH_EMAIL | OUTBOX_CH_PUSH,
 	  { "user.name", "listing.title", "variant.sku", "stock.available",
-	    NULL }, false,
+	    NULL }, false, false,
 	  "a variant's stock fell to its low-stock level" },
 	{ "test.reminder", false, OUTBOX_CH_ALL,
-	  { "user.name", "text", NULL }, true, "a reminder (tests)" },
+	  { "user.name", "text", NULL }, true, false,
+	  "a reminder (tests)" },
 	{ "test.urgent", true, OUTBOX_CH_ALL,
-	  { "user.name", "text", NULL }, true, "an urgent message (tests)" },
-	{ NULL, false, 0, { NULL }, false, NULL },
+	  { "user.name", "text", NULL }, true, false,
+	  "an urgent message (tests)" },
+	{ NULL, false, 0, { NULL }, false, false, NULL },
 };
 
 static const struct db_stmt outbox_stmts[] = {
@@ -99,8 +115,10 @@ static const struct db_stmt outbox_stmts[] = {
 	  " n.whatsapp_template, n.whatsapp_variables::text, n.state,"
 	  " n.urgent, u.name FROM notifications n"
 	  " LEFT JOIN users u ON u.id = n.user_id WHERE n.id = $1" },
-	/* $1 id, $2 attempt, $3 outcome, $4 status, $5 provider id, $6
-	 * detail, $7 new state. */
+	/*
+	 * $1 id, $2 attempt, $3 outcome, $4 status, $5 provider id, $6
+	 * detail, $7 new state, $8 the secret kinds (scrubbed when done).
+	 */
 	{ "outbox_record",
 	  "WITH a AS (INSERT INTO notification_attempts (notification_id,"
 	  "  attempt, outcome, http_status, provider_id, detail)"
@@ -108,21 +126,35 @@ static const struct db_stmt outbox_stmts[] = {
 	  "UPDATE notifications SET state = $7, attempts = $2,"
 	  " provider_id = coalesce($5, provider_id),"
 	  " reason = CASE WHEN $7 = 'failed' THEN $6 ELSE reason END,"
-	  " sent_at = CASE WHEN $7 = 'sent' THEN now() END"
+	  " sent_at = CASE WHEN $7 = 'sent' THEN now() END,"
+	  OUTBOX_SCRUB("$7 <> 'pending' AND kind = ANY ($8::text[])")
 	  " WHERE id = $1 AND state = 'pending'" },
 	/* The stored secret, made now if there is none (either way, one row). */
 	{ "outbox_secret",
 	  "INSERT INTO secrets (name, secret) VALUES ('unsubscribe', $1::bytea)"
 	  " ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name"
 	  " RETURNING secret" },
+	/* A staff retry: $1 id, $2 the secret kinds. */
+	{ "outbox_retry_lock",
+	  "SELECT state, kind = ANY ($2::text[]) FROM notifications"
+	  " WHERE id = $1 FOR UPDATE" },
+	{ "outbox_retry",
+	  "UPDATE notifications SET state = 'pending', reason = NULL,"
+	  " send_after = now() WHERE id = $1 AND state = 'failed'" },
+	/* A staff cancel: $1 id, $2 reason, $3 the secret kinds. */
+	{ "outbox_cancel",
+	  "UPDATE notifications SET state = 'failed', reason = $2,"
+	  OUTBOX_SCRUB("kind = ANY ($3::text[])")
+	  " WHERE id = $1 AND state = 'pending'" },
 };
 
 enum {
 	STMT_PREPARE, STMT_DEVICES, STMT_INSERT, STMT_LOAD, STMT_RECORD,
-	STMT_SECRET,
+	STMT_SECRET, STMT_RETRY_LOCK, STMT_RETRY, STMT_CANCEL,
 };
 
 static bool		 outbox_registered;
+static char		*outbox_secrets;	/* "{a,b}" */
 static bool		 outbox_test_mode;
 static char		*outbox_public_url;
 static unsigned char	 outbox_key[32];
@@ -132,14 +164,33 @@ static pthread_mutex_t	 outbox_key_mu = PTHREAD_MUTEX_INITIALIZER;
 void
 outbox_init(const struct config *c)
 {
+	const struct message_kind	*k;
+	struct buf			 b;
+
 	if (!outbox_registered) {
 		db_register(outbox_stmts,
 		    sizeof outbox_stmts / sizeof outbox_stmts[0]);
 		outbox_registered = true;
+		buf_init(&b, 0);
+		for (k = message_kinds; k->name != NULL; k++)
+			if (k->secret && !buf_printf(&b, "%s%s", b.len > 0 ?
+			    "," : "", k->name))
+				fatalx("outbox_init");
+		outbox_secrets = xasprintf("{%s}", b.data != NULL ? b.data :
+		    "");
+		buf_free(&b);
 	}
 	outbox_test_mode = c->test_mode;
 	free(outbox_public_url);
 	outbox_public_url = xstrdup(c->public_url);
+}
+
+const char *
+outbox_secret_kinds(void)
+{
+	if (outbox_secrets == NULL)
+		fatalx("outbox_secret_kinds before outbox_init");
+	return outbox_secrets;
 }
 
 const struct message_kind *
@@ -212,6 +263,21 @@ outbox_insert(struct db *db, const struct outbox_msg *m,
 		wvars = json_dumps(wv, JSON_COMPACT);
 		json_decref(wv);
 		json_decref(names);
+	}
+	/* A secret that will never be sent is not kept either. */
+	if (k->secret && strcmp(state, "pending") != 0) {
+		free(body);
+		body = xstrdup(OUTBOX_HIDDEN);
+		if (subject != NULL) {
+			free(subject);
+			subject = xstrdup(OUTBOX_HIDDEN);
+		}
+		if (html != NULL) {
+			free(html);
+			html = xstrdup(OUTBOX_HIDDEN);
+		}
+		free(wvars);
+		wvars = NULL;
 	}
 	snprintf(user, sizeof user, "%lld", (long long)m->user_id);
 	snprintf(delay_s, sizeof delay_s, "%lld", (long long)delay);
@@ -443,7 +509,7 @@ static void
 outbox_record(struct db *db, const char *id, int attempt,
     const struct notify_result *r, const char *state)
 {
-	const char	*params[7];
+	const char	*params[8];
 	char		 att[16], status[16];
 	PGresult	*res;
 
@@ -457,7 +523,8 @@ outbox_record(struct db *db, const char *id, int attempt,
 	params[4] = r->provider_id;
 	params[5] = r->detail;
 	params[6] = state;
-	if ((res = db_exec(db, &outbox_stmts[STMT_RECORD], 7, params)) ==
+	params[7] = outbox_secret_kinds();
+	if ((res = db_exec(db, &outbox_stmts[STMT_RECORD], 8, params)) ==
 	    NULL)
 		log_warn("notification %s: recording the attempt: %s", id,
 		    db_message(db));
@@ -540,4 +607,63 @@ outbox_send_run(struct job *j, struct db *db)
 	free(token);
 	PQclear(res);
 	return out;
+}
+
+/* The notification a notifications.send job delivers. */
+static void
+outbox_job_id(json_t *payload, char id[24])
+{
+	snprintf(id, 24, "%lld", (long long)json_integer_value(
+	    json_object_get(payload, "id")));
+}
+
+bool
+outbox_send_retry(struct db *db, json_t *payload, char **refused)
+{
+	const char	*params[2];
+	char		 id[24];
+	PGresult	*res;
+
+	*refused = NULL;
+	outbox_job_id(payload, id);
+	params[0] = id;
+	params[1] = outbox_secret_kinds();
+	if ((res = db_exec(db, &outbox_stmts[STMT_RETRY_LOCK], 2, params)) ==
+	    NULL)
+		return false;
+	/* Sent, or gone: the job will find nothing to do. */
+	if (PQntuples(res) == 0 || strcmp(PQgetvalue(res, 0, 0), "failed") !=
+	    0) {
+		PQclear(res);
+		return true;
+	}
+	if (PQgetvalue(res, 0, 1)[0] == 't') {
+		PQclear(res);
+		*refused = xasprintf("notification %s held a one-time secret, "
+		    "which is not kept once it failed: ask for a new code or "
+		    "link instead", id);
+		return false;
+	}
+	PQclear(res);
+	if ((res = db_exec(db, &outbox_stmts[STMT_RETRY], 1, params)) == NULL)
+		return false;
+	PQclear(res);
+	return true;
+}
+
+bool
+outbox_send_cancel(struct db *db, json_t *payload)
+{
+	const char	*params[3];
+	char		 id[24];
+	PGresult	*res;
+
+	outbox_job_id(payload, id);
+	params[0] = id;
+	params[1] = "cancelled by staff";
+	params[2] = outbox_secret_kinds();
+	if ((res = db_exec(db, &outbox_stmts[STMT_CANCEL], 3, params)) == NULL)
+		return false;
+	PQclear(res);
+	return true;
 }

@@ -34,12 +34,24 @@ struct message_kind {
 	unsigned	 channels;	/* OUTBOX_CH_* it may go by */
 	const char	*vars[8];	/* NULL-terminated */
 	bool		 test_only;
+	bool		 secret;	/* holds a one-time secret: see below */
 	const char	*summary;
 };
 
 extern const struct message_kind message_kinds[];
 /* The kind of that name (test kinds only in test mode); NULL if none. */
 const struct message_kind *outbox_kind(const char *name);
+
+/*
+ * A secret kind's message (a sign-in code, a confirmation or reset link)
+ * is never shown through the API, which shows this instead, and once it
+ * is sent, failed or suppressed the database keeps this instead of its
+ * subject, body and HTML.  Only the provider (or the file driver's
+ * outbox, where a developer reads their code) gets the message itself.
+ */
+#define OUTBOX_HIDDEN	"(hidden: holds a one-time secret)"
+/* The names of the secret kinds as a PostgreSQL array literal ("{a,b}"). */
+const char *outbox_secret_kinds(void);
 
 struct outbox_msg {
 	const char		*kind;
@@ -66,6 +78,17 @@ bool	outbox_enqueue(struct db *, const struct outbox_msg *, int64_t *id)
 
 /* The notifications.send job. */
 enum job_result outbox_send_run(struct job *, struct db *);
+/*
+ * Its hooks for staff, inside their transaction.  Retrying a job sends
+ * its failed notification again; false with *refused (caller frees) when
+ * it cannot (a secret message, scrubbed once it failed), or with db's
+ * status on a database failure.  Cancelling a job fails its pending
+ * notification, "cancelled by staff"; false with db's status.
+ */
+bool	outbox_send_retry(struct db *, json_t *payload, char **refused)
+	    __attribute__((warn_unused_result));
+bool	outbox_send_cancel(struct db *, json_t *payload)
+	    __attribute__((warn_unused_result));
 
 /*
  * The one-click unsubscribe token of an email address (caller frees),

@@ -27,6 +27,7 @@ static Suite *(*const suites[])(void) = {
 	listings_csv_suite,
 	oauth_suite,
 	images_suite,
+	users_suite,
 };
 
 int

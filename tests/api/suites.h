@@ -23,5 +23,6 @@ Suite	*taxonomy_suite(void);
 Suite	*listings_csv_suite(void);
 Suite	*oauth_suite(void);
 Suite	*images_suite(void);
+Suite	*users_suite(void);
 
 #endif

@@ -223,6 +223,13 @@ START_TEST(test_api_key_scopes)
 	    "{\"name\":\"x\",\"scopes\":[\"admin\"]}");
 	api_expect_problem(r, 400, "validation", "scopes");
 	api_free(r);
+	/* A scope named twice is a mistake, not two scopes. */
+	r = test_user_request(api_base(), owner, "POST", "/v1/api-keys",
+	    "{\"name\":\"x\",\"scopes\":[\"read\",\"read\"]}");
+	api_expect(r, 400, "POST", "/v1/api-keys");
+	api_expect_problem(r, 400, "validation", "scopes");
+	ck_assert_ptr_nonnull(strstr(r->body, "duplicate"));
+	api_free(r);
 	free(path);
 	free(auth);
 }

@@ -120,7 +120,7 @@ START_TEST(test_lock_after_too_many_failures)
 {
 	struct soukd		*s;
 	struct test_user	*u;
-	struct api_resp		*r;
+	struct api_resp		*r, *other;
 	char			*retry;
 	int			 i;
 
@@ -133,11 +133,25 @@ START_TEST(test_lock_after_too_many_failures)
 		ck_assert_int_eq(r->status, 401);
 		api_free(r);
 	}
-	/* Locked: even the right password is refused, saying why. */
+	/*
+	 * Locked, but a wrong password learns nothing of it: the same 401
+	 * as for an address without an account (and it still counts).
+	 */
+	r = login(s->url, u->email, "guessing again");
+	other = login(s->url, "nobody.locked@test.souk", "guessing again");
+	api_expect(r, 401, "POST", "/v1/auth/login");
+	ck_assert_str_eq(json_string_value(json_object_get(r->json, "detail")),
+	    json_string_value(json_object_get(other->json, "detail")));
+	ck_assert_ptr_null(api_header(r, "Retry-After"));
+	ck_assert_ptr_null(strstr(r->body, "locked"));
+	api_free(r);
+	api_free(other);
+	ck_assert_int_eq(audit_count("auth.login_failed", u->id), 4);
+	/* The right password is refused, saying why and until when. */
 	r = login(s->url, u->email, TEST_PASSWORD);
 	api_expect(r, 429, "POST", "/v1/auth/login");
 	api_expect_problem(r, 429, "too-many-requests", NULL);
-	ck_assert_ptr_nonnull(strstr(r->body, "locked"));
+	ck_assert_ptr_nonnull(strstr(r->body, "locked after 3 failed logins"));
 	retry = api_header(r, "Retry-After");
 	ck_assert_ptr_nonnull(retry);
 	ck_assert_int_gt(atoi(retry), 3000);
@@ -322,6 +336,89 @@ START_TEST(test_update_me)
 	api_expect_problem(r, 400, "validation", "language");
 	api_expect_problem(r, 400, "validation", "name");
 	api_free(r);
+	/* Nothing to change is a mistake, as on every PATCH. */
+	r = test_user_request(api_base(), u, "PATCH", "/v1/me", "{}");
+	api_expect(r, 400, "PATCH", "/v1/me");
+	api_expect_problem(r, 400, "validation", "");
+	ck_assert_ptr_nonnull(strstr(r->body, "\"empty\""));
+	api_free(r);
+}
+END_TEST
+
+/* A token outliving its account is answered, not left hanging. */
+START_TEST(test_account_gone)
+{
+	struct test_user	*u = test_user_new(api_base(), "customer",
+				    NULL);
+	struct api_resp		*r;
+	char			 id[24];
+	const char		*params[1] = { id };
+
+	snprintf(id, sizeof id, "%ld", u->id);
+	PQclear(test_sql("DELETE FROM users WHERE id = $1", 1, params));
+	r = test_user_request(api_base(), u, "POST", "/v1/me/password",
+	    "{\"current_password\":\"" TEST_PASSWORD "\","
+	    "\"new_password\":\"a new password\"}");
+	api_expect(r, 404, "POST", "/v1/me/password");
+	api_expect_problem(r, 404, "not-found", NULL);
+	ck_assert_ptr_nonnull(strstr(r->body, "no longer exists"));
+	api_free(r);
+	r = test_user_request(api_base(), u, "PATCH", "/v1/me",
+	    "{\"language\":\"hi\"}");
+	api_expect(r, 404, "PATCH", "/v1/me");
+	api_free(r);
+}
+END_TEST
+
+/* A suspended account told so with the right password: why, not its row. */
+START_TEST(test_suspended_login_says_why)
+{
+	struct test_user	*admin = test_user_new(api_base(), "admin",
+				    NULL);
+	struct test_user	*u = test_user_new(api_base(), "customer",
+				    NULL);
+	struct api_resp		*r;
+	char			*path;
+
+	path = xasprintf("/v1/users/%ld/suspend", u->id);
+
+	r = test_user_request(api_base(), admin, "POST", path,
+	    "{\"reason\":\"unpaid dues since March\"}");
+	api_expect(r, 200, "POST", "/v1/users/{id}/suspend");
+	api_free(r);
+	r = login(api_base(), u->email, TEST_PASSWORD);
+	api_expect_problem(r, 403, "forbidden", NULL);
+	ck_assert_str_eq(json_string_value(json_object_get(r->json, "detail")),
+	    "this account is suspended: unpaid dues since March");
+	api_free(r);
+	/* A wrong password learns nothing of it. */
+	r = login(api_base(), u->email, "not the password");
+	api_expect_problem(r, 401, "unauthorized", NULL);
+	ck_assert_ptr_null(strstr(r->body, "suspended"));
+	api_free(r);
+	free(path);
+}
+END_TEST
+
+/* Refusals name the caller's role with the right article. */
+START_TEST(test_forbidden_names_the_role)
+{
+	struct test_user	*emp = test_user_new(api_base(), "employee",
+				    NULL);
+	struct test_user	*tc = test_user_new(api_base(), "telecaller",
+				    NULL);
+	struct api_resp		*r;
+
+	r = test_user_request(api_base(), emp, "GET", "/v1/users", NULL);
+	api_expect_problem(r, 403, "forbidden", NULL);
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(
+	    r->json, "detail")), "an employee may not do this"));
+	api_free(r);
+	r = test_user_request(api_base(), tc, "GET", "/v1/users", NULL);
+	api_expect_problem(r, 403, "forbidden", NULL);
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(
+	    r->json, "detail")), "a telecaller may not do this"));
+	api_free(r);
 }
 END_TEST
 
@@ -448,6 +545,24 @@ START_TEST(test_forged_tokens_are_refused)
 		free(fake);
 		free(tok);
 	}
+	/* Signed and current, but its regions are not ids: malformed. */
+	claims = xasprintf("{\"sub\":\"%ld\",\"role\":\"employee\","
+	    "\"regions\":[\"all\"],\"vendor\":0,\"sid\":0,\"iat\":%ld,"
+	    "\"iat_ms\":%ld000,\"exp\":%ld,\"jti\":\"x\"}", u->id, now, now,
+	    now + 600);
+	auth = forge(head, claims, true);
+	{
+		const char	*hdr[2] = { auth, NULL };
+		struct api_resp	*r = api_request(api_base(), "GET", "/v1/me",
+				    NULL, NULL, 0, hdr);
+
+		api_expect_problem(r, 401, "unauthorized", NULL);
+		ck_assert_str_eq(json_string_value(json_object_get(r->json,
+		    "detail")), "malformed token");
+		api_free(r);
+	}
+	free(auth);
+	free(claims);
 	ck_assert_int_eq(status_with("Authorization: Basic YWRtaW46YWRtaW4="),
 	    401);
 	ck_assert_int_eq(status_with("Authorization: Bearer "), 401);
@@ -553,6 +668,25 @@ START_TEST(test_user_add_command)
 }
 END_TEST
 
+/* An option a command does not take is named, not its value. */
+START_TEST(test_commands_name_a_wrong_option)
+{
+	const char	*rotate[] = { "keys", "rotate", "--role", "api", NULL };
+	const char	*routes[] = { "routes", "--status", NULL };
+	char		*out = NULL;
+
+	ck_assert_int_eq(soukd_run(rotate, &out), 2);
+	ck_assert_msg(strstr(out, "--role is not an option of keys rotate") !=
+	    NULL, "%s", out);
+	ck_assert_ptr_null(strstr(out, "api is not"));
+	free(out);
+	ck_assert_int_eq(soukd_run(routes, &out), 2);
+	ck_assert_msg(strstr(out, "--status is not an option of routes") !=
+	    NULL, "%s", out);
+	free(out);
+}
+END_TEST
+
 Suite *
 auth_suite(void)
 {
@@ -570,6 +704,10 @@ auth_suite(void)
 	tcase_add_test(tc, test_forged_tokens_are_refused);
 	tcase_add_test(tc, test_suspension_voids_tokens);
 	tcase_add_test(tc, test_user_add_command);
+	tcase_add_test(tc, test_account_gone);
+	tcase_add_test(tc, test_suspended_login_says_why);
+	tcase_add_test(tc, test_forbidden_names_the_role);
+	tcase_add_test(tc, test_commands_name_a_wrong_option);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -298,6 +298,10 @@ START_TEST(test_due_schedules_run_once)
 	ck_assert_int_le(atoi(PQgetvalue(res, 0, 0)), 6);
 	ck_assert_int_ge(atoi(PQgetvalue(res, 0, 1)), 2);
 	PQclear(res);
+	/* Each with its kind's attempts, not the table's default. */
+	ck_assert_int_eq(jobs_kind("jobs.prune")->max_attempts, 3);
+	ck_assert_int_eq(count(conninfo, "SELECT count(*) FROM jobs WHERE "
+	    "kind = 'jobs.prune' AND max_attempts <> 3"), 0);
 	free(conninfo);
 }
 END_TEST
@@ -413,6 +417,116 @@ START_TEST(test_staff_api)
 }
 END_TEST
 
+/* A notification of kind to phone in state, and its job; ids in out. */
+static void
+notification_job(const char *kind, const char *phone, const char *state,
+    const char *job_state, char nid[24], char jid[24])
+{
+	const char	*params[4] = { kind, phone, state, NULL };
+	PGresult	*res;
+
+	res = test_sql("INSERT INTO notifications (kind, channel, recipient, "
+	    "language, body, urgent, state, reason) VALUES ($1, 'sms', $2, "
+	    "'en', 'Urgent: ' || $2 || ' staff sent this', true, $3, CASE "
+	    "WHEN $3 = 'failed' THEN 'gave up' END) RETURNING id", 3, params);
+	snprintf(nid, 24, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	params[0] = nid;
+	params[1] = job_state;
+	res = test_sql("INSERT INTO jobs (kind, payload, state, attempts, "
+	    "run_at, finished_at) VALUES ('notifications.send', "
+	    "jsonb_build_object('id', $1::bigint), $2, CASE WHEN $2 = 'failed' "
+	    "THEN 8 ELSE 0 END, now() + interval '1 hour', CASE WHEN $2 = "
+	    "'failed' THEN now() END) RETURNING id", 2, params);
+	snprintf(jid, 24, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+}
+
+static char *
+notification_field(const char *id, const char *column)
+{
+	const char	*params[1] = { id };
+	char		*sql = xasprintf("SELECT coalesce(%s, '') FROM "
+			    "notifications WHERE id = $1", column);
+	PGresult	*res = test_sql(sql, 1, params);
+	char		*v = xstrdup(PQgetvalue(res, 0, 0));
+
+	PQclear(res);
+	free(sql);
+	return v;
+}
+
+static struct api_resp *
+job_action(const struct test_user *u, const char *id, const char *what)
+{
+	char		*path = xasprintf("/v1/jobs/%s/%s", id, what);
+	struct api_resp	*r = test_user_request(api_base(), u, "POST", path,
+			    NULL);
+
+	free(path);
+	return r;
+}
+
+/*
+ * What a notifications.send job stands for follows it: a retried job
+ * sends its failed notification again, a cancelled one fails it.
+ */
+START_TEST(test_notification_jobs_follow_staff)
+{
+	struct test_user	*admin = test_user_new(api_base(), "admin",
+				    NULL);
+	struct api_resp		*r;
+	char			*phone = test_phone(), *other = test_phone(),
+				 nid[24], jid[24], *v;
+
+	/* Failed, retried: sent this time. */
+	notification_job("test.urgent", phone, "failed", "failed", nid, jid);
+	r = job_action(admin, jid, "retry");
+	api_expect(r, 200, "POST", "/v1/jobs/{id}/retry");
+	api_free(r);
+	ck_assert_msg(test_outbox_wait("sms", phone, "staff sent this", 10) !=
+	    NULL, "the retried notification was not sent");
+	v = notification_field(nid, "state");
+	ck_assert_str_eq(v, "sent");
+	free(v);
+	/* Pending, cancelled: failed, saying so, and never sent... */
+	notification_job("test.urgent", other, "pending", "pending", nid, jid);
+	r = job_action(admin, jid, "cancel");
+	api_expect(r, 200, "POST", "/v1/jobs/{id}/cancel");
+	api_free(r);
+	v = notification_field(nid, "state");
+	ck_assert_str_eq(v, "failed");
+	free(v);
+	v = notification_field(nid, "reason");
+	ck_assert_str_eq(v, "cancelled by staff");
+	free(v);
+	/* ...until retried after all. */
+	r = job_action(admin, jid, "retry");
+	api_expect(r, 200, "POST", "/v1/jobs/{id}/retry");
+	api_free(r);
+	ck_assert_msg(test_outbox_wait("sms", other, "staff sent this", 10) !=
+	    NULL, "the cancelled notification was not sent when retried");
+	free(other);
+	/* A sign-in code is not kept once it failed: it cannot go again. */
+	other = test_phone();
+	notification_job("auth.otp", other, "failed", "failed", nid, jid);
+	r = job_action(admin, jid, "retry");
+	api_expect_problem(r, 422, "unprocessable", NULL);
+	ck_assert_ptr_nonnull(strstr(r->body, "one-time secret"));
+	api_free(r);
+	{
+		const char	*params[1] = { jid };
+		PGresult	*res = test_sql("SELECT state FROM jobs WHERE "
+				    "id = $1", 1, params);
+
+		ck_assert_str_eq(PQgetvalue(res, 0, 0), "failed");
+		PQclear(res);
+	}
+	free(other);
+	free(phone);
+}
+END_TEST
+
 Suite *
 jobs_staff_suite(void)
 {
@@ -421,6 +535,7 @@ jobs_staff_suite(void)
 
 	tcase_set_timeout(tc, TEST_TIMEOUT);
 	tcase_add_test(tc, test_staff_api);
+	tcase_add_test(tc, test_notification_jobs_follow_staff);
 	suite_add_tcase(s, tc);
 	return s;
 }

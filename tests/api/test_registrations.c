@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "harness.h"
 #include "suites.h"
 
@@ -247,6 +249,7 @@ START_TEST(test_fields_are_checked)
 	struct test_user	*app = test_user_new(api_base(), "customer",
 				    NULL);
 	struct api_resp		*r;
+	char			*path;
 
 	r = test_user_request(api_base(), app, "POST", "/v1/registrations",
 	    "{\"gstin\":\"27AAPFU0939F1ZW\",\"pan\":\"AAPF00939F\","
@@ -275,6 +278,104 @@ START_TEST(test_fields_are_checked)
 	    "{\"owner\":\"me\"}");
 	api_expect_problem(r, 400, "validation", "owner");
 	api_free(r);
+	/* An edit is checked against the registration as it would become. */
+	r = test_user_request(api_base(), app, "POST", "/v1/registrations",
+	    "{\"gstin\":\"27AAPFU0939F1ZV\",\"pan\":\"AAPFU0939F\"}");
+	api_expect(r, 201, "POST", "/v1/registrations");
+	path = xasprintf("/v1/registrations/%lld", (long long)
+	    json_integer_value(json_object_get(r->json, "id")));
+	api_free(r);
+	r = test_user_request(api_base(), app, "PATCH", path,
+	    "{\"pan\":\"ABCDE1234F\"}");
+	api_expect(r, 400, "PATCH", "/v1/registrations/{id}");
+	api_expect_problem(r, 400, "validation", "pan");
+	ck_assert_ptr_nonnull(strstr(r->body, "mismatch"));
+	api_free(r);
+	r = test_user_request(api_base(), app, "PATCH", path,
+	    "{\"gstin\":\"29ABCDE1234F1ZW\"}");
+	if (r->status != 400 || strstr(r->body, "\"gstin\"") == NULL ||
+	    strstr(r->body, "mismatch") == NULL)
+		ck_abort_msg("a GSTIN without the PAN: %s", r->body);
+	api_free(r);
+	r = test_user_request(api_base(), app, "GET", path, NULL);
+	ck_assert_str_eq(json_string_value(json_object_get(r->json, "pan")),
+	    "AAPFU0939F");
+	api_free(r);
+	/* Both at once, agreeing: fine. */
+	r = test_user_request(api_base(), app, "PATCH", path,
+	    "{\"gstin\":null,\"pan\":\"ABCDE1234F\"}");
+	api_expect(r, 200, "PATCH", "/v1/registrations/{id}");
+	api_free(r);
+	free(path);
+}
+END_TEST
+
+/* The SHA-256 file name media_put would give these bytes. */
+static char *
+media_path(const void *data, size_t len)
+{
+	unsigned char	h[crypto_hash_sha256_BYTES];
+	char		hex[crypto_hash_sha256_BYTES * 2 + 1];
+
+	crypto_hash_sha256(h, data, len);
+	sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+	return xasprintf("%s/%.2s/%s", getenv("SOUKD_MEDIA_DIR"), hex, hex);
+}
+
+/* An upload that will be refused is refused before its file is stored. */
+START_TEST(test_refused_upload_stores_nothing)
+{
+	struct test_user	*app = test_user_new(api_base(), "customer",
+				    NULL);
+	struct test_user	*nosy = test_user_new(api_base(), "customer",
+				    NULL);
+	struct api_resp		*r;
+	char			*doc, *path, *region = make_region("Storeland"),
+				*body;
+	size_t			 len;
+	long			 id;
+
+	body = xasprintf("{\"legal_name\":\"Stored Ltd\",\"display_name\":"
+	    "\"Stored\",\"category\":\"Toys\",\"address\":\"1 Road\","
+	    "\"region_id\":%s,\"pincode\":\"411001\",\"pan\":"
+	    "\"ABCDE1234F\",\"bank_account\":\"123456789\",\"ifsc\":"
+	    "\"HDFC0001234\",\"contact_phone\":\"9876543211\"}", region);
+	r = test_user_request(api_base(), app, "POST", "/v1/registrations",
+	    body);
+	api_expect(r, 201, "POST", "/v1/registrations");
+	id = (long)json_integer_value(json_object_get(r->json, "id"));
+	api_free(r);
+	free(body);
+	free(region);
+	/* Bytes nobody else uploads. */
+	doc = xasprintf("%s%% %s %ld\n", pdf, app->email, id);
+	len = strlen(doc);
+	path = media_path(doc, len);
+	/* Someone else's: 404, and nothing on disk. */
+	r = upload(nosy, id, "pan_card", "p.pdf", doc, len);
+	api_expect_problem(r, 404, "not-found", NULL);
+	api_free(r);
+	ck_assert_msg(access(path, F_OK) != 0, "%s was stored", path);
+	/* A registration nobody has. */
+	r = upload(app, 9223372036854775807L, "pan_card", "p.pdf", doc, len);
+	api_expect_problem(r, 404, "not-found", NULL);
+	api_free(r);
+	ck_assert_msg(access(path, F_OK) != 0, "%s was stored", path);
+	/* Submitted (so not editable): 422, nothing on disk. */
+	{
+		char		 ids[24];
+		const char	*params[1] = { ids };
+
+		snprintf(ids, sizeof ids, "%ld", id);
+		PQclear(test_sql("UPDATE registrations SET state = 'submitted' "
+		    "WHERE id = $1", 1, params));
+	}
+	r = upload(app, id, "pan_card", "p.pdf", doc, len);
+	api_expect_problem(r, 422, "unprocessable", NULL);
+	api_free(r);
+	ck_assert_msg(access(path, F_OK) != 0, "%s was stored", path);
+	free(path);
+	free(doc);
 }
 END_TEST
 
@@ -412,6 +513,7 @@ registrations_suite(void)
 	tcase_add_test(tc, test_fields_are_checked);
 	tcase_add_test(tc, test_documents_are_what_their_bytes_say);
 	tcase_add_test(tc, test_rejection_is_final);
+	tcase_add_test(tc, test_refused_upload_stores_nothing);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -274,6 +274,161 @@ START_TEST(test_topic_authorization)
 }
 END_TEST
 
+/* A new region, below parent (NULL: a country); its id (caller frees). */
+static char *
+new_region(const char *parent)
+{
+	char		*name = test_unique("Streamland");
+	const char	*params[3] = { parent, parent != NULL ? "state" :
+			    "country", name };
+	PGresult	*res = test_sql("INSERT INTO regions (parent_id, kind, "
+			    "name) VALUES ($1, $2, $3) RETURNING id", 3,
+			    params);
+	char		*id = xstrdup(PQgetvalue(res, 0, 0));
+
+	PQclear(res);
+	free(name);
+	return id;
+}
+
+static long
+stream_status(const struct soukd *s, const struct test_user *u,
+    const char *topics)
+{
+	char		*path = xasprintf("/v1/stream?topics=%s", topics);
+	struct api_resp	*r;
+	long		 st;
+
+	/* An allowed stream never ends: ask for a refusal only. */
+	r = test_user_request(s->url, u, "GET", path, NULL);
+	st = r->status;
+	if (st == 403)
+		api_expect_problem(r, 403, "forbidden", NULL);
+	api_free(r);
+	free(path);
+	return st;
+}
+
+/* Submits a complete registration in region as a new applicant; its id. */
+static long
+submit_registration(const char *region)
+{
+	static const char	 pdf[] = "%PDF-1.4\n%%EOF\n";
+	struct test_user	*app = test_user_new(api_base(), "customer",
+				    NULL);
+	struct api_resp		*r;
+	const char		*hdr[2] = { app->auth, NULL };
+	char			*body, *path;
+	const char		*kinds[] = { "pan_card", "bank_proof" };
+	long			 id;
+	int			 i;
+
+	body = xasprintf("{\"legal_name\":\"Live Ltd\",\"display_name\":"
+	    "\"Live\",\"category\":\"Toys\",\"address\":\"1 Road\","
+	    "\"region_id\":%s,\"pincode\":\"411001\",\"pan\":"
+	    "\"ABCDE1234F\",\"bank_account\":\"123456789\",\"ifsc\":"
+	    "\"HDFC0001234\",\"contact_phone\":\"9876543211\"}", region);
+	r = test_user_request(api_base(), app, "POST", "/v1/registrations",
+	    body);
+	ck_assert_int_eq(r->status, 201);
+	id = (long)json_integer_value(json_object_get(r->json, "id"));
+	api_free(r);
+	free(body);
+	for (i = 0; i < 2; i++) {
+		path = xasprintf("/v1/registrations/%ld/documents?kind=%s&"
+		    "filename=d.pdf", id, kinds[i]);
+		r = api_request(api_base(), "POST", path,
+		    "application/octet-stream", pdf, sizeof pdf - 1, hdr);
+		ck_assert_int_eq(r->status, 201);
+		api_free(r);
+		free(path);
+	}
+	path = xasprintf("/v1/registrations/%ld/submit", id);
+	r = test_user_request(api_base(), app, "POST", path, NULL);
+	ck_assert_int_eq(r->status, 200);
+	api_free(r);
+	free(path);
+	return id;
+}
+
+/*
+ * Registration events reach admins and the staff of the registration's
+ * region and the regions above it, never another region's staff.
+ */
+START_TEST(test_registration_topics)
+{
+	struct soukd		*s = stream_soukd();
+	char			*country = new_region(NULL),
+				*state = new_region(country),
+				*other = new_region(NULL), *topic, *path,
+				*auth, needle[64];
+	const char		*in_state[] = { state, NULL },
+				*in_country[] = { country, NULL },
+				*in_other[] = { other, NULL };
+	struct test_user	*emp = test_user_new(s->url, "employee",
+				    in_state);
+	struct test_user	*sup = test_user_new(s->url, "supervisor",
+				    in_country);
+	struct test_user	*far = test_user_new(s->url, "employee",
+				    in_other);
+	struct test_user	*tc = test_user_new(s->url, "telecaller",
+				    in_state);
+	struct test_user	*admin = test_user_new(s->url, "admin", NULL);
+	struct sse		*c_emp, *c_sup, *c_far, *c_admin;
+	long			 id;
+
+	/* Who may watch what. */
+	topic = xasprintf("registrations:%s", other);
+	ck_assert_int_eq(stream_status(s, emp, "registrations"), 403);
+	ck_assert_int_eq(stream_status(s, emp, topic), 403);
+	ck_assert_int_eq(stream_status(s, sup, "registrations"), 403);
+	free(topic);
+	topic = xasprintf("registrations:%s", state);
+	ck_assert_int_eq(stream_status(s, tc, topic), 403);
+	free(topic);
+	/* Each watches its own region; the admin everything. */
+	path = xasprintf("/v1/stream?topics=registrations:%s", state);
+	auth = xasprintf("%s\r\n", emp->auth);
+	c_emp = sse_open(s, path, auth);
+	free(auth);
+	free(path);
+	path = xasprintf("/v1/stream?topics=registrations:%s", country);
+	auth = xasprintf("%s\r\n", sup->auth);
+	c_sup = sse_open(s, path, auth);
+	free(auth);
+	free(path);
+	path = xasprintf("/v1/stream?topics=registrations:%s", other);
+	auth = xasprintf("%s\r\n", far->auth);
+	c_far = sse_open(s, path, auth);
+	free(auth);
+	free(path);
+	auth = xasprintf("%s\r\n", admin->auth);
+	c_admin = sse_open(s, "/v1/stream?topics=registrations", auth);
+	free(auth);
+	ck_assert(sse_wait(c_emp, ": connected", 5000));
+	ck_assert(sse_wait(c_sup, ": connected", 5000));
+	ck_assert(sse_wait(c_far, ": connected", 5000));
+	ck_assert(sse_wait(c_admin, ": connected", 5000));
+	id = submit_registration(state);
+	snprintf(needle, sizeof needle, "\"id\": %ld,", id);
+	ck_assert(sse_wait(c_emp, needle, 5000));
+	ck_assert(sse_wait(c_sup, needle, 5000));
+	ck_assert(sse_wait(c_admin, needle, 5000));
+	ck_assert_ptr_nonnull(strstr(c_emp->got.data, "registration.updated"));
+	/* Another region's employee hears nothing of it. */
+	ck_assert(!sse_wait(c_far, needle, 1000));
+	ck_assert_ptr_null(strstr(c_far->got.data, "registration."));
+	sse_close(c_emp);
+	sse_close(c_sup);
+	sse_close(c_far);
+	sse_close(c_admin);
+	free(country);
+	free(state);
+	free(other);
+	ck_assert_int_eq(soukd_stop(s, SIGTERM), 0);
+}
+END_TEST
+
 /* Idle streams hold no thread: 300 of them and requests still flow. */
 START_TEST(test_idle_streams_hold_no_thread)
 {
@@ -319,6 +474,7 @@ stream_suite(void)
 	tcase_add_test(tc, test_out_of_order_commits);
 	tcase_add_test(tc, test_resume_with_last_event_id);
 	tcase_add_test(tc, test_topic_authorization);
+	tcase_add_test(tc, test_registration_topics);
 	tcase_add_test(tc, test_idle_streams_hold_no_thread);
 	suite_add_tcase(s, tc);
 	return s;
