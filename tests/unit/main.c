@@ -26,6 +26,9 @@ static Suite *(*const suites[])(void) = {
 	form_suite,
 	settings_suite,
 	notify_suite,
+	creds_suite,
+	sse_suite,
+	views_suite,
 };
 
 const char *

@@ -30,6 +30,9 @@ Suite	*script_suite(void);
 Suite	*form_suite(void);
 Suite	*settings_suite(void);
 Suite	*notify_suite(void);
+Suite	*creds_suite(void);
+Suite	*sse_suite(void);
+Suite	*views_suite(void);
 
 /* The repository's top directory (SOUK_ROOT), for tests that read files. */
 const char *test_root(void);

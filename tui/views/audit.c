@@ -99,7 +99,7 @@ audit_add(struct view *v, json_t *o)
 		    role != NULL ? role : "", role != NULL ? ")" : "");
 	else
 		snprintf(actor, sizeof actor, "%s", role != NULL ? role :
-		    "soukd");
+		    "-");
 	cells[2] = actor;
 	cells[3] = views_text(o, "action", NULL, 0);
 	tid = json_string_value(json_object_get(o, "target_id"));
@@ -198,6 +198,7 @@ audit_view(struct app *a, const char *actor, const char *action,
 /* --- one entry ---------------------------------------------------------------- */
 
 static const struct table_col entry_side_cols[] = {
+	{ "*", TABLE_TEXT, 1, 1, 0, false },
 	{ "BEFORE", TABLE_TEXT, 10, 0, 0, true },
 	{ "AFTER", TABLE_TEXT, 10, 0, 0, true },
 };
@@ -238,15 +239,17 @@ static void
 entry_fill(struct table *side, struct table *stack, const json_t *o)
 {
 	char		**before, **after, key[32];
-	const char	*cells[2];
+	const char	*cells[3];
 	size_t		  nb, na, i, k = 0;
 
 	before = entry_lines(json_object_get(o, "before"), &nb);
 	after = entry_lines(json_object_get(o, "after"), &na);
 	for (i = 0; i < nb || i < na; i++) {
 		snprintf(key, sizeof key, "%zu", i);
-		cells[0] = i < nb ? before[i] : "";
-		cells[1] = i < na ? after[i] : "";
+		cells[1] = i < nb ? before[i] : "";
+		cells[2] = i < na ? after[i] : "";
+		/* The lines that differ are marked. */
+		cells[0] = strcmp(cells[1], cells[2]) != 0 ? "*" : "";
 		table_load_add(side, key, cells, NULL);
 	}
 	cells[0] = "before:";
@@ -324,14 +327,14 @@ audit_entry_view(struct app *a, json_t *o)
 	views_text(o, "id", id, sizeof id);
 	snprintf(actor, sizeof actor, "%s", json_is_integer(json_object_get(o,
 	    "actor_id")) ? views_text(o, "actor_id", num, sizeof num) :
-	    "soukd");
+	    "nobody");
 	role = json_string_value(json_object_get(o, "actor_role"));
 	tid = json_string_value(json_object_get(o, "target_id"));
 	detail = json_string_value(json_object_get(o, "detail"));
 	{
 		char *title = xasprintf("audit %s", id);
 
-		v = view_new(a, &entry_ops, title, entry_side_cols, 2);
+		v = view_new(a, &entry_ops, title, entry_side_cols, 3);
 		free(title);
 	}
 	v->summary = xasprintf("%s %s by %s%s%s%s on %s%s%s%s%s", at,

@@ -233,8 +233,8 @@ static const struct table_col users_cols[] = {
 #define USERS_NCOLS	(sizeof users_cols / sizeof users_cols[0])
 
 struct users {
-	struct user_act	 ua;	/* first: user_act_of */
-	struct listing	 l;
+	struct listing	 l;	/* first: the listing's */
+	struct user_act	 ua;
 };
 
 static void
@@ -327,7 +327,7 @@ users_view(struct app *a, const char *q, const char *role,
 /* --- one account ------------------------------------------------------------------- */
 
 struct user {
-	struct user_act	 ua;	/* first: user_act_of */
+	struct user_act	 ua;
 	char		*id;
 	json_t		*was;	/* as loaded: only changes are sent */
 };
@@ -490,7 +490,9 @@ static const struct view_ops user_ops = {
 static struct user_act *
 user_act_of(struct view *v)
 {
-	return v->data;		/* both start with their struct user_act */
+	if (v->ops == &users_ops)
+		return &((struct users *)v->data)->ua;
+	return &((struct user *)v->data)->ua;
 }
 
 struct view *
