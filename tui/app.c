@@ -37,6 +37,7 @@
 #define APP_RETRY_MIN	500	/* first retry after a lost connection */
 #define APP_RETRY_MAX	4000
 #define APP_WAIT_MS	30000	/* longest a script waits */
+#define APP_SETTLE_MS	5000	/* longest it waits for the stream */
 #define APP_TICK_MS	1000	/* longest the loop sleeps */
 #define APP_MIN_LINES	5
 #define APP_MIN_COLS	20
@@ -68,6 +69,9 @@ struct app {
 	enum stream_state	  stream_state;
 	int64_t			  user_id;
 	char			  role[32];
+	uint64_t		  unsettled_since;
+	unsigned long		  events_taken;	/* from the stream */
+	long			  wait_events;
 	enum app_conn		  conn;
 	char			 *health;	/* "ready", "not ready" */
 	bool			  health_ok;
@@ -478,6 +482,9 @@ app_connected(struct app *a)
 	if (!was_down)
 		return;
 	app_message(a, MSG_INFO, "reconnected to %s", a->url);
+	/* The stream need not wait for its backoff either. */
+	if (a->stream != NULL)
+		stream_renew(a->stream);
 	if (v != NULL && (v->error != NULL || !v->loaded) && !v->loading)
 		view_load(v);
 }
@@ -498,8 +505,12 @@ app_probe_result(struct app *a, struct request *r)
 	if (r->resp.status == CLIENT_CANCELLED)
 		return;
 	if (r->resp.http == 401) {
-		/* A stale token, refused even here: ask again without. */
-		a->probe_at = app_now() + APP_RETRY_MIN;
+		/*
+		 * A stale token, refused even here: ask again, at once when
+		 * signed out (no token goes), else after a pause.
+		 */
+		a->probe_at = app_now() + (app_signed_in(a) ? APP_RETRY_MIN :
+		    0);
 		return;
 	}
 	free(a->health);
@@ -729,6 +740,7 @@ app_stream_events(struct app *a)
 	if (a->stream == NULL)
 		return;
 	while ((topic = stream_take(a->stream)) != NULL) {
+		a->events_taken++;
 		app_event(a, topic);
 		free(topic);
 	}
@@ -928,10 +940,14 @@ app_draw_status(struct app *a)
 	    "  " : "", live, *live != '\0' ? "  " : "", every);
 	w = text_width(right);
 	if (w > COLS - x - 8) {
-		/* Narrow: the user's name gives way before the rest. */
+		/* Narrow: the user's name gives way first, then the stream. */
 		snprintf(right, sizeof right, "%s%s%s ", live, *live != '\0' ?
 		    "  " : "", every);
 		w = text_width(right);
+		if (w > COLS - x) {
+			snprintf(right, sizeof right, "%s ", every);
+			w = text_width(right);
+		}
 	}
 	screen_put(y, x, COLS - x - w - 1, a->url, STYLE_STATUS, TEXT_LEFT);
 	screen_put(y, COLS - w, w, right, a->stream_state == STREAM_LIVE ||
@@ -1497,6 +1513,27 @@ app_script_fail(struct app *a, const char *what)
 	a->quit = true;
 }
 
+/*
+ * Whether the stream has caught up (subscribed to the view's topics, or
+ * seen to be lost with soukd): a script waits for it, up to
+ * APP_SETTLE_MS, so that what it shows and what it receives does not
+ * depend on timing.
+ */
+static bool
+app_stream_settled(struct app *a)
+{
+	uint64_t	now = app_now();
+
+	if (a->stream == NULL || a->conn == CONN_UNKNOWN ||
+	    stream_settled(a->stream, a->conn == CONN_UP)) {
+		a->unsettled_since = 0;
+		return true;
+	}
+	if (a->unsettled_since == 0)
+		a->unsettled_since = now;
+	return now - a->unsettled_since > APP_SETTLE_MS;
+}
+
 /* Plays the script's next step when the console is idle. */
 static void
 app_script(struct app *a)
@@ -1522,6 +1559,9 @@ app_script(struct app *a)
 		case SCRIPT_WAIT_DISCONNECTED:
 			met = a->conn == CONN_DOWN;
 			break;
+		case SCRIPT_WAIT_EVENTS:
+			met = a->events_taken >= (unsigned long)a->wait_events;
+			break;
 		default:
 			met = stat(a->wait_file, &sb) == 0;
 			break;
@@ -1533,7 +1573,7 @@ app_script(struct app *a)
 		}
 		a->is_waiting = false;
 	}
-	if (fetch_pending(a->fetch) > 0)
+	if (fetch_pending(a->fetch) > 0 || !app_stream_settled(a))
 		return;
 	if (a->step == a->script->n) {
 		a->quit = true;
@@ -1561,7 +1601,9 @@ app_script(struct app *a)
 	case SCRIPT_WAIT_CONNECTED:
 	case SCRIPT_WAIT_DISCONNECTED:
 	case SCRIPT_WAIT_FILE:
+	case SCRIPT_WAIT_EVENTS:
 		a->is_waiting = true;
+		a->wait_events = st->ms;
 		a->waiting = st->op;
 		a->wait_file = st->arg;
 		a->wait_until = now + APP_WAIT_MS;
@@ -1578,7 +1620,7 @@ app_timeout(struct app *a)
 	if (a->script != NULL && !a->quit) {
 		if (a->sleep_until != 0)
 			next = a->sleep_until < next ? a->sleep_until : next;
-		else if (a->is_waiting)
+		else if (a->is_waiting || !app_stream_settled(a))
 			next = now + 20;
 		else if (fetch_pending(a->fetch) == 0)
 			return 0;

@@ -253,6 +253,7 @@ session_refresh(struct session *s, struct client *c, const char *failed)
 	struct creds	 mine, file, fresh;
 	struct response	 rr;
 	json_t		*body;
+	const char	*detail;
 	char		*text, *cause = NULL;
 	bool		 ok = false;
 	int		 fd;
@@ -301,9 +302,11 @@ session_refresh(struct session *s, struct client *c, const char *failed)
 			ok = true;
 		}
 	} else if (rr.status == CLIENT_PROBLEM && rr.http >= 400 &&
-	    rr.http < 500 && rr.http != 429)
+	    rr.http < 500 && rr.http != 429) {
 		/* Refused: the token is spent; never present it again. */
-		session_end(s, rr.message);
+		detail = json_string_value(json_object_get(rr.json, "detail"));
+		session_end(s, detail != NULL ? detail : rr.message);
+	}
 	response_free(&rr);
 unlock:
 	if (fd != -1)

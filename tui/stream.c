@@ -41,8 +41,11 @@ struct stream {
 	int			 pipe[2];
 	CURLM			*multi;
 
+	unsigned		 live_gen;	/* of the connection with data */
+
 	/* The thread's own. */
 	struct sse		*sse;
+	unsigned		 conn_gen;	/* wanted, when it connected */
 	char			*connected;	/* topics of the connection */
 	long			 http;
 	bool			 got_data;
@@ -126,7 +129,9 @@ stream_write(char *p, size_t size, size_t n, void *arg)
 	if (!s->got_data) {
 		s->got_data = true;
 		pthread_mutex_lock(&s->lock);
+		s->live_gen = s->conn_gen;
 		stream_set_state(s, STREAM_LIVE);
+		stream_wake_loop(s);	/* subscribed: the loop may go on */
 		pthread_mutex_unlock(&s->lock);
 	}
 	sse_feed(s->sse, p, size * n);
@@ -198,6 +203,7 @@ stream_connect(struct stream *s, const char *topics, const char *token,
 	}
 	s->http = 0;
 	s->got_data = false;
+	s->conn_gen = gen;
 	sse_reset(s->sse);
 	if (token != NULL) {
 		auth = xasprintf("Authorization: Bearer %s", token);
@@ -337,6 +343,9 @@ stream_main(void *arg)
 		if (s->got_data)
 			backoff = sse_retry(s->sse) > STREAM_BACKOFF_MIN ?
 			    sse_retry(s->sse) : STREAM_BACKOFF_MIN;
+		/* Asked for something else meanwhile: that, at once. */
+		if (s->wanted != gen && !s->stop)
+			out = OUT_INTERRUPTED;
 		switch (out) {
 		case OUT_INTERRUPTED:
 			break;
@@ -514,6 +523,35 @@ stream_state_name(enum stream_state st)
 	default:
 		return "";
 	}
+}
+
+bool
+stream_settled(struct stream *s, bool server_up)
+{
+	bool	settled;
+
+	pthread_mutex_lock(&s->lock);
+	switch (s->state) {
+	case STREAM_OFF:
+		/* Off because nothing is wanted, not because it has not begun. */
+		settled = s->topics == NULL;
+		break;
+	case STREAM_REFUSED:
+		settled = true;
+		break;
+	case STREAM_LIVE:
+		settled = server_up && (s->topics == NULL ||
+		    s->live_gen == s->wanted);
+		break;
+	case STREAM_RETRYING:
+		settled = !server_up;
+		break;
+	default:
+		settled = false;
+		break;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return settled;
 }
 
 unsigned long

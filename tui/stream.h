@@ -53,6 +53,13 @@ char	*stream_take(struct stream *);
 enum stream_state stream_state(struct stream *);
 /* "live", "reconnecting", ...: what the status line says. */
 const char *stream_state_name(enum stream_state);
+/*
+ * True when the stream has caught up with what it was asked: subscribed
+ * to the current topics and receiving (or off, or refused), and, with
+ * server_up false, seen to be lost.  Scripted runs wait for it so that
+ * screens do not depend on timing.
+ */
+bool	stream_settled(struct stream *, bool server_up);
 /* Events received since the start (tests, status). */
 unsigned long stream_events(struct stream *);
 

@@ -58,8 +58,13 @@ audit_time(const char *text, time_t now, char *out, size_t len,
 			return false;
 		}
 		free(day);
-	} else if (!when_parse(text, now, &when_zone_local, &t, cause))
+	} else if (!when_parse(text, now, &when_zone_local, &t, cause)) {
+		free(*cause);
+		*cause = xasprintf("'%s' is not a time: give an age such as 2h "
+		    "or 7d, a date such as 2026-11-20, a time such as today "
+		    "9am, or RFC 3339", text);
 		return false;
+	}
 	if (gmtime_r(&t, &tm) == NULL ||
 	    strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
 		free(*cause);

@@ -347,7 +347,7 @@ template_result(struct view *v, struct request *r)
 			t->kinds = json_incref(r->resp.json);
 			template_show_variables(v);
 		}
-		if (v->inflight == 0 && !v->loaded)
+		if (v->inflight == 0)
 			view_done(v);
 		return;
 	}

@@ -627,7 +627,7 @@ user_new_submit(struct view *v)
 static void
 user_new_result(struct view *v, struct request *r)
 {
-	struct view	*pw;
+	struct view	*pw, *below;
 	char		 id[32];
 
 	v->loading = v->inflight > 0;
@@ -651,7 +651,11 @@ user_new_result(struct view *v, struct request *r)
 	app_message(v->app, MSG_INFO, "account %s created", id);
 	pw = views_note(v->app, "new account");
 	user_password_show(pw, r->resp.json);
-	app_pop(v->app);	/* v is gone now */
+	app_pop(pw->app);	/* v is gone now */
+	/* The list it came from shows the new account when back to it. */
+	if ((below = app_top(pw->app)) != NULL && below->ops->load != NULL &&
+	    !(below->ops->flags & VIEW_MANUAL))
+		view_load(below);
 	app_push(pw->app, pw);
 }
 
@@ -673,8 +677,8 @@ user_new_view(struct app *a, const char *role, const char *name,
 	form_add(v->form, "language", "Language", NULL, FORM_EDIT);
 	form_add(v->form, "regions", "Regions (ids)", regions, FORM_EDIT);
 	form_add(v->form, "create", "", "Create the account", FORM_BUTTON);
-	form_add(v->form, "roles", "", "roles: employee telecaller "
-	    "supervisor moderator admin customer b2b_buyer", 0);
+	form_add(v->form, "roles", "", "employee, telecaller, supervisor, "
+	    "moderator or admin", 0);
 	if (app_batch(a))
 		user_new_submit(v);
 	return v;
