@@ -68,7 +68,6 @@ struct app {
 	char			 *signin_why;	/* show the sign-in screen */
 	enum stream_state	  stream_state;
 	int64_t			  user_id;
-	char			  role[32];
 	uint64_t		  unsettled_since;
 	unsigned long		  events_taken;	/* from the stream */
 	long			  wait_events;
@@ -534,12 +533,6 @@ app_signed_in(struct app *a)
 	return a->session != NULL && session_signed_in(a->session);
 }
 
-const char *
-app_role(const struct app *a)
-{
-	return a->role[0] != '\0' ? a->role : NULL;
-}
-
 /*
  * Asks for the sign-in screen, saying why (shown at the next turn).  A
  * sign-in screen already up keeps its reason unless force.
@@ -569,7 +562,6 @@ static void
 app_session_check(struct app *a)
 {
 	struct creds	 c;
-	const char	*role;
 	char		*lost, *why;
 	unsigned	 gen;
 
@@ -582,8 +574,6 @@ app_session_check(struct app *a)
 	free(a->who);
 	a->who = creds_who(&c);
 	a->user_id = creds_user_id(&c);
-	role = creds_role(&c);
-	snprintf(a->role, sizeof a->role, "%s", role != NULL ? role : "");
 	creds_clear(&c);
 	a->dirty = true;
 	if (a->stream != NULL)
@@ -1802,6 +1792,8 @@ app_run_screen(struct app *a, const char *command)
 		if (!a->script && !a->quit)
 			app_read_keys(a);
 		app_timers(a);
+		/* Follow the view shown now, before the script asks. */
+		app_stream_topics(a);
 		app_script(a);
 		app_stream_topics(a);
 	}

@@ -79,8 +79,6 @@ void	app_ask(struct app *, struct view *v, const char *question,
 /* The session requests run in (who is signed in); NULL before a run. */
 struct session *app_session(const struct app *);
 bool	app_signed_in(struct app *);
-/* The signed-in user's role ("admin"), or NULL. */
-const char *app_role(const struct app *);
 /*
  * Shows the sign-in screen over the views, saying why (may be NULL).
  * Nothing in batch mode.

@@ -318,6 +318,9 @@ out:
 		explicit_bzero(auth, strlen(auth));
 		free(auth);
 	}
+	/* Answers may hold tokens (sign-in, refresh). */
+	if (in.data != NULL)
+		explicit_bzero(in.data, in.len);
 	buf_free(&in);
 	free(url);
 	return r->status == CLIENT_OK;

@@ -61,6 +61,9 @@ request_free(struct request *r)
 	response_free(&r->resp);
 	free(r->method);
 	free(r->path);
+	/* Bodies may hold passwords (sign-in, password changes). */
+	if (r->body != NULL)
+		explicit_bzero(r->body, strlen(r->body));
 	free(r->body);
 	free(r);
 }

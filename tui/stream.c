@@ -42,6 +42,7 @@ struct stream {
 	CURLM			*multi;
 
 	unsigned		 live_gen;	/* of the connection with data */
+	unsigned		 refused_gen;	/* of the topics refused */
 
 	/* The thread's own. */
 	struct sse		*sse;
@@ -350,6 +351,7 @@ stream_main(void *arg)
 		case OUT_INTERRUPTED:
 			break;
 		case OUT_REFUSED:
+			s->refused_gen = gen;
 			stream_set_state(s, STREAM_REFUSED);
 			stream_wait(s, -1, gen);
 			break;
@@ -537,7 +539,7 @@ stream_settled(struct stream *s, bool server_up)
 		settled = s->topics == NULL;
 		break;
 	case STREAM_REFUSED:
-		settled = true;
+		settled = s->refused_gen == s->wanted;
 		break;
 	case STREAM_LIVE:
 		settled = server_up && (s->topics == NULL ||
