@@ -1876,10 +1876,13 @@ app_run_batch(struct app *a, const char *command, bool json, FILE *out)
 			json_dumpf(v->json, out, JSON_INDENT(2));
 			fputc('\n', out);
 		}
-	} else if (v->table != NULL && table_nrows(v->table) > 0) {
+	} else if (v->table != NULL && (table_nrows(v->table) > 0 ||
+	    v->summary != NULL)) {
 		if (v->summary != NULL)
-			fprintf(out, "%s\n\n", v->summary);
-		table_print(v->table, out);
+			fprintf(out, "%s\n%s", v->summary,
+			    table_nrows(v->table) > 0 ? "\n" : "");
+		if (table_nrows(v->table) > 0)
+			table_print(v->table, out);
 	} else if (v->form != NULL && v->error == NULL)
 		form_print(v->form, out);
 	if (v->error != NULL) {

@@ -40,7 +40,7 @@ struct view_ops {
 	void	(*result)(struct view *, struct request *);
 	void	(*open)(struct view *);	/* Enter on a row; may be NULL */
 	void	(*free)(struct view *);	/* frees data; may be NULL */
-	int	 flags;
+	int	 flags;		/* VIEW_MANUAL */
 	/* A field was edited (Enter); may be NULL. */
 	void	(*edited)(struct view *, struct form_field *);
 };
