@@ -13,11 +13,44 @@ conninfo=$(scripts/pg.sh conninfo var/pg)
 
 bin/soukd migrate --database "$conninfo"
 
+# One demo account per role, each with a generated password, listed in
+# var/demo-credentials.txt (private to its owner) for the banner below.
+demo_accounts() {
+	tmp=var/demo-credentials.txt.tmp
+	rm -f "$tmp"
+	(umask 077 && : >"$tmp")
+	{
+		echo "  demo accounts (bin/souk login, or the sign-in screen):"
+		printf '    %-12s %-25s %s\n' ROLE EMAIL PASSWORD
+	} >>"$tmp"
+	for role in admin supervisor moderator employee telecaller \
+		customer b2b_buyer; do
+		pw=$(head -c 12 /dev/urandom | base64 | tr '+/' '-_')
+		case $role in
+		employee | telecaller | supervisor) set -- --region IN-MH ;;
+		*) set -- ;;
+		esac
+		printf '%s\n' "$pw" | bin/soukd user add --role "$role" \
+			--email "$role@demo.souk" --name "Demo $role" "$@" \
+			--password-stdin --database "$conninfo" >/dev/null
+		printf '    %-12s %-25s %s\n' "$role" "$role@demo.souk" "$pw" \
+			>>"$tmp"
+	done
+	cat >>"$tmp" <<'NOTE'
+    employee, telecaller and supervisor work in Maharashtra (IN-MH).
+    No vendor_owner or vendor_staff: vendor accounts come from approved
+    business registrations, which `soukd user add` cannot make yet.
+
+NOTE
+	mv "$tmp" var/demo-credentials.txt
+}
+
 if [ ! -e var/pg/seeded ]; then
 	echo "loading demo data (sql/seed)"
 	for f in sql/seed/*.sql; do
 		scripts/pg.sh psql var/pg -q -v ON_ERROR_STOP=1 -f "$f" >/dev/null
 	done
+	demo_accounts
 	touch var/pg/seeded
 fi
 

@@ -24,6 +24,8 @@
 #include "prompt.h"
 #include "screen.h"
 #include "script.h"
+#include "session.h"
+#include "stream.h"
 #include "table.h"
 #include "text.h"
 #include "view.h"
@@ -35,11 +37,12 @@
 #define APP_RETRY_MIN	500	/* first retry after a lost connection */
 #define APP_RETRY_MAX	4000
 #define APP_WAIT_MS	30000	/* longest a script waits */
+#define APP_SETTLE_MS	5000	/* longest it waits for the stream */
 #define APP_TICK_MS	1000	/* longest the loop sleeps */
 #define APP_MIN_LINES	5
 #define APP_MIN_COLS	20
 
-enum { TAG_PROBE = 1 };
+enum { TAG_PROBE = 1, TAG_LOGOUT };
 
 enum app_conn { CONN_UNKNOWN, CONN_UP, CONN_DOWN };
 
@@ -56,7 +59,18 @@ struct app {
 	bool			  quit;
 	int			  status;
 
-	char			 *user;		/* signed in; NULL until sign-in */
+	struct session		 *session;
+	struct stream		 *stream;
+	char			 *creds_path;
+	unsigned		  session_gen;
+	char			 *who;		/* "Name (role)"; NULL: signed out */
+	char			 *start;	/* the first view's command */
+	char			 *signin_why;	/* show the sign-in screen */
+	enum stream_state	  stream_state;
+	int64_t			  user_id;
+	uint64_t		  unsettled_since;
+	unsigned long		  events_taken;	/* from the stream */
+	long			  wait_events;
 	enum app_conn		  conn;
 	char			 *health;	/* "ready", "not ready" */
 	bool			  health_ok;
@@ -72,6 +86,9 @@ struct app {
 	enum msg_level		  msg_level;
 	char			 *question;
 	void			(*yes)(struct app *);
+	unsigned		  question_view;	/* for yes_view */
+	void			(*yes_view)(struct view *);
+	void			(*ask_done)(struct view *, const char *);
 
 	unsigned		  prompt_view;	/* whose filter or field */
 	char			 *filter_was;
@@ -112,6 +129,8 @@ app_new(const struct app_opts *o, bool batch)
 		a->o.script = a->script_path = xstrdup(o->script);
 	if (o->history != NULL)
 		a->o.history = a->history = xstrdup(o->history);
+	if (o->credentials != NULL)
+		a->o.credentials = a->creds_path = xstrdup(o->credentials);
 	a->batch = batch;
 	a->latency = -1;
 	a->editing = -1;
@@ -127,11 +146,16 @@ app_free(struct app *a)
 	while (a->nviews > 0)
 		view_free(a->stack[--a->nviews]);
 	free(a->stack);
+	stream_free(a->stream);
 	fetch_free(a->fetch);
+	session_free(a->session);
 	script_free(a->script);
 	free(a->script_error);
 	free(a->health);
-	free(a->user);
+	free(a->who);
+	free(a->start);
+	free(a->signin_why);
+	free(a->creds_path);
 	free(a->msg);
 	free(a->question);
 	free(a->filter_was);
@@ -209,6 +233,45 @@ app_confirm(struct app *a, const char *question, void (*yes)(struct app *))
 	a->question = xstrdup(question);
 	a->yes = yes;
 	a->dirty = true;
+}
+
+void
+app_confirm_view(struct app *a, struct view *v, const char *question,
+    void (*yes)(struct view *))
+{
+	app_confirm(a, question, NULL);
+	a->yes_view = yes;
+	a->question_view = v->serial;
+}
+
+static void
+app_ask_finished(void *arg, const char *line)
+{
+	struct app	*a = arg;
+	struct view	*v = app_find(a, a->prompt_view);
+	void		(*done)(struct view *, const char *) = a->ask_done;
+
+	a->ask_done = NULL;
+	a->dirty = true;
+	if (v == NULL || done == NULL)
+		return;
+	if (line == NULL) {
+		app_message(a, MSG_INFO, "cancelled");
+		return;
+	}
+	done(v, line);
+}
+
+void
+app_ask(struct app *a, struct view *v, const char *question,
+    const char *initial, void (*done)(struct view *, const char *))
+{
+	if (a->batch)
+		return;
+	a->prompt_view = v->serial;
+	a->ask_done = done;
+	prompt_begin(PROMPT_ASK, question, initial, NULL, app_ask_finished,
+	    a);
 }
 
 void
@@ -305,13 +368,49 @@ app_pause(struct app *a)
 	}
 }
 
+/* Whether v shows topic; "user:me" in a view's topics is oneself. */
+static bool
+app_wants(struct app *a, struct view *v, const char *topic)
+{
+	char	mine[32];
+
+	if (view_wants(v, topic))
+		return true;
+	snprintf(mine, sizeof mine, "user:%lld", (long long)a->user_id);
+	return a->user_id != 0 && strcmp(topic, mine) == 0 &&
+	    view_wants(v, "user:me");
+}
+
+/* Reloads v for an event, or after its load when one is in flight. */
+static void
+app_event_load(struct app *a, struct view *v)
+{
+	if (v->ops->flags & VIEW_MANUAL)
+		return;
+	if (prompt_active() && prompt_kind() == PROMPT_FIELD)
+		return;		/* a field being edited keeps its view */
+	if (v->loading)
+		v->stale = true;
+	else
+		view_load(v);
+	a->dirty = true;
+}
+
 void
 app_event(struct app *a, const char *topic)
 {
 	struct view	*v = app_top(a);
 
-	if (v != NULL && !v->loading && view_wants(v, topic))
-		view_load(v);
+	if (v == NULL || v->ops->load == NULL)
+		return;
+	if (strcmp(topic, STREAM_RESET) == 0) {
+		/* The stream may have missed events: reload what watches. */
+		if (v->ops->topics != NULL)
+			app_event_load(a, v);
+		return;
+	}
+	if (app_wants(a, v, topic))
+		app_event_load(a, v);
 }
 
 void
@@ -382,6 +481,9 @@ app_connected(struct app *a)
 	if (!was_down)
 		return;
 	app_message(a, MSG_INFO, "reconnected to %s", a->url);
+	/* The stream need not wait for its backoff either. */
+	if (a->stream != NULL)
+		stream_renew(a->stream);
 	if (v != NULL && (v->error != NULL || !v->loaded) && !v->loading)
 		view_load(v);
 }
@@ -401,11 +503,241 @@ app_probe_result(struct app *a, struct request *r)
 	}
 	if (r->resp.status == CLIENT_CANCELLED)
 		return;
+	if (r->resp.http == 401) {
+		/*
+		 * A stale token, refused even here: ask again, at once when
+		 * signed out (no token goes), else after a pause.
+		 */
+		a->probe_at = app_now() + (app_signed_in(a) ? APP_RETRY_MIN :
+		    0);
+		return;
+	}
 	free(a->health);
 	a->health_ok = r->resp.status == CLIENT_OK;
 	a->health = xstrdup(a->health_ok ? "ready" : "not ready");
 	a->probe_at = app_now() + APP_PROBE_MS;
 	app_connected(a);
+}
+
+/* --- signing in and out ----------------------------------------------------- */
+
+struct session *
+app_session(const struct app *a)
+{
+	return a->session;
+}
+
+bool
+app_signed_in(struct app *a)
+{
+	return a->session != NULL && session_signed_in(a->session);
+}
+
+/*
+ * Asks for the sign-in screen, saying why (shown at the next turn).  A
+ * sign-in screen already up keeps its reason unless force.
+ */
+static void
+app_need_signin_why(struct app *a, const char *why, bool force)
+{
+	struct view	*v = app_top(a);
+
+	if (a->batch)
+		return;
+	if (!force && (a->signin_why != NULL || (v != NULL &&
+	    v->ops->scope == SCOPE_LOGIN)))
+		return;
+	free(a->signin_why);
+	a->signin_why = xstrdup(why != NULL ? why : "");
+}
+
+static void
+app_need_signin(struct app *a, const char *why)
+{
+	app_need_signin_why(a, why, false);
+}
+
+/* What the console shows of the session, after it changed. */
+static void
+app_session_check(struct app *a)
+{
+	struct creds	 c;
+	char		*lost, *why;
+	unsigned	 gen;
+
+	if (a->session == NULL ||
+	    (gen = session_generation(a->session)) == a->session_gen)
+		return;
+	a->session_gen = gen;
+	memset(&c, 0, sizeof c);
+	session_snapshot(a->session, &c);
+	free(a->who);
+	a->who = creds_who(&c);
+	a->user_id = creds_user_id(&c);
+	creds_clear(&c);
+	a->dirty = true;
+	if (a->stream != NULL)
+		stream_renew(a->stream);
+	if ((lost = session_lost(a->session)) != NULL) {
+		why = xasprintf("signed out: %s", lost);
+		app_need_signin_why(a, why, true);
+		free(why);
+		free(lost);
+	}
+}
+
+/* Drops every view (a sign-out: what they showed is not for the next). */
+static void
+app_clear_stack(struct app *a)
+{
+	if (prompt_active())
+		prompt_cancel();
+	free(a->question);
+	a->question = NULL;
+	while (a->nviews > 0)
+		view_free(a->stack[--a->nviews]);
+	a->dirty = true;
+}
+
+static void
+app_show_signin(struct app *a)
+{
+	struct view	*v = app_top(a);
+	char		*why = a->signin_why;
+
+	a->signin_why = NULL;
+	if (v != NULL && v->ops->scope == SCOPE_LOGIN) {
+		login_say(v, why);
+		free(why);
+		return;
+	}
+	if (prompt_active())
+		prompt_cancel();
+	free(a->question);
+	a->question = NULL;
+	app_push(a, login_view(a, *why != '\0' ? why : NULL));
+	free(why);
+}
+
+void
+app_signin(struct app *a, const char *why)
+{
+	app_need_signin_why(a, why, true);
+	if (!a->batch)
+		app_show_signin(a);
+}
+
+void
+app_signed_in_now(struct app *a)
+{
+	struct view	*v = app_top(a);
+	char		*cause = NULL;
+
+	app_session_check(a);
+	if (a->batch)
+		return;
+	if (v != NULL && v->ops->scope == SCOPE_LOGIN)
+		app_pop(a);
+	app_message(a, MSG_INFO, "signed in as %s", a->who != NULL ? a->who :
+	    "?");
+	if (a->nviews == 0) {
+		if (!app_command(a, a->start != NULL ? a->start : "regions",
+		    &cause)) {
+			app_message(a, MSG_ERROR, "%s", cause);
+			free(cause);
+		}
+		if (a->nviews == 0)
+			app_push(a, regions_view(a, NULL, NULL, NULL));
+	} else if ((v = app_top(a)) != NULL && !v->loading)
+		view_load(v);
+}
+
+void
+app_logout(struct app *a)
+{
+	if (!app_signed_in(a)) {
+		app_message(a, MSG_INFO, "not signed in to %s", a->url);
+		if (!a->batch) {
+			app_clear_stack(a);
+			app_signin(a, NULL);
+		}
+		return;
+	}
+	app_submit(a, 0, 0, TAG_LOGOUT, "POST", "/v1/auth/logout", NULL);
+}
+
+static void
+app_logout_result(struct app *a, struct request *r)
+{
+	char	*msg;
+
+	session_forget(a->session);
+	app_session_check(a);
+	if (r->resp.status == CLIENT_OK)
+		msg = xasprintf("signed out of %s", a->url);
+	else
+		msg = xasprintf("signed out here; soukd did not hear of it "
+		    "(%s)", r->resp.message);
+	if (a->batch) {
+		app_message(a, MSG_INFO, "%s", msg);
+		free(msg);
+		return;
+	}
+	app_clear_stack(a);
+	app_signin(a, msg);
+	free(msg);
+}
+
+/* The topics the stream follows: oneself, and what the view shows. */
+static void
+app_stream_topics(struct app *a)
+{
+	struct view	*v = app_top(a);
+	struct buf	 b;
+	const char	*p, *end;
+
+	if (a->stream == NULL)
+		return;
+	if (a->user_id == 0) {
+		stream_set(a->stream, NULL);
+		return;
+	}
+	buf_init(&b, 0);
+	if (!buf_printf(&b, "user:%lld", (long long)a->user_id))
+		fatalx("app_stream_topics");
+	if (v != NULL && v->ops->topics != NULL) {
+		for (p = v->ops->topics; *p != '\0'; p = *end == ',' ?
+		    end + 1 : end) {
+			if ((end = strchr(p, ',')) == NULL)
+				end = p + strlen(p);
+			if (end == p || ((size_t)(end - p) == 7 &&
+			    strncmp(p, "user:me", 7) == 0))
+				continue;
+			if (!buf_printf(&b, ",%.*s", (int)(end - p), p))
+				fatalx("app_stream_topics");
+		}
+	}
+	stream_set(a->stream, b.data);
+	buf_free(&b);
+}
+
+static void
+app_stream_events(struct app *a)
+{
+	enum stream_state	 st;
+	char			*topic;
+
+	if (a->stream == NULL)
+		return;
+	while ((topic = stream_take(a->stream)) != NULL) {
+		a->events_taken++;
+		app_event(a, topic);
+		free(topic);
+	}
+	if ((st = stream_state(a->stream)) != a->stream_state) {
+		a->stream_state = st;
+		a->dirty = true;
+	}
 }
 
 static void
@@ -420,23 +752,40 @@ app_result(struct app *a, struct request *r)
 		a->latency = r->resp.latency_ms;
 	a->dirty = true;
 	if (r->owner == 0) {
-		if (!a->batch)
+		if (r->tag == TAG_LOGOUT)
+			app_logout_result(a, r);
+		else if (!a->batch)
 			app_probe_result(a, r);
 		return;
+	}
+	if (!a->batch) {
+		if (r->resp.status == CLIENT_NETWORK)
+			app_disconnected(a);
+		else if (answered && a->conn != CONN_UP)
+			app_connected(a);
 	}
 	if ((v = app_find(a, r->owner)) == NULL)
 		return;		/* its view is gone */
 	view_deliver(v, r);
+	/* The view may have gone (a sign-in that succeeded, say). */
+	if ((v = app_find(a, r->owner)) == NULL)
+		return;
+	if (v->stale && !v->loading) {
+		v->stale = false;
+		view_load(v);
+	}
 	if (a->batch)
 		return;
-	if (r->resp.status == CLIENT_NETWORK)
-		app_disconnected(a);
-	else if (answered && a->conn != CONN_UP)
-		app_connected(a);
+	/* Not signed in (any more): the sign-in screen, over the views. */
+	if (r->resp.status == CLIENT_PROBLEM && r->resp.http == 401 &&
+	    v->ops->scope != SCOPE_LOGIN && !app_signed_in(a)) {
+		app_need_signin(a, r->resp.message);
+		return;
+	}
 	/* A view that could not even open goes away; its message stays. */
 	if (v == app_top(a) && v->ops->load != NULL && v->error != NULL &&
 	    !v->loaded && !v->loading && r->resp.status == CLIENT_PROBLEM &&
-	    r->resp.http < 500 && a->nviews > 1)
+	    r->resp.http < 500 && r->resp.http != 401 && a->nviews > 1)
 		app_pop(a);
 }
 
@@ -532,9 +881,10 @@ app_draw_title(struct app *a, struct view *v)
 static void
 app_draw_status(struct app *a)
 {
-	const char	*user = a->user != NULL ? a->user : "";
+	const char	*user = a->who != NULL ? a->who : "";
+	const char	*live = "";
 	enum style	 badge;
-	char		 lat[32], every[32], right[96], *health;
+	char		 lat[32], every[32], right[256], *health;
 	int		 x, w, y = LINES - 2;
 
 	screen_fill(y, 0, COLS, STYLE_STATUS);
@@ -574,11 +924,24 @@ app_draw_status(struct app *a)
 		snprintf(every, sizeof every, "auto ");
 		app_duration(every + 5, sizeof every - 5, a->o.refresh_ms);
 	}
-	snprintf(right, sizeof right, "%s%s%s ", user, *user != '\0' ? "  " :
-	    "", every);
+	if (a->stream != NULL && *user != '\0')
+		live = stream_state_name(a->stream_state);
+	snprintf(right, sizeof right, "%s%s%s%s%s ", user, *user != '\0' ?
+	    "  " : "", live, *live != '\0' ? "  " : "", every);
 	w = text_width(right);
+	if (w > COLS - x - 8) {
+		/* Narrow: the user's name gives way first, then the stream. */
+		snprintf(right, sizeof right, "%s%s%s ", live, *live != '\0' ?
+		    "  " : "", every);
+		w = text_width(right);
+		if (w > COLS - x) {
+			snprintf(right, sizeof right, "%s ", every);
+			w = text_width(right);
+		}
+	}
 	screen_put(y, x, COLS - x - w - 1, a->url, STYLE_STATUS, TEXT_LEFT);
-	screen_put(y, COLS - w, w, right, STYLE_STATUS, TEXT_RIGHT);
+	screen_put(y, COLS - w, w, right, a->stream_state == STREAM_LIVE ||
+	    *live == '\0' ? STYLE_STATUS : STYLE_STATUS_BAD, TEXT_RIGHT);
 	free(health);
 }
 
@@ -587,7 +950,7 @@ app_draw(struct app *a)
 {
 	struct view	*v = app_top(a);
 	const char	*empty;
-	int		 ey = -1, ex = 0, ew = 0, h;
+	int		 ey = -1, ex = 0, ew = 0, h, top = 1;
 	bool		 field;
 
 	a->dirty = false;
@@ -605,6 +968,12 @@ app_draw(struct app *a)
 	app_draw_title(a, v);
 	h = LINES - 3;
 	field = prompt_active() && prompt_kind() == PROMPT_FIELD;
+	if (v != NULL && v->summary != NULL && h > 2) {
+		screen_fill(1, 0, COLS, STYLE_NORMAL);
+		screen_put(1, 1, COLS - 1, v->summary, STYLE_LABEL, TEXT_LEFT);
+		top = 2;
+		h--;
+	}
 	if (v != NULL && v->table != NULL) {
 		if (v->loading && table_nrows(v->table) == 0)
 			empty = text_utf8() ? "loading\xe2\x80\xa6" :
@@ -615,14 +984,14 @@ app_draw(struct app *a)
 			empty = "no row matches the filter (Esc clears it)";
 		else
 			empty = v->ops->empty;
-		table_draw(v->table, 1, 0, h, COLS, empty);
+		table_draw(v->table, top, 0, h, COLS, empty);
 	} else if (v != NULL && v->form != NULL) {
 		if (form_nfields(v->form) == 0)
-			screen_put(1, 1, COLS - 1, v->error != NULL ? v->error :
+			screen_put(top, 1, COLS - 1, v->error != NULL ? v->error :
 			    v->loading ? "loading..." : "", STYLE_DIM,
 			    TEXT_LEFT);
 		else
-			form_draw(v->form, 1, 0, h, COLS, field ?
+			form_draw(v->form, top, 0, h, COLS, field ?
 			    a->editing : -1, &ey, &ex, &ew);
 	}
 	app_draw_status(a);
@@ -734,14 +1103,36 @@ app_field_done(void *arg, const char *line)
 	struct view		*v = app_find(a, a->prompt_view);
 	struct form_field	*f;
 
-	if (v != NULL && v->form != NULL && line != NULL &&
-	    (f = form_field(v->form, (size_t)a->editing)) != NULL) {
-		form_set(f, line);
-		free(f->error);
-		f->error = NULL;
-		form_move(v->form, 1);
+	a->dirty = true;
+	if (v == NULL || v->form == NULL || line == NULL ||
+	    (f = form_field(v->form, (size_t)a->editing)) == NULL) {
+		a->editing = -1;
+		return;
 	}
+	form_set(f, line);
+	free(f->error);
+	f->error = NULL;
 	a->editing = -1;
+	if (v->ops->edited != NULL)
+		v->ops->edited(v, f);
+	else
+		form_move(v->form, 1);
+}
+
+void
+app_edit_field(struct app *a, struct view *v, size_t i)
+{
+	struct form_field	*f;
+
+	if (a->batch || v->form == NULL || (f = form_field(v->form, i)) ==
+	    NULL || !(f->flags & FORM_EDIT))
+		return;
+	form_seek(v->form, i);
+	a->editing = (long)i;
+	a->prompt_view = v->serial;
+	prompt_begin(PROMPT_FIELD, "", f->value, NULL, app_field_done, a);
+	if (f->flags & FORM_SECRET)
+		prompt_secret();
 	a->dirty = true;
 }
 
@@ -765,12 +1156,8 @@ app_key_form_enter(struct app *a, struct view *v, int key)
 			free(cause);
 		}
 		free(link);
-	} else if (f->flags & FORM_EDIT) {
-		a->editing = (long)form_cursor(v->form);
-		a->prompt_view = v->serial;
-		prompt_begin(PROMPT_FIELD, "", f->value, NULL, app_field_done,
-		    a);
-	}
+	} else if (f->flags & FORM_EDIT)
+		app_edit_field(a, v, form_cursor(v->form));
 }
 
 void
@@ -966,6 +1353,7 @@ app_key(struct app *a, int key)
 	enum scope		 scopes[4];
 	char			 name[16];
 	void			(*yes)(struct app *);
+	void			(*yes_view)(struct view *);
 
 	a->dirty = true;
 	if (key == K_RESIZE)
@@ -976,13 +1364,18 @@ app_key(struct app *a, int key)
 	}
 	if (a->question != NULL) {
 		yes = a->yes;
+		yes_view = a->yes_view;
+		v = app_find(a, a->question_view);
 		free(a->question);
 		a->question = NULL;
 		a->yes = NULL;
-		if (key == 'y' || key == 'Y')
-			yes(a);
-		else
+		a->yes_view = NULL;
+		if (key != 'y' && key != 'Y')
 			app_message(a, MSG_INFO, "cancelled");
+		else if (yes != NULL)
+			yes(a);
+		else if (yes_view != NULL && v != NULL)
+			yes_view(v);
 		return;
 	}
 	app_clear_message(a);
@@ -1090,6 +1483,9 @@ app_timers(struct app *a)
 		a->refresh_at = now + (uint64_t)a->o.refresh_ms;
 		v = app_top(a);
 		if (v != NULL && v->ops->load != NULL && !v->loading &&
+		    !(v->ops->flags & VIEW_MANUAL) &&
+		    !(a->stream_state == STREAM_LIVE &&
+		    v->ops->topics != NULL) &&
 		    !(prompt_active() && prompt_kind() == PROMPT_FIELD)) {
 			view_load(v);
 			a->dirty = true;
@@ -1105,6 +1501,27 @@ app_script_fail(struct app *a, const char *what)
 	    a->wait_line, what);
 	a->status = 3;
 	a->quit = true;
+}
+
+/*
+ * Whether the stream has caught up (subscribed to the view's topics, or
+ * seen to be lost with soukd): a script waits for it, up to
+ * APP_SETTLE_MS, so that what it shows and what it receives does not
+ * depend on timing.
+ */
+static bool
+app_stream_settled(struct app *a)
+{
+	uint64_t	now = app_now();
+
+	if (a->stream == NULL || a->conn == CONN_UNKNOWN ||
+	    stream_settled(a->stream, a->conn == CONN_UP)) {
+		a->unsettled_since = 0;
+		return true;
+	}
+	if (a->unsettled_since == 0)
+		a->unsettled_since = now;
+	return now - a->unsettled_since > APP_SETTLE_MS;
 }
 
 /* Plays the script's next step when the console is idle. */
@@ -1132,6 +1549,9 @@ app_script(struct app *a)
 		case SCRIPT_WAIT_DISCONNECTED:
 			met = a->conn == CONN_DOWN;
 			break;
+		case SCRIPT_WAIT_EVENTS:
+			met = a->events_taken >= (unsigned long)a->wait_events;
+			break;
 		default:
 			met = stat(a->wait_file, &sb) == 0;
 			break;
@@ -1143,7 +1563,7 @@ app_script(struct app *a)
 		}
 		a->is_waiting = false;
 	}
-	if (fetch_pending(a->fetch) > 0)
+	if (fetch_pending(a->fetch) > 0 || !app_stream_settled(a))
 		return;
 	if (a->step == a->script->n) {
 		a->quit = true;
@@ -1171,7 +1591,9 @@ app_script(struct app *a)
 	case SCRIPT_WAIT_CONNECTED:
 	case SCRIPT_WAIT_DISCONNECTED:
 	case SCRIPT_WAIT_FILE:
+	case SCRIPT_WAIT_EVENTS:
 		a->is_waiting = true;
+		a->wait_events = st->ms;
 		a->waiting = st->op;
 		a->wait_file = st->arg;
 		a->wait_until = now + APP_WAIT_MS;
@@ -1188,7 +1610,7 @@ app_timeout(struct app *a)
 	if (a->script != NULL && !a->quit) {
 		if (a->sleep_until != 0)
 			next = a->sleep_until < next ? a->sleep_until : next;
-		else if (a->is_waiting)
+		else if (a->is_waiting || !app_stream_settled(a))
 			next = now + 20;
 		else if (fetch_pending(a->fetch) == 0)
 			return 0;
@@ -1253,6 +1675,26 @@ app_complete(void *arg, const char *line, int start, const char *text)
 			cmd_free_words(words, nw);
 		}
 		break;
+	case COMPLETE_JOB_STATE:
+	case COMPLETE_ROLE:
+	case COMPLETE_CHANNEL:
+	case COMPLETE_USER_STATUS:
+	case COMPLETE_OUTBOX_STATE:
+		{
+			static const char *const statuses[] = { "active",
+			    "suspended", NULL };
+			static const char *const sent[] = { "pending", "sent",
+			    "failed", "suppressed", NULL };
+			const char *const *words = what == COMPLETE_JOB_STATE ?
+			    job_states : what == COMPLETE_ROLE ? user_roles :
+			    what == COMPLETE_CHANNEL ? notify_channels :
+			    what == COMPLETE_USER_STATUS ? statuses : sent;
+
+			for (i = 0; words[i] != NULL && n < ncommands * 2 + 7;
+			    i++)
+				out[n++] = xstrdup(words[i]);
+		}
+		break;
 	case COMPLETE_FILE:
 		free(out);
 		out = NULL;
@@ -1270,6 +1712,7 @@ app_run_screen(struct app *a, const char *command)
 	struct screen_opts	 so;
 	struct client_opts	 co;
 	struct sigaction	 sa;
+	enum creds_status	 st;
 	char			*cause = NULL;
 	int			 status = 0;
 
@@ -1302,19 +1745,30 @@ app_run_screen(struct app *a, const char *command)
 	co.url = a->url;
 	co.connect_ms = a->o.connect_ms;
 	co.timeout_ms = a->o.timeout_ms;
-	a->fetch = fetch_new(&co, APP_WORKERS);
+	a->session = session_new(a->url, a->creds_path);
+	st = session_load(a->session, &cause);
+	a->fetch = fetch_new(&co, a->session, APP_WORKERS);
+	a->stream = stream_new(&co, a->session);
+	a->start = xstrdup(command != NULL ? command : "regions");
+	app_session_check(a);
 	app_probe(a);
-	if (!app_command(a, command != NULL ? command : "regions", &cause)) {
-		app_message(a, MSG_ERROR, "%s", cause);
+	if (st != CREDS_OK) {
+		app_signin(a, cause);
 		free(cause);
 		cause = NULL;
+	} else {
+		if (!app_command(a, a->start, &cause)) {
+			app_message(a, MSG_ERROR, "%s", cause);
+			free(cause);
+			cause = NULL;
+		}
+		if (a->nviews == 0)
+			app_push(a, regions_view(a, NULL, NULL, NULL));
 	}
-	if (a->nviews == 0)
-		app_push(a, regions_view(a, NULL, NULL, NULL));
 	a->dirty = true;
 
 	while (!a->quit) {
-		struct pollfd	pfd[2];
+		struct pollfd	pfd[3];
 		nfds_t		nfd = 0;
 
 		if (a->dirty)
@@ -1325,17 +1779,28 @@ app_run_screen(struct app *a, const char *command)
 		}
 		pfd[nfd].fd = fetch_fd(a->fetch);
 		pfd[nfd++].events = POLLIN;
+		pfd[nfd].fd = stream_fd(a->stream);
+		pfd[nfd++].events = POLLIN;
 		if (poll(pfd, nfd, app_timeout(a)) == -1 && errno != EINTR)
 			fatal("poll");
 		app_signals(a);
 		app_results(a);
+		app_session_check(a);
+		if (a->signin_why != NULL && !a->quit)
+			app_show_signin(a);
+		app_stream_events(a);
 		if (!a->script && !a->quit)
 			app_read_keys(a);
 		app_timers(a);
+		/* Follow the view shown now, before the script asks. */
+		app_stream_topics(a);
 		app_script(a);
+		app_stream_topics(a);
 	}
 
 	prompt_shutdown();
+	stream_free(a->stream);
+	a->stream = NULL;
 	fetch_free(a->fetch);
 	a->fetch = NULL;
 	while (a->nviews > 0)
@@ -1353,13 +1818,38 @@ app_run_batch(struct app *a, const char *command, bool json, FILE *out)
 	struct client_opts	 co;
 	struct request		*r;
 	struct view		*v;
-	char			*cause = NULL;
+	struct cmd_args		 args;
+	enum creds_status	 st;
+	char			*cause = NULL, *lost;
+	bool			 needs;
 
 	memset(&co, 0, sizeof co);
 	co.url = a->url;
 	co.connect_ms = a->o.connect_ms;
 	co.timeout_ms = a->o.timeout_ms;
-	a->fetch = fetch_new(&co, 0);
+	if (!cmd_parse(command, &args, &cause)) {
+		fprintf(stderr, "souk: %s\n", cause);
+		free(cause);
+		return 2;
+	}
+	needs = (args.cmd->flags & CMD_AUTH) != 0;
+	cmd_args_free(&args);
+	a->session = session_new(a->url, a->creds_path);
+	st = session_load(a->session, &cause);
+	if (st != CREDS_OK && st != CREDS_NONE && needs) {
+		fprintf(stderr, "souk: %s\n", cause);
+		free(cause);
+		return 1;
+	}
+	free(cause);
+	cause = NULL;
+	if (needs && st != CREDS_OK) {
+		fprintf(stderr, "souk: not signed in to %s: run souk login "
+		    "first\n", a->url);
+		return 1;
+	}
+	app_session_check(a);
+	a->fetch = fetch_new(&co, a->session, 0);
 	if (!app_command(a, command, &cause)) {
 		fprintf(stderr, "souk: %s\n", cause);
 		free(cause);
@@ -1369,16 +1859,31 @@ app_run_batch(struct app *a, const char *command, bool json, FILE *out)
 		app_result(a, r);
 		request_free(r);
 	}
-	if ((v = app_top(a)) == NULL)
+	if ((lost = session_lost(a->session)) != NULL) {
+		fprintf(stderr, "souk: signed out: %s; run souk login\n", lost);
+		free(lost);
+		return 1;
+	}
+	if ((v = app_top(a)) == NULL) {
+		if (a->msg != NULL) {
+			fprintf(stderr, "souk: %s\n", a->msg);
+			return a->msg_level == MSG_ERROR ? 1 : 0;
+		}
 		return 0;
+	}
 	if (json) {
 		if (v->json != NULL) {
 			json_dumpf(v->json, out, JSON_INDENT(2));
 			fputc('\n', out);
 		}
-	} else if (v->table != NULL && table_nrows(v->table) > 0)
-		table_print(v->table, out);
-	else if (v->form != NULL && v->error == NULL)
+	} else if (v->table != NULL && (table_nrows(v->table) > 0 ||
+	    v->summary != NULL)) {
+		if (v->summary != NULL)
+			fprintf(out, "%s\n%s", v->summary,
+			    table_nrows(v->table) > 0 ? "\n" : "");
+		if (table_nrows(v->table) > 0)
+			table_print(v->table, out);
+	} else if (v->form != NULL && v->error == NULL)
 		form_print(v->form, out);
 	if (v->error != NULL) {
 		fflush(out);

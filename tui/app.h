@@ -23,6 +23,7 @@ struct app_opts {
 	bool		 color;
 	const char	*script;	/* keystrokes to play (SOUK_SCRIPT) */
 	const char	*history;	/* the command line's history file */
+	const char	*credentials;	/* the credentials file (NULL: none) */
 };
 
 enum msg_level { MSG_INFO, MSG_ERROR };
@@ -64,20 +65,47 @@ void	app_message(struct app *, enum msg_level, const char *, ...)
 /* Asks a yes/no question; yes runs only on 'y'.  Other keys cancel. */
 void	app_confirm(struct app *, const char *question,
 	    void (*yes)(struct app *));
+/* The same about view v: yes gets v, if it is still there. */
+void	app_confirm_view(struct app *, struct view *v, const char *question,
+	    void (*yes)(struct view *));
 /*
- * An event from soukd's event stream (topic such as "region.updated"):
- * refreshes the visible view if it shows that topic (view_ops.topics).
- *
- * soukd has no stream yet.  Its reader is to be one long-lived request
- * (GET /v1/stream?topics= with the union of the views' topics) on a thread
- * of its own, not a fetch worker: it parses the id:/event:/data: lines,
- * keeps the last id for Last-Event-ID when it reconnects, and passes each
- * event's topic to the input loop through a pipe polled next to fetch_fd;
- * the loop calls this.
+ * Asks for a line of text on the message line (a reason, say), starting
+ * with initial (may be NULL); done gets v and the line, unless the user
+ * cancels or v is gone.  Nothing in batch mode.
+ */
+void	app_ask(struct app *, struct view *v, const char *question,
+	    const char *initial, void (*done)(struct view *, const char *));
+
+/* The session requests run in (who is signed in); NULL before a run. */
+struct session *app_session(const struct app *);
+bool	app_signed_in(struct app *);
+/*
+ * Shows the sign-in screen over the views, saying why (may be NULL).
+ * Nothing in batch mode.
+ */
+void	app_signin(struct app *, const char *why);
+/*
+ * The session has just signed in (the sign-in screen's success): the
+ * sign-in screen goes and the views load (the first one if none).
+ */
+void	app_signed_in_now(struct app *);
+/*
+ * Signs out: tells soukd, forgets the credentials and, full screen,
+ * drops every view for the sign-in screen.
+ */
+void	app_logout(struct app *);
+/*
+ * An event from soukd's event stream (a topic such as "jobs", or
+ * STREAM_RESET): reloads the visible view if it shows that topic
+ * (view_ops.topics), or after its load in flight.  The stream (stream.h)
+ * follows oneself (user:ID) and the visible view's topics; the loop calls
+ * this for each event.
  */
 void	app_event(struct app *, const char *topic);
 /* Opens the command line holding initial (may be NULL). */
 void	app_command_line(struct app *, const char *initial);
+/* Starts editing field i of v's form (readline, as Enter would). */
+void	app_edit_field(struct app *, struct view *v, size_t i);
 /* Opens the help of the visible view's keys. */
 void	app_help_keys(struct app *);
 

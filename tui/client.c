@@ -217,7 +217,15 @@ bool
 client_do(struct client *c, const char *method, const char *path,
     const char *body, struct response *r)
 {
+	return client_call(c, method, path, body, NULL, r);
+}
+
+bool
+client_call(struct client *c, const char *method, const char *path,
+    const char *body, const char *token, struct response *r)
+{
 	struct curl_slist	*hdrs = NULL;
+	char			*auth = NULL;
 	struct buf		 in;
 	json_error_t		 jerr;
 	curl_off_t		 us = 0;
@@ -245,6 +253,10 @@ client_do(struct client *c, const char *method, const char *path,
 	curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	hdrs = curl_slist_append(hdrs, "Accept: application/json, "
 	    "application/problem+json");
+	if (token != NULL) {
+		auth = xasprintf("Authorization: Bearer %s", token);
+		hdrs = curl_slist_append(hdrs, auth);
+	}
 	if (body != NULL) {
 		hdrs = curl_slist_append(hdrs,
 		    "Content-Type: application/json");
@@ -276,6 +288,12 @@ client_do(struct client *c, const char *method, const char *path,
 	if (in.len > 0 && utf8_valid(in.data, in.len))
 		r->json = json_loadb(in.data, in.len, 0, &jerr);
 	if (r->http >= 200 && r->http < 300) {
+		if (r->json == NULL && (r->http == 204 || in.len == 0)) {
+			/* No content (a logout, a revoked session): fine. */
+			r->json = json_object();
+			r->status = CLIENT_OK;
+			goto out;
+		}
 		if (r->json == NULL) {
 			r->message = xasprintf("soukd's answer to %s %s is "
 			    "not JSON", method, path);
@@ -296,6 +314,13 @@ client_do(struct client *c, const char *method, const char *path,
 	}
 out:
 	curl_slist_free_all(hdrs);
+	if (auth != NULL) {
+		explicit_bzero(auth, strlen(auth));
+		free(auth);
+	}
+	/* Answers may hold tokens (sign-in, refresh). */
+	if (in.data != NULL)
+		explicit_bzero(in.data, in.len);
 	buf_free(&in);
 	free(url);
 	return r->status == CLIENT_OK;

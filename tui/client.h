@@ -55,6 +55,12 @@ void	client_free(struct client *);
  */
 bool	client_do(struct client *, const char *method, const char *path,
 	    const char *body, struct response *r);
+/*
+ * The same with "Authorization: Bearer token" when token is not NULL.  A
+ * 2xx answer without a body (204) is CLIENT_OK with an empty object.
+ */
+bool	client_call(struct client *, const char *method, const char *path,
+	    const char *body, const char *token, struct response *r);
 void	response_free(struct response *);
 
 /*

@@ -1,5 +1,7 @@
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "app.h"
 #include "cmd.h"
@@ -128,6 +130,331 @@ cmd_quit(struct app *a, const struct cmd_args *c, char **cause)
 	return true;
 }
 
+/* --- signing in and out, my account ---------------------------------------- */
+
+/* One line of standard input, without its end; NULL if there is none. */
+static char *
+cmd_read_stdin(void)
+{
+	char	line[1100];
+	size_t	n;
+
+	if (fgets(line, sizeof line, stdin) == NULL)
+		return NULL;
+	n = strcspn(line, "\r\n");
+	line[n] = '\0';
+	return xstrdup(line);
+}
+
+static bool
+cmd_login(struct app *a, const struct cmd_args *c, char **cause)
+{
+	char	*email = NULL, *password = NULL;
+
+	if (!app_batch(a)) {
+		app_signin(a, NULL);
+		return true;
+	}
+	if (cmd_opt(c, "email") != NULL)
+		email = xstrdup(cmd_opt(c, "email"));
+	if (cmd_opt(c, "password-stdin") != NULL) {
+		if (email == NULL) {
+			*cause = xstrdup("--password-stdin needs --email");
+			return false;
+		}
+		if ((password = cmd_read_stdin()) == NULL) {
+			*cause = xstrdup("no password on standard input");
+			free(email);
+			return false;
+		}
+	} else if (!login_prompt(&email, &password, cause)) {
+		free(email);
+		return false;
+	}
+	app_push(a, login_batch_view(a, email, password));
+	explicit_bzero(password, strlen(password));
+	free(password);
+	free(email);
+	return true;
+}
+
+static bool
+cmd_logout(struct app *a, const struct cmd_args *c, char **cause)
+{
+	(void)c;
+	(void)cause;
+	app_logout(a);
+	return true;
+}
+
+static bool
+cmd_me(struct app *a, const struct cmd_args *c, char **cause)
+{
+	(void)c;
+	(void)cause;
+	app_push(a, me_view(a));
+	return true;
+}
+
+static bool
+cmd_sessions(struct app *a, const struct cmd_args *c, char **cause)
+{
+	(void)c;
+	(void)cause;
+	app_push(a, sessions_view(a));
+	return true;
+}
+
+static bool
+cmd_revoke_session(struct app *a, const struct cmd_args *c, char **cause)
+{
+	(void)cause;
+	app_push(a, session_revoke_view(a, c->argv[0]));
+	return true;
+}
+
+static bool
+cmd_password(struct app *a, const struct cmd_args *c, char **cause)
+{
+	(void)c;
+	(void)cause;
+	app_push(a, password_view(a));
+	return true;
+}
+
+/* --- jobs ---------------------------------------------------------------------- */
+
+/* True if word is one of list (NULL-terminated); else *cause says. */
+static bool
+cmd_one_of(const char *what, const char *word, const char *const *list,
+    char **cause)
+{
+	struct buf	b;
+	size_t		i;
+
+	if (word == NULL)
+		return true;
+	for (i = 0; list[i] != NULL; i++) {
+		if (strcmp(word, list[i]) == 0)
+			return true;
+	}
+	buf_init(&b, 0);
+	for (i = 0; list[i] != NULL; i++) {
+		if (!buf_printf(&b, "%s%s", i > 0 ? (list[i + 1] == NULL ?
+		    " or " : ", ") : "", list[i]))
+			fatalx("cmd_one_of");
+	}
+	*cause = xasprintf("%s must be %s, not '%s'", what, b.data, word);
+	buf_free(&b);
+	return false;
+}
+
+static bool
+cmd_jobs(struct app *a, const struct cmd_args *c, char **cause)
+{
+	if (!cmd_one_of("--state", cmd_opt(c, "state"), job_states, cause))
+		return false;
+	app_push(a, jobs_view(a, cmd_opt(c, "state"), cmd_opt(c, "kind")));
+	return true;
+}
+
+static bool
+cmd_job(struct app *a, const struct cmd_args *c, char **cause)
+{
+	(void)cause;
+	app_push(a, job_view(a, c->argv[0]));
+	return true;
+}
+
+static bool
+cmd_retry_job(struct app *a, const struct cmd_args *c, char **cause)
+{
+	(void)cause;
+	app_push(a, job_change_view(a, c->argv[0], true));
+	return true;
+}
+
+static bool
+cmd_cancel_job(struct app *a, const struct cmd_args *c, char **cause)
+{
+	(void)cause;
+	app_push(a, job_change_view(a, c->argv[0], false));
+	return true;
+}
+
+static bool
+cmd_schedules(struct app *a, const struct cmd_args *c, char **cause)
+{
+	(void)c;
+	(void)cause;
+	app_push(a, schedules_view(a));
+	return true;
+}
+
+/* --- notifications -------------------------------------------------------------- */
+
+static const char *const cmd_languages[] = { "en", "hi", NULL };
+static const char *const cmd_outbox_states[] = {
+	"pending", "sent", "failed", "suppressed", NULL,
+};
+
+static bool
+cmd_templates(struct app *a, const struct cmd_args *c, char **cause)
+{
+	if (!cmd_one_of("--channel", cmd_opt(c, "channel"), notify_channels,
+	    cause) || !cmd_one_of("--language", cmd_opt(c, "language"),
+	    cmd_languages, cause))
+		return false;
+	app_push(a, templates_view(a, cmd_opt(c, "kind"), cmd_opt(c,
+	    "channel"), cmd_opt(c, "language")));
+	return true;
+}
+
+static bool
+cmd_template(struct app *a, const struct cmd_args *c, char **cause)
+{
+	(void)cause;
+	app_push(a, template_view(a, c->argv[0]));
+	return true;
+}
+
+static bool
+cmd_new_template(struct app *a, const struct cmd_args *c, char **cause)
+{
+	(void)cause;
+	app_push(a, template_new_view(a, cmd_opt(c, "kind"), cmd_opt(c,
+	    "channel"), cmd_opt(c, "language")));
+	return true;
+}
+
+static bool
+cmd_kinds(struct app *a, const struct cmd_args *c, char **cause)
+{
+	(void)c;
+	(void)cause;
+	app_push(a, kinds_view(a));
+	return true;
+}
+
+static bool
+cmd_outbox(struct app *a, const struct cmd_args *c, char **cause)
+{
+	if (!cmd_one_of("--state", cmd_opt(c, "state"), cmd_outbox_states,
+	    cause) || !cmd_one_of("--channel", cmd_opt(c, "channel"),
+	    notify_channels, cause))
+		return false;
+	app_push(a, outbox_view(a, cmd_opt(c, "user"), cmd_opt(c, "state"),
+	    cmd_opt(c, "channel"), cmd_opt(c, "kind")));
+	return true;
+}
+
+static bool
+cmd_notification(struct app *a, const struct cmd_args *c, char **cause)
+{
+	(void)cause;
+	app_push(a, notification_view(a, c->argv[0]));
+	return true;
+}
+
+/* --- accounts ------------------------------------------------------------------ */
+
+static const char *const cmd_user_statuses[] = { "active", "suspended",
+    NULL };
+
+static bool
+cmd_users(struct app *a, const struct cmd_args *c, char **cause)
+{
+	if (!cmd_one_of("--role", cmd_opt(c, "role"), user_roles, cause) ||
+	    !cmd_one_of("--status", cmd_opt(c, "status"), cmd_user_statuses,
+	    cause))
+		return false;
+	app_push(a, users_view(a, c->argc > 0 ? c->argv[0] : NULL,
+	    cmd_opt(c, "role"), cmd_opt(c, "status"), cmd_opt(c, "region")));
+	return true;
+}
+
+static bool
+cmd_user(struct app *a, const struct cmd_args *c, char **cause)
+{
+	(void)cause;
+	app_push(a, user_view(a, c->argv[0]));
+	return true;
+}
+
+static bool
+cmd_new_user(struct app *a, const struct cmd_args *c, char **cause)
+{
+	if (app_batch(a) && (cmd_opt(c, "role") == NULL ||
+	    cmd_opt(c, "name") == NULL || (cmd_opt(c, "email") == NULL &&
+	    cmd_opt(c, "phone") == NULL))) {
+		*cause = xstrdup("new-user needs --role, --name and --email "
+		    "or --phone");
+		return false;
+	}
+	app_push(a, user_new_view(a, cmd_opt(c, "role"), cmd_opt(c, "name"),
+	    cmd_opt(c, "email"), cmd_opt(c, "phone"), cmd_opt(c, "regions")));
+	return true;
+}
+
+static bool
+cmd_edit_user(struct app *a, const struct cmd_args *c, char **cause)
+{
+	if (cmd_opt(c, "name") == NULL && cmd_opt(c, "role") == NULL &&
+	    cmd_opt(c, "language") == NULL && cmd_opt(c, "regions") == NULL) {
+		*cause = xstrdup("edit-user needs at least one of --name, "
+		    "--role, --language, --regions");
+		return false;
+	}
+	app_push(a, user_edit_view(a, c->argv[0], cmd_opt(c, "name"),
+	    cmd_opt(c, "role"), cmd_opt(c, "language"), cmd_opt(c,
+	    "regions")));
+	return true;
+}
+
+static bool
+cmd_suspend_user(struct app *a, const struct cmd_args *c, char **cause)
+{
+	if (cmd_opt(c, "reason") == NULL) {
+		*cause = xstrdup("suspend-user needs --reason");
+		return false;
+	}
+	app_push(a, user_action_view(a, c->argv[0], USER_SUSPEND,
+	    cmd_opt(c, "reason")));
+	return true;
+}
+
+static bool
+cmd_reactivate_user(struct app *a, const struct cmd_args *c, char **cause)
+{
+	(void)cause;
+	app_push(a, user_action_view(a, c->argv[0], USER_REACTIVATE, NULL));
+	return true;
+}
+
+static bool
+cmd_reset_login(struct app *a, const struct cmd_args *c, char **cause)
+{
+	(void)cause;
+	app_push(a, user_action_view(a, c->argv[0], USER_RESET, NULL));
+	return true;
+}
+
+static bool
+cmd_audit(struct app *a, const struct cmd_args *c, char **cause)
+{
+	struct view	*v;
+
+	v = audit_view(a, cmd_opt(c, "actor"), cmd_opt(c, "action"),
+	    cmd_opt(c, "target"), cmd_opt(c, "since"), cmd_opt(c, "until"),
+	    cause);
+	if (v == NULL)
+		return false;
+	app_push(a, v);
+	return true;
+}
+
+#define NOOPTS	{ { NULL, NULL, 0, NULL } }
+
 /* Every command of the console; see cmd.h. */
 const struct command commands[] = {
 	{ "regions", NULL, "[--parent ID|none] [--kind KIND]",
@@ -162,6 +489,127 @@ const struct command commands[] = {
 	  cmd_help_run },
 	{ "quit", "q", "", "leave souk", { { NULL, NULL, 0, NULL } }, 0, 0,
 	  COMPLETE_NONE, CMD_SCREEN, cmd_quit },
+
+	{ "login", NULL, "[--email EMAIL [--password-stdin]]",
+	  "sign in; full screen, the sign-in screen; else asks on the "
+	  "terminal, or reads the password from standard input",
+	  { { "email", "EMAIL", COMPLETE_NONE, "the account's email" },
+	    { "password-stdin", NULL, COMPLETE_NONE, "read the password from "
+	      "standard input" } },
+	  0, 0, COMPLETE_NONE, CMD_BATCH, cmd_login },
+	{ "logout", NULL, "", "sign out: end the session and forget the "
+	  "credentials", NOOPTS, 0, 0, COMPLETE_NONE, CMD_BATCH, cmd_logout },
+	{ "me", NULL, "", "my account: name, language, time zone; links to "
+	  "my sessions and my password", NOOPTS, 0, 0, COMPLETE_NONE,
+	  CMD_AUTH, cmd_me },
+	{ "sessions", NULL, "", "where I am signed in; x signs one out",
+	  NOOPTS, 0, 0, COMPLETE_NONE, CMD_AUTH, cmd_sessions },
+	{ "revoke-session", NULL, "ID", "sign one of my sessions out",
+	  NOOPTS, 1, 1, COMPLETE_ID, CMD_AUTH, cmd_revoke_session },
+	{ "password", NULL, "", "change my password (signs out my other "
+	  "sessions)", NOOPTS, 0, 0, COMPLETE_NONE, CMD_AUTH | CMD_SCREEN,
+	  cmd_password },
+
+	{ "jobs", NULL, "[--state STATE] [--kind KIND]",
+	  "the job queue, newest first, with the counts by state (admin)",
+	  { { "state", "STATE", COMPLETE_JOB_STATE, "pending, running, done, "
+	      "failed or cancelled" },
+	    { "kind", "KIND", COMPLETE_NONE, "a job kind, such as noop" } },
+	  0, 0, COMPLETE_NONE, CMD_AUTH, cmd_jobs },
+	{ "job", NULL, "ID", "one job: its payload and every error",
+	  NOOPTS, 1, 1, COMPLETE_ID, CMD_AUTH, cmd_job },
+	{ "retry-job", NULL, "ID", "run a failed or cancelled job again",
+	  NOOPTS, 1, 1, COMPLETE_ID, CMD_AUTH, cmd_retry_job },
+	{ "cancel-job", NULL, "ID", "make sure a pending job never runs",
+	  NOOPTS, 1, 1, COMPLETE_ID, CMD_AUTH, cmd_cancel_job },
+	{ "schedules", NULL, "", "the periodic work and when it runs next "
+	  "(admin)", NOOPTS, 0, 0, COMPLETE_NONE, CMD_AUTH, cmd_schedules },
+
+	{ "templates", NULL, "[--kind KIND] [--channel CHANNEL] "
+	  "[--language LANG]", "notification templates (admin)",
+	  { { "kind", "KIND", COMPLETE_NONE, "a kind of message (see kinds)" },
+	    { "channel", "CHANNEL", COMPLETE_CHANNEL, "sms, whatsapp, email "
+	      "or push" },
+	    { "language", "LANG", COMPLETE_NONE, "en or hi" } },
+	  0, 0, COMPLETE_NONE, CMD_AUTH, cmd_templates },
+	{ "template", NULL, "ID", "edit a template: subject, body, HTML, "
+	  "WhatsApp template", NOOPTS, 1, 1, COMPLETE_ID, CMD_AUTH,
+	  cmd_template },
+	{ "new-template", NULL, "[--kind KIND] [--channel CHANNEL] "
+	  "[--language LANG]", "a form adding a template for a channel or "
+	  "language",
+	  { { "kind", "KIND", COMPLETE_NONE, "a kind of message (see kinds)" },
+	    { "channel", "CHANNEL", COMPLETE_CHANNEL, "sms, whatsapp, email "
+	      "or push" },
+	    { "language", "LANG", COMPLETE_NONE, "en or hi" } },
+	  0, 0, COMPLETE_NONE, CMD_AUTH | CMD_SCREEN, cmd_new_template },
+	{ "kinds", NULL, "", "the messages soukd sends and the variables "
+	  "their templates may use (admin)", NOOPTS, 0, 0, COMPLETE_NONE,
+	  CMD_AUTH, cmd_kinds },
+	{ "outbox", NULL, "[--user ID] [--state STATE] [--channel CHANNEL] "
+	  "[--kind KIND]", "notifications sent and to send, newest first "
+	  "(supervisor, admin)",
+	  { { "user", "ID", COMPLETE_NONE, "a user's id" },
+	    { "state", "STATE", COMPLETE_OUTBOX_STATE, "pending, sent, failed "
+	      "or suppressed" },
+	    { "channel", "CHANNEL", COMPLETE_CHANNEL, "sms, whatsapp, email "
+	      "or push" },
+	    { "kind", "KIND", COMPLETE_NONE, "a kind of message" } },
+	  0, 0, COMPLETE_NONE, CMD_AUTH, cmd_outbox },
+	{ "notification", NULL, "ID", "one notification with every attempt "
+	  "to deliver it", NOOPTS, 1, 1, COMPLETE_ID, CMD_AUTH,
+	  cmd_notification },
+
+	{ "users", NULL, "[QUERY] [--role ROLE] [--status STATUS] "
+	  "[--region ID]", "accounts: a phone, an email or the start of a "
+	  "name (admin)",
+	  { { "role", "ROLE", COMPLETE_ROLE, "customer ... admin" },
+	    { "status", "STATUS", COMPLETE_USER_STATUS, "active or "
+	      "suspended" },
+	    { "region", "ID", COMPLETE_NONE, "a region: its accounts and its "
+	      "subregions'" } },
+	  0, 1, COMPLETE_NONE, CMD_AUTH, cmd_users },
+	{ "user", NULL, "ID", "one account: change its name, role, language "
+	  "and regions", NOOPTS, 1, 1, COMPLETE_ID, CMD_AUTH, cmd_user },
+	{ "new-user", NULL, "[--role ROLE] [--name NAME] [--email EMAIL] "
+	  "[--phone PHONE] [--regions IDS]", "create a staff account; its "
+	  "password is shown once",
+	  { { "role", "ROLE", COMPLETE_ROLE, "the role" },
+	    { "name", "NAME", COMPLETE_NONE, "the person's name" },
+	    { "email", "EMAIL", COMPLETE_NONE, "to sign in with" },
+	    { "phone", "PHONE", COMPLETE_NONE, "to sign in with" },
+	    { "regions", "IDS", COMPLETE_NONE, "region ids, comma-separated" } },
+	  0, 0, COMPLETE_NONE, CMD_AUTH, cmd_new_user },
+	{ "edit-user", NULL, "ID [--name NAME] [--role ROLE] [--language LANG] "
+	  "[--regions IDS]", "change an account's name, role, language or "
+	  "regions",
+	  { { "name", "NAME", COMPLETE_NONE, "the person's name" },
+	    { "role", "ROLE", COMPLETE_ROLE, "the role" },
+	    { "language", "LANG", COMPLETE_NONE, "en or hi" },
+	    { "regions", "IDS", COMPLETE_NONE, "region ids, comma-separated" } },
+	  1, 1, COMPLETE_ID, CMD_AUTH, cmd_edit_user },
+	{ "suspend-user", NULL, "ID --reason TEXT", "suspend an account; its "
+	  "sessions end at once",
+	  { { "reason", "TEXT", COMPLETE_NONE, "why, for the record" } },
+	  1, 1, COMPLETE_ID, CMD_AUTH, cmd_suspend_user },
+	{ "reactivate-user", NULL, "ID", "reactivate a suspended account",
+	  NOOPTS, 1, 1, COMPLETE_ID, CMD_AUTH, cmd_reactivate_user },
+	{ "reset-login", NULL, "ID", "give an account a new password, shown "
+	  "once, and end its sessions", NOOPTS, 1, 1, COMPLETE_ID, CMD_AUTH,
+	  cmd_reset_login },
+
+	{ "audit", NULL, "[--actor ID] [--action ACTION] [--target TYPE[:ID]] "
+	  "[--since TIME] [--until TIME]", "the audit log, newest first "
+	  "(admin)",
+	  { { "actor", "ID", COMPLETE_NONE, "who did it (a user's id)" },
+	    { "action", "ACTION", COMPLETE_NONE, "such as user.suspended, or a "
+	      "prefix such as auth." },
+	    { "target", "TYPE[:ID]", COMPLETE_NONE, "what it was done to, such "
+	      "as user:12" },
+	    { "since", "TIME", COMPLETE_NONE, "from: 2h, 2026-11-20, today "
+	      "9am, RFC 3339" },
+	    { "until", "TIME", COMPLETE_NONE, "before that time" } },
+	  0, 0, COMPLETE_NONE, CMD_AUTH, cmd_audit },
 };
 
 const size_t ncommands = sizeof commands / sizeof commands[0];
@@ -326,6 +774,17 @@ cmd_parse(const char *line, struct cmd_args *a, char **cause)
 			    c->name, (int)(len + 2), w, c->name, c->usage);
 			goto fail;
 		}
+		if (c->opts[o].arg == NULL) {
+			/* A flag: present or not. */
+			if (eq != NULL) {
+				*cause = xasprintf("--%s takes no value",
+				    c->opts[o].name);
+				goto fail;
+			}
+			free(a->opts[o]);
+			a->opts[o] = xstrdup("yes");
+			continue;
+		}
 		if (eq != NULL)
 			value = eq + 1;
 		else if (i + 1 < a->nwords)
@@ -386,7 +845,8 @@ cmd_completion(const char *before, const char *word)
 	for (i = 1; i < n; i++) {
 		if (strncmp(words[i], "--", 2) == 0 && words[i][2] != '\0') {
 			o = cmd_find_opt(c, words[i] + 2, strlen(words[i] + 2));
-			if (o >= 0 && strchr(words[i], '=') == NULL) {
+			if (o >= 0 && strchr(words[i], '=') == NULL &&
+			    c->opts[o].arg != NULL) {
 				if (i + 1 == n) {
 					what = c->opts[o].complete;
 					goto out;

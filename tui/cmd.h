@@ -23,13 +23,19 @@ enum cmd_complete {
 	COMPLETE_PARENT,	/* the same, or "none" */
 	COMPLETE_FILE,		/* file names */
 	COMPLETE_OPTION,	/* the command's --options */
+	COMPLETE_JOB_STATE,	/* pending, running, ... */
+	COMPLETE_ROLE,		/* customer, ..., admin */
+	COMPLETE_CHANNEL,	/* sms, whatsapp, email, push */
+	COMPLETE_USER_STATUS,	/* active, suspended */
+	COMPLETE_OUTBOX_STATE,	/* pending, sent, failed, suppressed */
 };
 
-#define CMD_MAXOPTS	4
+#define CMD_MAXOPTS	6
 
 struct cmd_opt {
 	const char		*name;		/* without the dashes */
-	const char		*arg;		/* its value, as usage shows it */
+	const char		*arg;		/* its value, as usage shows it;
+						   NULL: a flag, "yes" if given */
 	enum cmd_complete	 complete;
 	const char		*help;
 };
@@ -37,6 +43,8 @@ struct cmd_opt {
 struct cmd_args;
 
 #define CMD_SCREEN	0x1	/* only in the full-screen console */
+#define CMD_AUTH	0x2	/* needs a signed-in user */
+#define CMD_BATCH	0x4	/* `souk COMMAND` runs it without the screen */
 
 struct command {
 	const char		*name;

@@ -8,6 +8,7 @@
 
 #include "fetch.h"
 #include "log.h"
+#include "session.h"
 #include "xmalloc.h"
 
 struct fetch {
@@ -24,6 +25,7 @@ struct fetch {
 	unsigned		 next_id;
 	size_t			 pending;
 	struct client		*inline_client;
+	struct session		*session;	/* may be NULL */
 };
 
 static void
@@ -59,6 +61,9 @@ request_free(struct request *r)
 	response_free(&r->resp);
 	free(r->method);
 	free(r->path);
+	/* Bodies may hold passwords (sign-in, password changes). */
+	if (r->body != NULL)
+		explicit_bzero(r->body, strlen(r->body));
 	free(r->body);
 	free(r);
 }
@@ -82,7 +87,8 @@ fetch_worker(void *arg)
 		r = fetch_pop(&f->todo, &f->todo_tail);
 		pthread_mutex_unlock(&f->lock);
 
-		client_do(c, r->method, r->path, r->body, &r->resp);
+		session_do(f->session, c, r->method, r->path, r->body,
+		    &r->resp);
 
 		pthread_mutex_lock(&f->lock);
 		fetch_append(&f->done, &f->done_tail, r);
@@ -97,7 +103,8 @@ fetch_worker(void *arg)
 }
 
 struct fetch *
-fetch_new(const struct client_opts *opts, int nthreads)
+fetch_new(const struct client_opts *opts, struct session *session,
+    int nthreads)
 {
 	struct fetch	*f = xcalloc(1, sizeof *f);
 	sigset_t	 all, old;
@@ -109,6 +116,7 @@ fetch_new(const struct client_opts *opts, int nthreads)
 	f->opts.cancel = &f->stop;
 	f->pipe[0] = f->pipe[1] = -1;
 	f->next_id = 1;
+	f->session = session;
 	if (nthreads <= 0) {
 		f->inline_client = client_new(&f->opts);
 		return f;
@@ -208,8 +216,8 @@ fetch_take(struct fetch *f)
 	if (f->nthreads == 0) {
 		if ((r = fetch_pop(&f->todo, &f->todo_tail)) == NULL)
 			return NULL;
-		client_do(f->inline_client, r->method, r->path, r->body,
-		    &r->resp);
+		session_do(f->session, f->inline_client, r->method, r->path,
+		    r->body, &r->resp);
 		f->pending--;
 		return r;
 	}

@@ -27,11 +27,15 @@ struct request {
 
 struct fetch;
 
+struct session;
+
 /*
- * Starts nthreads workers talking to opts->url (0: inline mode).  Never
+ * Starts nthreads workers talking to opts->url (0: inline mode) as the
+ * user signed in to session (NULL: anonymously; see session_do).  Never
  * NULL; aborts if threads or the pipe cannot be made.
  */
-struct fetch *fetch_new(const struct client_opts *, int nthreads);
+struct fetch *fetch_new(const struct client_opts *, struct session *,
+	    int nthreads);
 /*
  * Stops the workers, cancelling transfers in progress, and frees every
  * request not yet taken.  Fine with NULL.

@@ -215,6 +215,23 @@ form_end(struct form *fm)
 	form_seek(fm, fm->n > 0 ? fm->n - 1 : 0);
 }
 
+/* What a field shows: a secret's characters as '*'s.  Caller frees. */
+static char *
+form_shown(const struct form_field *f)
+{
+	char	*m;
+	size_t	 i, n = 0;
+
+	if (!(f->flags & FORM_SECRET))
+		return xstrdup(f->value);
+	m = xcalloc(strlen(f->value) + 1, 1);
+	for (i = 0; f->value[i] != '\0'; i++) {
+		if (((unsigned char)f->value[i] & 0xc0) != 0x80)
+			m[n++] = '*';
+	}
+	return m;
+}
+
 /* The columns a field's value takes, in vw columns at most. */
 static int
 form_value_width(const struct form_field *f, int vw)
@@ -306,10 +323,13 @@ form_draw(struct form *fm, int y, int x, int h, int w, long editing,
 				*ew = vw < FORM_INPUT_MAX ? vw : FORM_INPUT_MAX;
 				fw = *ew;
 				shown = true;
-			} else
-				screen_put(y + row, vx, fw, f->value,
+			} else {
+				text = form_shown(f);
+				screen_put(y + row, vx, fw, text,
 				    i == fm->cursor ? STYLE_CURSOR :
 				    STYLE_INPUT, TEXT_LEFT);
+				free(text);
+			}
 		} else if (*f->value == '\0')
 			screen_put(y + row, vx, fw, "-", STYLE_DIM, TEXT_LEFT);
 		else
@@ -354,7 +374,7 @@ form_print(struct form *fm, FILE *out)
 	}
 	buf_init(&line, 0);
 	for (i = 0; i < fm->n; i++) {
-		if (fm->fields[i]->flags & FORM_BUTTON)
+		if (fm->fields[i]->flags & (FORM_BUTTON | FORM_SECRET))
 			continue;
 		buf_reset(&line);
 		text_fit(&line, fm->fields[i]->label, lw, TEXT_LEFT);

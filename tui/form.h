@@ -16,6 +16,7 @@
 #define FORM_EDIT	0x1	/* the user may change the value */
 #define FORM_LINK	0x2	/* Enter runs the field's command */
 #define FORM_BUTTON	0x4	/* Enter presses it */
+#define FORM_SECRET	0x8	/* shown as '*'s, never printed */
 
 struct form_field {
 	char	*name;		/* as soukd names it in errors */

@@ -73,6 +73,40 @@ const struct keybind keymap[] = {
 	/* Views. */
 	{ 'i', SCOPE_REGIONS, "details", "show the region's details",
 	  regions_key_details, 0 },
+	{ 'o', SCOPE_LOGIN, "switch", "sign in with a phone and a code, or "
+	  "with an email and a password", login_key_switch, 0 },
+	{ 'x', SCOPE_SESSIONS, "sign-out", "sign the session out (asks "
+	  "first)", sessions_key_revoke, KEY_DESTRUCTIVE },
+	{ 'R', SCOPE_JOBS, "retry", "run a failed or cancelled job again "
+	  "(asks first)", jobs_key_retry, KEY_DESTRUCTIVE },
+	{ 'x', SCOPE_JOBS, "cancel", "cancel a pending job (asks first)",
+	  jobs_key_cancel, KEY_DESTRUCTIVE },
+	{ 's', SCOPE_JOBS, "state", "show the jobs of the next state: all, "
+	  "pending, running, done, failed, cancelled", jobs_key_state, 0 },
+	{ 'R', SCOPE_JOB, "retry", "run the job again if it failed or was "
+	  "cancelled (asks first)", jobs_key_retry, KEY_DESTRUCTIVE },
+	{ 'x', SCOPE_JOB, "cancel", "cancel the job if it is pending (asks "
+	  "first)", jobs_key_cancel, KEY_DESTRUCTIVE },
+	{ 'a', SCOPE_TEMPLATES, "add", "add a template of the row's kind for "
+	  "another channel or language", templates_key_add, 0 },
+	{ 'n', SCOPE_USERS, "new", "create a staff account",
+	  users_key_new, 0 },
+	{ 's', SCOPE_USERS, "suspend", "suspend the account, with a reason "
+	  "(asks first)", users_key_suspend, KEY_DESTRUCTIVE },
+	{ 'a', SCOPE_USERS, "reactivate", "reactivate a suspended account "
+	  "(asks first)", users_key_reactivate, KEY_DESTRUCTIVE },
+	{ 'L', SCOPE_USERS, "reset-login", "give the account a new password, "
+	  "shown once, and end its sessions (asks first)", users_key_reset,
+	  KEY_DESTRUCTIVE },
+	{ 's', SCOPE_USER, "suspend", "suspend the account, with a reason "
+	  "(asks first)", users_key_suspend, KEY_DESTRUCTIVE },
+	{ 'a', SCOPE_USER, "reactivate", "reactivate the account if it is "
+	  "suspended (asks first)", users_key_reactivate, KEY_DESTRUCTIVE },
+	{ 'L', SCOPE_USER, "reset-login", "give the account a new password, "
+	  "shown once, and end its sessions (asks first)", users_key_reset,
+	  KEY_DESTRUCTIVE },
+	{ 'o', SCOPE_ENTRY, "layout", "before and after side by side, or one "
+	  "under the other", audit_key_layout, 0 },
 };
 
 const size_t keymap_len = sizeof keymap / sizeof keymap[0];
@@ -87,6 +121,21 @@ static const char *const scope_names[SCOPE_COUNT] = {
 	[SCOPE_LOOKUP] = "lookup",
 	[SCOPE_HEALTH] = "health",
 	[SCOPE_HELP] = "help",
+	[SCOPE_LOGIN] = "sign in",
+	[SCOPE_ME] = "my account",
+	[SCOPE_SESSIONS] = "my sessions",
+	[SCOPE_JOBS] = "jobs",
+	[SCOPE_JOB] = "job",
+	[SCOPE_SCHEDULES] = "schedules",
+	[SCOPE_TEMPLATES] = "templates",
+	[SCOPE_TEMPLATE] = "template",
+	[SCOPE_KINDS] = "kinds",
+	[SCOPE_OUTBOX] = "outbox",
+	[SCOPE_NOTIFICATION] = "notification",
+	[SCOPE_USERS] = "users",
+	[SCOPE_USER] = "user",
+	[SCOPE_AUDIT] = "audit",
+	[SCOPE_ENTRY] = "audit entry",
 };
 
 const char *

@@ -23,6 +23,21 @@ enum scope {
 	SCOPE_LOOKUP,		/* the lookup form */
 	SCOPE_HEALTH,
 	SCOPE_HELP,
+	SCOPE_LOGIN,		/* the sign-in screen */
+	SCOPE_ME,		/* my account */
+	SCOPE_SESSIONS,		/* my sessions */
+	SCOPE_JOBS,
+	SCOPE_JOB,
+	SCOPE_SCHEDULES,
+	SCOPE_TEMPLATES,
+	SCOPE_TEMPLATE,
+	SCOPE_KINDS,
+	SCOPE_OUTBOX,
+	SCOPE_NOTIFICATION,
+	SCOPE_USERS,
+	SCOPE_USER,
+	SCOPE_AUDIT,
+	SCOPE_ENTRY,		/* one audit entry */
 	SCOPE_COUNT
 };
 

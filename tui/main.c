@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "client.h"
 #include "cmd.h"
+#include "creds.h"
 #include "keymap.h"
 #include "keys.h"
 #include "log.h"
@@ -38,7 +39,8 @@ usage(FILE *f)
 	    "\n"
 	    "The staff console of souk.  Full screen, it opens COMMAND "
 	    "(regions if none);\nwith -c it runs COMMAND, prints the result "
-	    "and exits.\n"
+	    "and exits.  souk login and souk logout\nsign in and out "
+	    "without the screen.\n"
 	    "\n"
 	    "options:\n"
 	    "  -c COMMAND               run one command without the full "
@@ -124,7 +126,8 @@ main(int argc, char **argv)
 	struct app	*a;
 	const char	*command = NULL, *config = NULL, *env;
 	char		*cause = NULL, *dir, *path, *history = NULL;
-	char		*initial = NULL;
+	char		*initial = NULL, *credentials;
+	const struct command *cmd;
 	size_t		 nflags = 0, i;
 	bool		 json = false, nocolor = false;
 	int		 ch, status;
@@ -217,8 +220,15 @@ main(int argc, char **argv)
 		free(dir);
 	}
 	o.history = history;
+	credentials = creds_path();
+	o.credentials = credentials;
 	if ((env = getenv("SOUK_SCRIPT")) != NULL && *env != '\0')
 		o.script = env;
+
+	/* `souk login`, `souk logout`: no screen needed. */
+	if (command == NULL && argc > 0 && (cmd = cmd_find(argv[0])) !=
+	    NULL && (cmd->flags & CMD_BATCH))
+		command = initial = main_join(argc, argv);
 
 	client_global_init();
 	if (command != NULL) {
@@ -234,6 +244,7 @@ main(int argc, char **argv)
 	client_global_cleanup();
 	free(initial);
 	free(history);
+	free(credentials);
 	settings_free(&s);
 	return status;
 bad:

@@ -41,6 +41,7 @@ static struct {
 	unsigned char		 queue[PROMPT_QUEUE];	/* bytes for readline */
 	size_t			 qhead, qlen;
 	bool			 finished;		/* Enter, or EOF */
+	bool			 secret;		/* shown as '*'s */
 	char			*line;			/* what Enter gave */
 	char			 matches[PROMPT_MATCHES_MAX];
 	char			**candidates;
@@ -239,6 +240,7 @@ prompt_begin(enum prompt_kind kind, const char *prefix, const char *initial,
 	if (prompt.active)
 		prompt_cancel();
 	prompt.active = true;
+	prompt.secret = false;
 	prompt.kind = kind;
 	free(prompt.prefix);
 	prompt.prefix = xstrdup(prefix);
@@ -265,6 +267,7 @@ prompt_finish(const char *line)
 	char		*copy = line != NULL ? xstrdup(line) : NULL;
 
 	prompt.active = false;
+	prompt.secret = false;
 	prompt.matches[0] = '\0';
 	if (copy != NULL && prompt.kind == PROMPT_COMMAND && *copy != '\0') {
 		HIST_ENTRY *last = history_get(history_base + history_length -
@@ -316,6 +319,13 @@ prompt_feed(const char *bytes, size_t n)
 	while (prompt.qlen > 0 && !prompt.finished)
 		rl_callback_read_char();
 	prompt.qlen = 0;
+}
+
+void
+prompt_secret(void)
+{
+	if (prompt.active)
+		prompt.secret = true;
 }
 
 void
@@ -397,7 +407,8 @@ void
 prompt_draw(int y, int x, int w, enum style st)
 {
 	const char	*pre, *line;
-	size_t		 start = 0, point;
+	char		*masked = NULL;
+	size_t		 start = 0, point, i, n, at;
 	int		 pw, avail, cx;
 
 	if (!prompt.active || w <= 0)
@@ -409,6 +420,18 @@ prompt_draw(int y, int x, int w, enum style st)
 	point = (size_t)(rl_point >= 0 ? rl_point : 0);
 	if (point > strlen(line))
 		point = strlen(line);
+	if (prompt.secret) {
+		/* One '*' per character; the point moves with them. */
+		masked = xcalloc(strlen(line) + 1, 1);
+		for (i = n = at = 0; line[i] != '\0'; i++) {
+			if (i == point)
+				at = n;
+			if (((unsigned char)line[i] & 0xc0) != 0x80)
+				masked[n++] = '*';
+		}
+		point = point >= strlen(line) ? n : at;
+		line = masked;
+	}
 	pw = text_width(pre);
 	if (pw > w / 2)
 		pw = w / 2;
@@ -429,6 +452,7 @@ prompt_draw(int y, int x, int w, enum style st)
 		move(y, cx < x + w ? cx : x + w - 1);
 		curs_set(1);
 	}
+	free(masked);
 }
 
 const char *

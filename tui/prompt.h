@@ -17,6 +17,7 @@ enum prompt_kind {
 	PROMPT_COMMAND,		/* history and completion */
 	PROMPT_FILTER,
 	PROMPT_FIELD,
+	PROMPT_ASK,		/* a question's answer, on the message line */
 };
 
 /* Called with the final line, or NULL when the prompt was cancelled. */
@@ -43,6 +44,8 @@ enum prompt_kind prompt_kind(void);
 /* Opens a prompt showing prefix, starting with text initial. */
 void	prompt_begin(enum prompt_kind, const char *prefix,
 	    const char *initial, prompt_change_cb, prompt_done_cb, void *arg);
+/* Hides what is typed (each character shows as '*'), until the prompt ends. */
+void	prompt_secret(void);
 /* Feeds a key (keys.h) to the open prompt. */
 void	prompt_key(int key);
 /* Closes the prompt as if Esc was pressed. */

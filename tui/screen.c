@@ -160,6 +160,12 @@ screen_attr(enum style s)
 	return s < STYLE_COUNT ? screen_attrs[s] : 0;
 }
 
+int
+screen_cols(void)
+{
+	return screen_is_open ? COLS : 0;
+}
+
 void
 screen_resize(int lines, int cols)
 {

@@ -55,6 +55,8 @@ bool	screen_active(void);
 bool	screen_colored(void);
 /* The curses attributes of a style in the current theme. */
 unsigned long screen_attr(enum style);
+/* The terminal's width in columns; 0 when the screen is not open. */
+int	screen_cols(void);
 /* Sets the size of a headless screen, as a terminal resize would. */
 void	screen_resize(int lines, int cols);
 /*

@@ -63,6 +63,15 @@ script_item(struct script *s, const char *item, int line, char **cause)
 		script_add(s, SCRIPT_WAIT_FILE, line)->arg = xstrdup(arg);
 		return true;
 	}
+	if (strncmp(item, "wait-events ", 12) == 0) {
+		if (!num_int64(arg, 1, 1000000, &v)) {
+			*cause = xasprintf("%s:%d: <wait-events N> needs a "
+			    "count", s->name, line);
+			return false;
+		}
+		script_add(s, SCRIPT_WAIT_EVENTS, line)->ms = (long)v;
+		return true;
+	}
 	if (strncmp(item, "sleep ", 6) == 0) {
 		if (!num_int64(arg, 0, 600000, &v)) {
 			*cause = xasprintf("%s:%d: <sleep MS> needs "

@@ -11,6 +11,7 @@
  *   <wait-connected>		wait until soukd answers again
  *   <wait-disconnected>	wait until soukd is seen to be gone
  *   <wait-file PATH>		wait until PATH exists
+ *   <wait-events N>		wait until N live events have come in
  *
  * The console plays a key only when no request is in flight, so what a
  * dump shows does not depend on timing.
@@ -29,6 +30,7 @@ enum script_op {
 	SCRIPT_WAIT_CONNECTED,
 	SCRIPT_WAIT_DISCONNECTED,
 	SCRIPT_WAIT_FILE,
+	SCRIPT_WAIT_EVENTS,	/* ms holds the count */
 };
 
 struct script_step {
@@ -36,7 +38,7 @@ struct script_step {
 	int		 key;
 	char		*arg;		/* FILE or PATH */
 	int		 lines, cols;
-	long		 ms;
+	long		 ms;		/* SCRIPT_SLEEP; SCRIPT_WAIT_EVENTS: N */
 	int		 line;		/* in the script, for messages */
 };
 

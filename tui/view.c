@@ -35,6 +35,7 @@ view_free(struct view *v)
 	form_free(v->form);
 	json_decref(v->json);
 	free(v->error);
+	free(v->summary);
 	free(v->title);
 	free(v);
 }
@@ -91,7 +92,9 @@ view_fail(struct view *v, const struct response *resp)
 	v->gen++;	/* drop the rest of this load's answers */
 	if (v->table != NULL)
 		table_load_abort(v->table);
-	if (resp->status != CLIENT_CANCELLED)
+	/* Signed out: the sign-in screen says why, not each view. */
+	if (resp->status != CLIENT_CANCELLED && !(resp->http == 401 &&
+	    !app_batch(v->app) && !app_signed_in(v->app)))
 		app_message(v->app, MSG_ERROR, "%s", v->error);
 }
 
@@ -133,7 +136,8 @@ view_wants(const struct view *v, const char *topic)
 		if (end == NULL)
 			end = p + strlen(p);
 		len = (size_t)(end - p);
-		if (len > 0 && strncmp(topic, p, len) == 0)
+		if (len > 0 && strncmp(topic, p, len) == 0 &&
+		    (topic[len] == '\0' || p[len - 1] == ':'))
 			return true;
 	}
 	return false;

@@ -18,6 +18,7 @@
 
 struct app;
 struct form;
+struct form_field;
 struct table;
 struct view;
 
@@ -28,8 +29,10 @@ struct view_ops {
 	enum scope	 scope;		/* its own key bindings */
 	enum widget	 widget;
 	/*
-	 * Event topics it shows, as comma-separated prefixes ("region.");
-	 * an event of such a topic refreshes it while it is visible.
+	 * Event topics it shows, comma-separated: soukd's topics ("jobs",
+	 * "orders"), "user:me" for oneself, or prefixes ending in ':'
+	 * ("order:") that match any of their kind.  The stream follows them
+	 * while the view is visible, and an event of one reloads it.
 	 */
 	const char	*topics;
 	const char	*empty;		/* shown when a table has no rows */
@@ -37,7 +40,13 @@ struct view_ops {
 	void	(*result)(struct view *, struct request *);
 	void	(*open)(struct view *);	/* Enter on a row; may be NULL */
 	void	(*free)(struct view *);	/* frees data; may be NULL */
+	int	 flags;		/* VIEW_MANUAL */
+	/* A field was edited (Enter); may be NULL. */
+	void	(*edited)(struct view *, struct form_field *);
 };
+
+/* Never reloaded by itself (timer, events): a form being filled in. */
+#define VIEW_MANUAL	0x1
 
 struct view {
 	const struct view_ops	*ops;
@@ -50,9 +59,11 @@ struct view {
 	struct form		*form;		/* WIDGET_FORM */
 	json_t			*json;		/* what --json prints */
 	char			*error;		/* why the last load failed */
+	char			*summary;	/* a line above a table */
 	bool			 loaded;	/* a load has completed */
 	bool			 loading;
 	bool			 opened;	/* has been on top once */
+	bool			 stale;		/* reload when the load ends */
 	void			*data;		/* the view's own */
 };
 

@@ -1,13 +1,18 @@
 #!/bin/sh
 # The console's tests, against a real soukd over a throwaway PostgreSQL
-# cluster loaded with the demo data:
+# cluster loaded with the demo data and a few accounts (soukd runs the API
+# only: no workers or schedules change the jobs a screen shows):
 #
 #   - scripted screen tests: souk plays tests/tui/NAME.script in a fixed
 #     headless terminal (TERM, LINES=24, COLUMNS=80, TZ=UTC, HOME in a
 #     temporary directory) and dumps the screen with save-display; each dump
 #     is compared with tests/tui/expected/ after masking what changes from
 #     run to run (port, latency, timestamps);
-#   - souk -c: tables, JSON, exit statuses and messages;
+#   - signing in: the sign-in screen, a token revoked mid-session renewed
+#     silently, a used-up refresh token sending souk back to sign in;
+#   - live updates: an event from soukd reloads the view by itself;
+#   - souk -c: tables, JSON, exit statuses and messages, souk login and
+#     logout, the credentials file's checks;
 #   - a tmux run, for what only a real terminal shows: resizing, colours
 #     and NO_COLOR;
 #   - resident memory of the release build after opening every view.
@@ -113,7 +118,7 @@ start_soukd() {
 	log="$work/soukd.log"
 	lines=$(cat "$log" 2>/dev/null | wc -l)
 	ASAN_OPTIONS=detect_leaks=0 "$soukd" --database "$conninfo" \
-		--listen "$listen" 2>>"$log" &
+		--listen "$listen" --role api 2>>"$log" &
 	soukd_pid=$!
 	n=0
 	while :; do
@@ -140,12 +145,18 @@ stop_soukd() {
 	fi
 }
 
-# Masks what differs between runs, keeping every column in place.
+# Masks what differs between runs, keeping every column in place: ports,
+# latencies, times (as soukd sends them and as souk shows them) and the
+# one-time passwords soukd makes.
 normalize() {
 	perl -CSD -pe '
 		s/(127\.0\.0\.1:)(\d+)/$1 . ("P" x length($2))/ge;
 		s/( *\d+)ms\b/sprintf("%*s", length($1), "N") . "ms"/ge;
 		s/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/YYYY-MM-DDTHH:MM:SS.sssZ/g;
+		s/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/YYYY-MM-DD HH:MM:SS/g;
+		s/\d{4}-\d\d-\d\d \d\d:\d\d/YYYY-MM-DD HH:MM/g;
+		s/(One-time password  |"password": ")([A-Za-z0-9_-]{16})/$1 . ("X" x 16)/ge;
+		s{/tmp/souk-tui\.\w{6}/}{/tmp/souk-tui.XXXXXX/}g;
 	' "$1"
 }
 
@@ -182,11 +193,35 @@ check_run() {
 	fi
 }
 
-# A fresh home for each run: HOME, config, state.
+# A fresh home for each run: HOME, config, state, and credentials: signed
+# in as $3 (default admin@test.souk; none: not signed in).
 make_home() {
 	home="$work/home-$1"
 	mkdir -p "$home/.config/souk"
 	printf 'refresh = %s\n' "${2:-0}" >"$home/.config/souk/config"
+	creds="$home/.config/souk/credentials"
+	if [ "${3:-admin@test.souk}" != none ]; then
+		sign_in "${3:-admin@test.souk}"
+	fi
+}
+
+# Signs $1 in, in $home, as a script would.
+sign_in() {
+	if ! (printf '%s\n' "$password" | souk_env "$souk" login --email "$1" \
+		--password-stdin) >"$work/login.out" 2>&1; then
+		echo "tui: cannot sign $1 in: $(cat "$work/login.out")" >&2
+		exit 1
+	fi
+}
+
+# The refresh token in a credentials file.
+refresh_token() {
+	sed -n 's/.*"refresh_token": "\([^"]*\)".*/\1/p' "$1"
+}
+
+# Runs SQL on the test database.
+sql() {
+	scripts/pg.sh psql "$work/pg" -q -v ON_ERROR_STOP=1 -c "$1" >/dev/null
 }
 
 # The fixed terminal of the scripted runs (souk replaces the shell).
@@ -228,12 +263,47 @@ for f in sql/seed/*.sql; do
 done
 start_soukd
 echo "soukd on $url"
+password=souk-test-password
+add_user() {
+	# add_user ROLE EMAIL NAME [REGION]
+	region=""
+	[ -z "${4:-}" ] || region="--region $4"
+	# shellcheck disable=SC2086 # $region: one option or none
+	printf '%s\n' "$password" | ASAN_OPTIONS=detect_leaks=0 "$soukd" user \
+		add --role "$1" --email "$2" --name "$3" $region \
+		--password-stdin --database "$conninfo" >/dev/null 2>&1
+}
+add_user admin admin@test.souk "Test admin"
+add_user admin revoke@test.souk "Revoked admin"
+add_user admin reuse@test.souk "Reused admin"
+add_user telecaller caller@test.souk "Test caller" IN-MH
+# A job that failed, a schedule, and a message delivered at the second
+# attempt.
+sql "INSERT INTO jobs (kind, state, attempts, finished_at, last_error)
+	VALUES ('noop', 'failed', 1, now(), 'boom')"
+sql "INSERT INTO schedules (name, kind, spec, timezone, next_run_at)
+	VALUES ('jobs.prune', 'jobs.prune', 'hourly :07', 'UTC',
+	now() + interval '1 hour')"
+sql "INSERT INTO notifications (user_id, kind, channel, recipient, language,
+	body, urgent, state, attempts, provider_id, sent_at) VALUES (4,
+	'auth.otp', 'sms', '+919800000001', 'en', E'123456 is your souk code.',
+	true, 'sent', 2, 'SM0001', now());
+	INSERT INTO notification_attempts (notification_id, attempt, outcome,
+	http_status, provider_id, detail) VALUES (1, 1, 'retry', 503, NULL,
+	'provider busy'), (1, 2, 'sent', 201, 'SM0001', NULL)"
 
 # --- scripted screens --------------------------------------------------------
 
 echo "-- screens"
 for t in navigation sorting filter help errors resize; do
 	make_home "$t"
+	if [ "$t" = navigation ]; then
+		if [ "$(stat -c %a "$creds")" = 600 ]; then
+			pass "credentials file written by souk login (mode 0600)"
+		else
+			fail "credentials file" "$(ls -la "$(dirname "$creds")")"
+		fi
+	fi
 	play_and_check "$t"
 done
 
@@ -272,6 +342,104 @@ for d in $(dumps_of lost); do
 	check_dump "$d"
 done
 
+# --- signing in ------------------------------------------------------------------
+
+echo "-- signing in"
+# No credentials: the sign-in screen, a wrong password, the right one.
+make_home login 0 none
+play_and_check login
+
+# A token revoked mid-session: souk renews it and carries on.
+make_home refresh 0 revoke@test.souk
+before=$(refresh_token "$creds")
+(cd "$out" && souk_env SOUK_SCRIPT="$top/tests/tui/refresh.script" "$souk") \
+	2>"$work/refresh.err" &
+souk_pid=$!
+if wait_file "$out/refresh-1.txt"; then
+	sql "UPDATE users SET tokens_valid_after = now()
+		WHERE email = 'revoke@test.souk'; SELECT pg_notify('souk_auth', '1')"
+	sleep 0.5
+	touch "$out/revoked"
+fi
+status=0
+wait "$souk_pid" || status=$?
+souk_pid=""
+check_run refresh "$status" "$work/refresh.err"
+for d in $(dumps_of refresh); do
+	check_dump "$d"
+done
+after=$(refresh_token "$creds")
+if [ -n "$after" ] && [ "$after" != "$before" ]; then
+	pass "a revoked token is renewed and the new refresh token kept"
+else
+	fail "renewal" "refresh token before $before, after $after"
+fi
+
+# A refresh token used up elsewhere: back to the sign-in screen, saying so.
+make_home reuse 0 reuse@test.souk
+cp "$creds" "$work/reuse.creds"
+sql "UPDATE users SET tokens_valid_after = now()
+	WHERE email = 'reuse@test.souk'; SELECT pg_notify('souk_auth', '1')"
+sleep 0.5
+batch_run() {
+	# batch_run NAME ARGS...: souk in $home, output in $out/NAME.*
+	name=$1
+	shift
+	status=0
+	(souk_env "$souk" "$@") >"$out/$name.out" 2>"$out/$name.err" ||
+		status=$?
+}
+batch_run reuse-renew -c me
+[ "$status" -eq 0 ] || fail "reuse: renewing first" "$(cat "$out/reuse-renew.err")"
+cp "$work/reuse.creds" "$creds"
+play_and_check reuse
+if [ ! -e "$creds" ]; then
+	pass "a refused refresh removes the credentials file"
+else
+	fail "a refused refresh" "$creds is still there"
+fi
+
+# What a role may not do is a message, and the view closes again.
+make_home roles 0 caller@test.souk
+play_and_check roles
+
+# --- jobs, live ---------------------------------------------------------------------
+
+echo "-- jobs and live updates"
+make_home jobs
+(cd "$out" && souk_env SOUK_SCRIPT="$top/tests/tui/jobs.script" "$souk") \
+	2>"$work/jobs.err" &
+souk_pid=$!
+if wait_file "$out/jobs-7.txt"; then
+	# A job fails elsewhere; soukd tells the stream; nobody presses a key.
+	sql "INSERT INTO jobs (kind, state, attempts, finished_at, last_error)
+		VALUES ('noop', 'failed', 3, now(), 'second failure');
+		INSERT INTO events (topic, type, data)
+		VALUES ('jobs', 'job.failed', '{}'); NOTIFY souk_events"
+	touch "$out/event-sent"
+fi
+status=0
+wait "$souk_pid" || status=$?
+souk_pid=""
+check_run jobs "$status" "$work/jobs.err"
+for d in $(dumps_of jobs); do
+	check_dump "$d"
+done
+if grep -q 'second failure' "$out/jobs-8.txt" 2>/dev/null &&
+	! grep -q 'second failure' "$out/jobs-7.txt" 2>/dev/null; then
+	pass "live: the event reloaded the jobs without a key"
+else
+	fail "live: the jobs were not reloaded by the event"
+fi
+
+# --- templates, users, audit ----------------------------------------------------------
+
+echo "-- templates, users, audit"
+for t in templates users audit; do
+	make_home "$t"
+	play_and_check "$t"
+done
+
 # --- souk -c -------------------------------------------------------------------
 
 echo "-- souk -c"
@@ -308,6 +476,97 @@ batch batch-unknown 2 -c 'fly --to mars'
 batch batch-screen-only 2 -c 'save-display x'
 batch batch-no-server 1 --url http://127.0.0.1:9 -c 'region 1'
 batch batch-usage 2 --json
+
+# The administrator's commands.
+batch batch-jobs 0 -c jobs
+batch batch-jobs-json 0 -c 'jobs --state failed' --json
+batch batch-job 0 -c 'job 1'
+batch batch-retry-job 0 -c 'retry-job 2'
+batch batch-retry-job-again 1 -c 'retry-job 2'
+batch batch-cancel-job 0 -c 'cancel-job 2'
+batch batch-jobs-bad-state 2 -c 'jobs --state lost'
+batch batch-schedules 0 -c schedules
+batch batch-templates 0 -c 'templates --channel email --language en'
+batch batch-template 0 -c 'template 1'
+batch batch-kinds 0 -c kinds
+batch batch-outbox 0 -c 'outbox --state sent'
+batch batch-notification 0 -c 'notification 1'
+batch batch-users 0 -c 'users --role admin'
+batch batch-new-user 0 -c 'new-user --role employee --name "Esha Employee"
+	--email esha@test.souk --regions 15'
+batch batch-new-user-json 0 -c 'new-user --role moderator --name Mo
+	--phone 9800000042' --json
+batch batch-new-user-taken 1 -c 'new-user --role employee --name Dup
+	--email esha@test.souk'
+batch batch-new-user-short 2 -c 'new-user --role employee'
+batch batch-users-query 0 -c 'users esha@'
+batch batch-edit-user 0 -c 'edit-user 6 --role supervisor --regions 15,16'
+batch batch-suspend-user 0 -c 'suspend-user 6 --reason "left the company"'
+batch batch-reactivate-user 0 -c 'reactivate-user 6'
+batch batch-reset-login 0 -c 'reset-login 6'
+batch batch-suspend-self 1 -c 'suspend-user 1 --reason "to see"'
+batch batch-audit 0 -c 'audit --action user. --target user:6 --since 1h'
+batch batch-audit-bad-time 2 -c 'audit --since whenever'
+batch batch-me 0 -c me
+batch batch-me-json 0 -c me --json
+batch batch-revoke-session-missing 1 -c 'revoke-session 999999'
+batch batch-password-screen-only 2 -c password
+
+# Signing in and out without the screen, and credentials souk refuses.
+make_home batch-creds 0 none
+batch batch-not-signed-in 1 -c jobs
+batch batch-public 0 -c 'region 15'
+batch_in() {
+	# batch_in NAME EXPECTED_STATUS INPUT ARGS...: INPUT on stdin
+	name=$1
+	want=$2
+	input=$3
+	shift 3
+	status=0
+	(printf '%s\n' "$input" | souk_env "$souk" "$@") >"$out/$name.txt" \
+		2>"$out/$name.err" || status=$?
+	if [ "$status" -ne "$want" ]; then
+		fail "$name: exit status $status, not $want" \
+			"$(cat "$out/$name.err")"
+	else
+		cat "$out/$name.err" >>"$out/$name.txt"
+		check_dump "$name.txt"
+	fi
+}
+batch_in batch-login-wrong 1 not-the-password login --email admin@test.souk \
+	--password-stdin
+batch_in batch-login-no-email 2 x -c 'login --password-stdin'
+batch_in batch-login 0 "$password" login --email admin@test.souk \
+	--password-stdin
+batch_in batch-login-json 0 "$password" -c \
+	'login --email admin@test.souk --password-stdin' --json
+chmod 644 "$creds"
+batch batch-insecure 1 -c jobs
+chmod 600 "$creds"
+cp "$creds" "$work/good.creds"
+printf 'not json\n' >"$creds"
+batch batch-corrupt 1 -c jobs
+cp "$work/good.creds" "$creds"
+batch batch-logout 0 logout
+if [ ! -e "$creds" ]; then
+	pass "logout removes the credentials file"
+else
+	fail "logout" "$creds is still there"
+fi
+batch batch-after-logout 1 -c me
+batch batch-logout-again 0 -c logout
+status=0
+setsid -w env -i PATH="$PATH" HOME="$home" SOUK_URL="$url" \
+	ASAN_OPTIONS=detect_leaks=1 "$souk" login --email admin@test.souk \
+	</dev/null >"$out/batch-login-notty.txt" 2>&1 || status=$?
+if [ "$status" -eq 2 ] && grep -q 'no terminal' "$out/batch-login-notty.txt"; then
+	pass "souk login without a terminal says to use --password-stdin"
+else
+	fail "souk login without a terminal" \
+		"status $status: $(cat "$out/batch-login-notty.txt")"
+fi
+make_home batch-caller 0 caller@test.souk
+batch batch-forbidden 1 -c jobs
 status=0
 (souk_env "$souk" --help) >"$out/help.txt" 2>&1 || status=$?
 if [ "$status" -eq 0 ] && grep -q save-display "$out/help.txt" &&
@@ -330,6 +589,17 @@ echo "-- tmux"
 tmux_run() {
 	LC_ALL=C.UTF-8 tmux -u -S "$tmux_sock" -f /dev/null "$@"
 }
+# Starts an 80x24 session running $1; a server still going away from the
+# last run can refuse once ("server exited unexpectedly"): try again.
+tmux_new() {
+	for try in 1 2 3; do
+		tmux_run new-session -d -s souk -x 80 -y 24 "$1" && return 0
+		tmux_run kill-server 2>/dev/null || true
+		sleep 0.5
+	done
+	echo "tui: tmux would not start a session" >&2
+	return 1
+}
 capture() {
 	tmux_run capture-pane -p -t souk "$@"
 }
@@ -347,14 +617,13 @@ wait_screen() {
 make_home tmux
 tmux_start() {
 	# tmux_start EXTRA_ENV...: souk full screen in an 80x24 tmux window.
-	tmux_run new-session -d -s souk -x 80 -y 24 \
-		"env -i PATH='$PATH' HOME='$home' TERM=screen-256color \
+	tmux_new "env -i PATH='$PATH' HOME='$home' TERM=screen-256color \
 		LC_ALL=C.UTF-8 TZ=UTC SOUK_URL='$url' $* \
 		ASAN_OPTIONS=detect_leaks=1 '$souk' regions \
 		2>'$work/tmux.err'; echo EXIT=\$? >'$work/tmux.exit'; sleep 30"
 }
 rm -f "$work/tmux.exit"
-tmux_start
+tmux_start || true
 if ! wait_screen 'Andhra Pradesh'; then
 	fail "tmux: souk shows the regions" "$(capture)"
 else
@@ -406,7 +675,7 @@ check_run "tmux" 0 "$work/tmux.err"
 tmux_run kill-server 2>/dev/null || true
 
 rm -f "$work/tmux.exit"
-tmux_start NO_COLOR=1
+tmux_start NO_COLOR=1 || true
 if wait_screen 'Andhra Pradesh' &&
 	! capture -e | grep -q "$(printf '\033')\[[0-9;]*\(3[0-7]\|4[0-7]\|38;5\|48;5\)[;m]" &&
 	capture -e | grep -q "$(printf '\033')\[[0-9;]*7m"; then
@@ -431,12 +700,16 @@ silent_pid=$!
 wait_file "$work/silent.port" 5 || true
 sleep 0.2
 silent=$(head -n 1 "$work/silent.port")
+# Signed in there (soukd never answers, so the tokens are never checked).
+printf '{"url": "http://127.0.0.1:%s", "access_token": "a.b.c",
+	"refresh_token": "r", "expires_at": 4000000000}\n' "$silent" \
+	>"$home/.config/souk/credentials"
+chmod 600 "$home/.config/souk/credentials"
 rm -f "$work/tmux.exit"
-tmux_run new-session -d -s souk -x 80 -y 24 \
-	"env -i PATH='$PATH' HOME='$home' TERM=screen-256color LC_ALL=C.UTF-8 \
+tmux_new "env -i PATH='$PATH' HOME='$home' TERM=screen-256color LC_ALL=C.UTF-8 \
 	ASAN_OPTIONS=detect_leaks=1 '$souk' --url 'http://127.0.0.1:$silent' \
 	--timeout 60s regions 2>'$work/tmux.err'; \
-	echo EXIT=\$? >'$work/tmux.exit'; sleep 30"
+	echo EXIT=\$? >'$work/tmux.exit'; sleep 30" || true
 if wait_screen 'loading…' && capture | grep -q ' connecting '; then
 	tmux_run send-keys -t souk '?'
 	if wait_screen 'keys of regions'; then
@@ -466,6 +739,31 @@ tmux_run kill-server 2>/dev/null || true
 kill "$silent_pid" 2>/dev/null || true
 wait "$silent_pid" 2>/dev/null || true
 silent_pid=""
+
+# souk login on a terminal: it asks, and never shows the password.
+make_home tmux-login 0 none
+rm -f "$work/tmux.exit"
+tmux_new "env -i PATH='$PATH' HOME='$home' TERM=screen-256color LC_ALL=C.UTF-8 \
+	SOUK_URL='$url' ASAN_OPTIONS=detect_leaks=1 '$souk' login \
+	2>'$work/tmux.err'; echo EXIT=\$? >'$work/tmux.exit'; sleep 30" || true
+if wait_screen 'Email:'; then
+	tmux_run send-keys -t souk -l 'admin@test.souk'
+	tmux_run send-keys -t souk Enter
+	if wait_screen 'Password:'; then
+		tmux_run send-keys -t souk -l "$password"
+		tmux_run send-keys -t souk Enter
+	fi
+fi
+if wait_file "$work/tmux.exit" 10 &&
+	[ "$(cat "$work/tmux.exit")" = EXIT=0 ] &&
+	capture | grep -q 'Signed in as *Test admin (admin)' &&
+	! capture | grep -q -- "$password" && [ -f "$creds" ]; then
+	pass "tmux: souk login asks for the password and never shows it"
+else
+	fail "tmux: souk login" "$(capture)"
+fi
+check_run "tmux login" 0 "$work/tmux.err"
+tmux_run kill-server 2>/dev/null || true
 
 # --- memory --------------------------------------------------------------------
 

@@ -31,6 +31,9 @@ static Suite *(*const suites[])(void) = {
 	csv_suite,
 	image_suite,
 	media_suite,
+	creds_suite,
+	sse_suite,
+	views_suite,
 };
 
 const char *

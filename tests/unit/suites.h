@@ -35,6 +35,9 @@ Suite	*notify_suite(void);
 Suite	*csv_suite(void);
 Suite	*image_suite(void);
 Suite	*media_suite(void);
+Suite	*creds_suite(void);
+Suite	*sse_suite(void);
+Suite	*views_suite(void);
 
 /* The repository's top directory (SOUK_ROOT), for tests that read files. */
 const char *test_root(void);

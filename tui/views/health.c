@@ -156,7 +156,7 @@ health_free(struct view *v)
 
 static const struct view_ops health_ops = {
 	"health", SCOPE_HEALTH, WIDGET_TABLE, NULL, "no checks",
-	health_load, health_result, NULL, health_free,
+	health_load, health_result, NULL, health_free, 0, NULL,
 };
 
 struct view *

@@ -53,12 +53,12 @@ help_open(struct view *v)
 
 static const struct view_ops help_ops = {
 	"help", SCOPE_HELP, WIDGET_TABLE, NULL, "no help", NULL,
-	help_result, NULL, NULL,
+	help_result, NULL, NULL, 0, NULL,
 };
 
 static const struct view_ops help_commands_ops = {
 	"help", SCOPE_HELP, WIDGET_TABLE, NULL, "no commands", NULL,
-	help_result, help_open, NULL,
+	help_result, help_open, NULL, 0, NULL,
 };
 
 struct view *

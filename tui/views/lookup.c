@@ -124,8 +124,9 @@ results_free(struct view *v)
 }
 
 static const struct view_ops results_ops = {
-	"lookup", SCOPE_REGIONS, WIDGET_TABLE, "region.", "nothing found",
-	results_load, results_result, regions_open_row, results_free,
+	"lookup", SCOPE_REGIONS, WIDGET_TABLE, NULL, "nothing found",
+	results_load, results_result, regions_open_row, results_free, 0,
+	NULL,
 };
 
 /* --- the form ----------------------------------------------------------- */
@@ -266,7 +267,7 @@ lookup_free(struct view *v)
 
 static const struct view_ops lookup_ops = {
 	"lookup", SCOPE_LOOKUP, WIDGET_FORM, NULL, NULL,
-	NULL, lookup_result, lookup_submit, lookup_free,
+	NULL, lookup_result, lookup_submit, lookup_free, 0, NULL,
 };
 
 struct view *

@@ -150,8 +150,8 @@ region_free(struct view *v)
 }
 
 static const struct view_ops region_ops = {
-	"region", SCOPE_REGION, WIDGET_FORM, "region.", NULL,
-	region_load, region_result, NULL, region_free,
+	"region", SCOPE_REGION, WIDGET_FORM, NULL, NULL,
+	region_load, region_result, NULL, region_free, 0, NULL,
 };
 
 struct view *

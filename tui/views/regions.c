@@ -193,9 +193,9 @@ regions_free(struct view *v)
 }
 
 static const struct view_ops regions_ops = {
-	"regions", SCOPE_REGIONS, WIDGET_TABLE, "region.",
+	"regions", SCOPE_REGIONS, WIDGET_TABLE, NULL,
 	"no regions", regions_load, regions_result, regions_open_row,
-	regions_free,
+	regions_free, 0, NULL,
 };
 
 struct view *
