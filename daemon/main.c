@@ -403,7 +403,7 @@ main_serve(const struct config *c)
 	outbox_init(c);
 	reminders_init();
 	stock_init();
-	listing_init();
+	catalog_init();
 	search_init();
 	/* Workers need the store too: media.gc removes from it. */
 	if (!media_init(c, &cause)) {

@@ -86,7 +86,7 @@ static const struct db_stmt listing_stmts[] = {
 enum { STMT_ATTRIBUTES, STMT_INSERT, STMT_VARIANT_INSERT, STMT_EVENT };
 
 void
-listing_init(void)
+catalog_init(void)
 {
 	db_register(listing_stmts, sizeof listing_stmts /
 	    sizeof listing_stmts[0]);

@@ -79,6 +79,6 @@ bool	listing_event(struct db *, int64_t listing, const char *from,
 	    const char *reason) __attribute__((warn_unused_result));
 
 /* Registers the statements; before any connection. */
-void	listing_init(void);
+void	catalog_init(void);
 
 #endif
