@@ -531,28 +531,15 @@ reg_tell(struct db *db, PGresult *lock, const char *kind,
 static bool
 reg_publish(struct db *db, PGresult *lock, const char *data)
 {
-	char		 topic[48];
-	const char	*p;
-	char		*e;
-	long long	 id;
-	bool		 ok;
+	char	topic[48];
 
 	snprintf(topic, sizeof topic, "user:%s", PQgetvalue(lock, 0,
 	    LOCK_APPLICANT));
-	ok = events_publish(db, "registrations", "registration.updated",
-	    data) && events_publish(db, topic, "registration.updated", data);
-	/* The region's path, "{1,5,9}": itself and its ancestors. */
-	p = PQgetisnull(lock, 0, LOCK_PATH) ? "" : PQgetvalue(lock, 0,
-	    LOCK_PATH) + 1;
-	while (ok && *p != '\0' && *p != '}') {
-		id = strtoll(p, &e, 10);
-		if (e == p)
-			break;
-		snprintf(topic, sizeof topic, "registrations:%lld", id);
-		ok = events_publish(db, topic, "registration.updated", data);
-		p = *e == ',' ? e + 1 : e;
-	}
-	return ok;
+	return events_publish(db, "registrations", "registration.updated",
+	    data) && events_publish(db, topic, "registration.updated", data) &&
+	    (PQgetisnull(lock, 0, LOCK_PATH) || events_publish_regions(db,
+	    "registrations", PQgetvalue(lock, 0, LOCK_PATH),
+	    "registration.updated", data));
 }
 
 /* What submitting still needs, or NULL; caller frees. */

@@ -108,9 +108,10 @@ static const struct db_stmt vendor_stmts[] = {
 	/* The vendor if the caller may act on it, locked. */
 	{ "vendor_lock",
 	  "SELECT json_build_object(" VENDOR_PUBLIC("v") ", "
-	  VENDOR_PRIVATE("v") ")::text, v.status, v.name"
+	  VENDOR_PRIVATE("v") ")::text, v.status, v.name,"
+	  " (SELECT path::text FROM regions WHERE id = v.region_id)"
 	  " FROM vendors v WHERE v.id = $1 AND " VENDOR_PRIVY("v")
-	  " FOR UPDATE" },
+	  " FOR UPDATE OF v" },
 	{ "vendor_privy",
 	  "SELECT " VENDOR_PRIVY("v") " FROM vendors v WHERE v.id = $1" },
 	{ "vendor_name",
@@ -768,8 +769,11 @@ status_tx_run(struct db *db, void *arg)
 		goto out;
 	data = xasprintf("{\"id\":%s,\"status\":\"%s\"}", t->id, t->to);
 	topic = xasprintf("vendor:%s", t->id);
+	/* Its people, admins, and staff of its region and those above. */
 	ok = events_publish(db, topic, suspend ? "vendor.suspended" :
 	    "vendor.reactivated", data) && events_publish(db, "vendors",
+	    suspend ? "vendor.suspended" : "vendor.reactivated", data) &&
+	    events_publish_regions(db, "vendors", PQgetvalue(lock, 0, 3),
 	    suspend ? "vendor.suspended" : "vendor.reactivated", data);
 	free(data);
 	free(topic);

@@ -121,6 +121,26 @@ events_publish(struct db *db, const char *topic, const char *type,
 	return true;
 }
 
+bool
+events_publish_regions(struct db *db, const char *kind, const char *path,
+    const char *type, const char *data)
+{
+	char		 topic[64], *e;
+	const char	*p = path != NULL && *path == '{' ? path + 1 : "";
+	long long	 id;
+
+	while (*p != '\0' && *p != '}') {
+		id = strtoll(p, &e, 10);
+		if (e == p)
+			break;
+		snprintf(topic, sizeof topic, "%s:%lld", kind, id);
+		if (!events_publish(db, topic, type, data))
+			return false;
+		p = *e == ',' ? e + 1 : e;
+	}
+	return true;
+}
+
 void
 events_init(const struct config *c)
 {

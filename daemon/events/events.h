@@ -29,6 +29,14 @@ struct db;
  */
 bool	events_publish(struct db *, const char *topic, const char *type,
 	    const char *data) __attribute__((warn_unused_result));
+/*
+ * Publishes to "<kind>:<id>" for each region id of path, a PostgreSQL
+ * array literal of a regions.path ("{1,5,9}": a region and those above
+ * it), so that region-scoped staff hear of their regions' rows only.
+ */
+bool	events_publish_regions(struct db *, const char *kind,
+	    const char *path, const char *type, const char *data)
+	    __attribute__((warn_unused_result));
 /* True if s is a well-formed topic. */
 bool	events_valid_topic(const char *s);
 
