@@ -23,11 +23,15 @@ demo_accounts() {
 		echo "  demo accounts (bin/souk login, or the sign-in screen):"
 		printf '    %-12s %-25s %s\n' ROLE EMAIL PASSWORD
 	} >>"$tmp"
+	# The vendor accounts belong to the demo electronics shop in Mumbai.
+	shop=$(scripts/pg.sh psql var/pg -qtA -c "SELECT id FROM vendors
+		WHERE name = 'Sharma Electronics'")
 	for role in admin supervisor moderator employee telecaller \
-		customer b2b_buyer; do
+		customer b2b_buyer vendor_owner vendor_staff; do
 		pw=$(head -c 12 /dev/urandom | base64 | tr '+/' '-_')
 		case $role in
 		employee | telecaller | supervisor) set -- --region IN-MH ;;
+		vendor_owner | vendor_staff) set -- --vendor "$shop" ;;
 		*) set -- ;;
 		esac
 		printf '%s\n' "$pw" | bin/soukd user add --role "$role" \
@@ -37,9 +41,8 @@ demo_accounts() {
 			>>"$tmp"
 	done
 	cat >>"$tmp" <<'NOTE'
-    employee, telecaller and supervisor work in Maharashtra (IN-MH).
-    No vendor_owner or vendor_staff: vendor accounts come from approved
-    business registrations, which `soukd user add` cannot make yet.
+    employee, telecaller and supervisor work in Maharashtra (IN-MH);
+    vendor_owner and vendor_staff run Sharma Electronics, Mumbai.
 
 NOTE
 	mv "$tmp" var/demo-credentials.txt
