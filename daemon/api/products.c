@@ -152,7 +152,7 @@ static const struct product_sort {
  * $1), quality, the vendor's score.
  */
 #define PRODUCT_RANK_Q							\
-	"round((0.6 * ts_rank_cd(l.search, $1::tsquery, 32) + 0.25 * "	\
+	"round((0.6 * ts_rank(l.search, $1::tsquery, 32) + 0.25 * "	\
 	"l.quality + 0.15 * v.score)::numeric, 6)"
 #define PRODUCT_RANK							\
 	"round((0.6 * l.quality + 0.4 * v.score)::numeric, 6)"

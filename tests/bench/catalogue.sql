@@ -1,0 +1,155 @@
+-- A catalogue for benchmarks: :vendors vendors across the pincode areas
+-- of sql/seed, a two-level category tree with attributes, brands, and
+-- :listings active listings with one to three variants each and stock,
+-- whose titles and descriptions read like real ones (brand, product,
+-- qualities, model, size; some in Hindi).  Deterministic: setseed.
+--
+--   psql -v vendors=500 -v listings=100000 -f tests/bench/catalogue.sql
+--
+-- Expects the schema (soukd migrate) and sql/seed/0001_regions.sql.
+
+\set ON_ERROR_STOP 1
+SELECT setseed(0.42);
+
+BEGIN;
+
+CREATE TEMP TABLE w (kind text, n int, word text);
+INSERT INTO w SELECT 'brand', n, b FROM unnest(ARRAY[
+    'Samsung', 'Xiaomi', 'Apple', 'OnePlus', 'Vivo', 'Oppo', 'Realme',
+    'Lenovo', 'HP', 'Dell', 'Asus', 'boAt', 'Sony', 'LG', 'Philips',
+    'Prestige', 'Hawkins', 'Pigeon', 'Bajaj', 'Havells', 'Usha', 'Tata',
+    'Aashirvaad', 'Fortune', 'Haldiram''s', 'Amul', 'Britannia', 'Parle',
+    'Fabindia', 'Biba', 'Raymond', 'Peter England', 'Bata', 'Puma',
+    'Adidas', 'Nike', 'Milton', 'Cello', 'Borosil', 'Wonderchef'])
+    WITH ORDINALITY AS x(b, n);
+INSERT INTO w SELECT 'noun', n, x FROM unnest(ARRAY[
+    'mobile phone', 'smartphone', 'laptop', 'tablet', 'earbuds',
+    'headphones', 'bluetooth speaker', 'smartwatch', 'power bank',
+    'charger', 'pressure cooker', 'kadhai', 'tawa', 'frying pan',
+    'mixer grinder', 'electric kettle', 'induction cooktop', 'water bottle',
+    'lunch box', 'dinner set', 'atta', 'basmati rice', 'toor dal',
+    'sunflower oil', 'ghee', 'namkeen', 'biscuits', 'tea', 'coffee',
+    'kurta', 'saree', 'shirt', 'jeans', 'running shoes', 'sandals',
+    'backpack', 'table fan', 'ceiling fan', 'LED bulb', 'iron'])
+    WITH ORDINALITY AS x(x, n);
+INSERT INTO w SELECT 'adj', n, x FROM unnest(ARRAY[
+    'premium', 'classic', 'smart', 'compact', 'portable', 'wireless',
+    'stainless steel', 'non-stick', 'organic', 'handloom', 'cotton',
+    'lightweight', 'durable', 'fast charging', 'energy efficient',
+    'family pack', 'heavy duty', 'slim', 'ergonomic', 'waterproof'])
+    WITH ORDINALITY AS x(x, n);
+INSERT INTO w SELECT 'hindi', n, x FROM unnest(ARRAY[
+    'मोबाइल फ़ोन', 'प्रेशर कुकर', 'कढ़ाई', 'आटा', 'चावल', 'दाल',
+    'कुर्ता', 'साड़ी', 'पंखा', 'चाय'])
+    WITH ORDINALITY AS x(x, n);
+INSERT INTO w SELECT 'sentence', n, x FROM unnest(ARRAY[
+    'Built to last, with a warranty you can count on.',
+    'Loved by families across India for its quality.',
+    'Easy to clean and safe for everyday use.',
+    'Delivered from a shop near you, usually the same day.',
+    'Comes with everything you need in the box.',
+    'Tested for Indian conditions: heat, dust and voltage swings.',
+    'A favourite gift for festivals and weddings.',
+    'Light on the pocket and heavy on features.',
+    'Made with care by skilled artisans.',
+    'Pairs well with the rest of the range.'])
+    WITH ORDINALITY AS x(x, n);
+
+-- Categories: 8 top, 5 children each; attributes on the top ones.
+INSERT INTO categories (slug, name, position)
+SELECT 'bench-' || replace(t, ' ', '-'), 'Bench ' || initcap(t), n
+  FROM unnest(ARRAY['electronics', 'kitchen', 'grocery', 'fashion',
+      'footwear', 'home', 'appliances', 'personal care'])
+       WITH ORDINALITY AS x(t, n)
+ON CONFLICT (slug) DO NOTHING;
+INSERT INTO categories (parent_id, slug, name, position)
+SELECT p.id, p.slug || '-' || k, p.name || ' ' || k, k
+  FROM categories p, generate_series(1, 5) k
+ WHERE p.slug LIKE 'bench-%' AND p.parent_id IS NULL
+ON CONFLICT (slug) DO NOTHING;
+INSERT INTO attributes (code, name, type, options, facet) VALUES
+    ('bench_colour', 'Colour', 'enum',
+     '{black,white,blue,red,green,silver,gold,steel}', true),
+    ('bench_capacity', 'Capacity', 'number', NULL, true),
+    ('bench_veg', 'Vegetarian', 'boolean', NULL, true)
+ON CONFLICT (code) DO NOTHING;
+INSERT INTO category_attributes (category_id, attribute_id)
+SELECT c.id, a.id FROM categories c, attributes a
+ WHERE c.slug LIKE 'bench-%' AND c.parent_id IS NULL
+   AND a.code LIKE 'bench_%'
+ON CONFLICT DO NOTHING;
+INSERT INTO brands (slug, name)
+SELECT 'bench-' || n, word || ' ' || n FROM w WHERE kind = 'brand'
+ON CONFLICT DO NOTHING;
+
+-- Vendors across the seeded pincode areas, each with a location.
+INSERT INTO vendors (name, legal_name, category, address, region_id, pincode,
+    lat, lon, service_pincodes, service_radius_m, score)
+SELECT 'Bench Store ' || i, 'Bench Store ' || i || ' Pvt Ltd', 'general',
+       'Shop ' || i || ', Main Road', r.id, r.pincode,
+       coalesce(r.lat, 19.0) + (random() - 0.5) / 50,
+       coalesce(r.lon, 72.8) + (random() - 0.5) / 50,
+       ARRAY[r.pincode], CASE WHEN i % 3 = 0 THEN 5000 END,
+       round((0.2 + random() * 0.8)::numeric, 2)
+  FROM generate_series(1, :vendors) i
+  JOIN LATERAL (SELECT id, pincode, lat, lon FROM regions
+                 WHERE pincode IS NOT NULL
+                 ORDER BY md5(i::text || id::text) LIMIT 1) r ON true;
+
+-- Listings: text assembled from the word lists.
+INSERT INTO listings (vendor_id, kind, title, description, category_id,
+    brand_id, tags, attributes, status, published_at, popularity, rating_avg,
+    rating_count)
+SELECT v.id, 'product',
+       CASE WHEN i % 25 = 0 THEN h.word || ' ' || b.word
+            ELSE b.word || ' ' || a.word || ' ' || nn.word || ' '
+                 || upper(substr(md5(i::text), 1, 2)) || (i % 900 + 100)
+       END,
+       s1.word || ' ' || s2.word || ' The ' || nn.word || ' from ' || b.word
+           || ' is ' || a.word || '.',
+       c.id, bb.id, ARRAY[split_part(nn.word, ' ', 1), split_part(a.word, ' ', 1)],
+       jsonb_build_object('bench_colour', (ARRAY['black','white','blue','red',
+           'green','silver','gold','steel'])[1 + i % 8],
+           'bench_capacity', 1 + i % 10),
+       'active', now() - make_interval(mins => i % 100000),
+       (random() * 1000)::int,
+       CASE WHEN i % 4 = 0 THEN NULL ELSE round((1 + random() * 4)::numeric, 2) END,
+       (random() * 500)::int
+  FROM generate_series(1, :listings) i
+  JOIN LATERAL (SELECT id FROM vendors WHERE name LIKE 'Bench Store %'
+                 ORDER BY id OFFSET i % :vendors LIMIT 1) v ON true
+  JOIN w b ON b.kind = 'brand' AND b.n = 1 + (i * 7) % 40
+  JOIN w nn ON nn.kind = 'noun' AND nn.n = 1 + (i * 13) % 40
+  JOIN w a ON a.kind = 'adj' AND a.n = 1 + (i * 3) % 20
+  JOIN w h ON h.kind = 'hindi' AND h.n = 1 + i % 10
+  JOIN w s1 ON s1.kind = 'sentence' AND s1.n = 1 + i % 10
+  JOIN w s2 ON s2.kind = 'sentence' AND s2.n = 1 + (i / 10) % 10
+  JOIN brands bb ON bb.slug = 'bench-' || b.n
+  JOIN LATERAL (SELECT id FROM categories WHERE slug LIKE 'bench-%-%'
+                 ORDER BY id OFFSET (i * 11) % 40 LIMIT 1) c ON true;
+
+INSERT INTO variants (listing_id, sku, price, compare_at_price, options,
+    position)
+SELECT l.id, 'B' || l.id || '-' || k, p.price,
+       CASE WHEN l.id % 3 = 0 THEN p.price + p.price / 5 END,
+       jsonb_build_object('size', (ARRAY['S', 'M', 'L'])[k]), k
+  FROM listings l
+  CROSS JOIN LATERAL generate_series(1, 1 + l.id % 3) k
+  CROSS JOIN LATERAL (SELECT (1000 + (l.id * 7919 + k * 104729) % 2000000)
+                      * 10 AS price) p
+ WHERE l.vendor_id IN (SELECT id FROM vendors
+       WHERE name LIKE 'Bench Store %');
+
+INSERT INTO stock (variant_id, location_id, available)
+SELECT x.id, s.id, (x.id * 31) % 50
+  FROM variants x
+  JOIN stock_locations s ON s.vendor_id = x.vendor_id
+ WHERE x.sku LIKE 'B%-%'
+ON CONFLICT DO NOTHING;
+
+COMMIT;
+ANALYZE listings;
+ANALYZE variants;
+ANALYZE stock;
+ANALYZE vendors;
+ANALYZE search_words;
