@@ -70,7 +70,9 @@ fi
 [ -x "$pgbin/pgbench" ] || die "pgbench is missing; run scripts/deps.sh"
 
 mkdir -p "$out"
-${CC:-cc} -std=c17 -D_GNU_SOURCE -O2 -Wall -Wextra $(pkg-config --cflags \
+${CC:-cc} -std=c17 -D_GNU_SOURCE -O2 -Wall -Wextra -Wformat=2 -Wshadow \
+	-Wpointer-arith -Wcast-qual -Wwrite-strings -Wstrict-prototypes \
+	-Wmissing-prototypes -Wvla $(pkg-config --cflags \
 	libmicrohttpd) -o "$out/refserver" tests/bench/refserver.c \
 	$(pkg-config --libs libmicrohttpd) -lpthread ||
 	die "cannot build tests/bench/refserver.c"

@@ -42,7 +42,7 @@ LIBS="$(pkg-config --libs $pkgs) -lpthread"
 mkdir -p "$out/obj" "$out/gen" "$out/artifacts"
 # The files soukd embeds (migrations, OpenAPI document), as the Makefile
 # makes them.
-cc -std=c17 -O1 -o "$out/embed" scripts/embed.c
+${CC:-cc} -std=c17 -O1 -o "$out/embed" scripts/embed.c
 "$out/embed" "$out/gen/migrations.c" migrations $(ls sql/migrations/*.sql | sort)
 "$out/embed" "$out/gen/openapi.c" openapi daemon/openapi.json
 
