@@ -85,9 +85,23 @@ run_one() {
 	"$out/fuzz_$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
 		-print_final_stats=1 -artifact_prefix="$out/artifacts/$t-" \
 		$dict "$out/corpus/$t" "tests/fuzz/corpus/$t" \
-		>"$out/$t.log" 2>&1 && rc=0 || rc=$?
+		>"$out/$t.log" 2>&1 &
+	echo $! >"$out/$t.pid"
+	wait $! && rc=0 || rc=$?
+	rm -f "$out/$t.pid"
 	echo "$rc" >"$out/$t.rc"
 }
+
+# Stopped early: stop the fuzzers too.
+stop_fuzzers() {
+	for f in "$out"/*.pid; do
+		[ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
+		rm -f "$f"
+	done
+}
+trap 'stop_fuzzers; exit 130' INT
+trap 'stop_fuzzers; exit 143' TERM
+trap 'stop_fuzzers; exit 129' HUP
 
 echo "fuzz: running $targets for ${secs}s each, $jobs at a time"
 running=0
