@@ -118,6 +118,13 @@ cpu_others() {
 		printf "%.0f", v < 0 ? 0 : v; next } { printf "?" }'
 }
 
+# CPU time our processes spent per request between two snapshots, in
+# microseconds: cpu_per A B REQUESTS.
+cpu_per() {
+	echo "$1 $2 $3 $(getconf CLK_TCK)" | awk 'NF == 8 && $7 > 0 {
+		printf "%.0f", ($6 - $3) * 1e6 / $8 / $7; next } { printf "?" }'
+}
+
 # Waits for "listening on http://127.0.0.1:PORT" in a log; prints PORT.
 wait_port() {
 	i=0
@@ -171,6 +178,7 @@ wrk_run() {
 	b=$(cpu_snapshot $$ $soukd_pid $ref_pid $postmaster)
 	result=$(grep '^wrk-result ' "$out/load.out") ||
 		die "$name: no result from wrk"
+	result="$result cpu_us=$(cpu_per "$a" "$b" "$(field requests "$result")")"
 	result="$result others=$(cpu_others "$a" "$b")"
 	echo "$name conns=$conns $result" >>"$out/results"
 	if [ "$(field non2xx "$result")" != 0 ] ||
@@ -268,7 +276,10 @@ pgbench_run() {
 	    awk 'function at(p,  i) { i = int(NR * p + 0.5); return v[i < 1 ? 1 : i] }
 		{ v[NR] = $1 }
 		END { if (NR == 0) print 0, 0; else print at(0.50), at(0.99) }')
-	result="rps=$rps p50_us=$1 p99_us=$2 others=$(cpu_others "$a" "$b")"
+	n=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' \
+	    "$out/load.out")
+	result="rps=$rps p50_us=$1 p99_us=$2 cpu_us=$(cpu_per "$a" "$b" "$n")"
+	result="$result others=$(cpu_others "$a" "$b")"
 	echo "pgbench conns=$regions_conns $result" >>"$out/results"
 }
 
@@ -311,18 +322,19 @@ rss_after=$(rss_kib "$soukd_pid")
 
 # --- the table -------------------------------------------------------------
 
-fmt='%-21s %5s %9s %7s %8s %6s  %-11s %9s %6s  %-19s %s\n'
+fmt='%-21s %5s %9s %7s %8s %6s %6s  %-11s %9s %6s  %-19s %s\n'
 missed=0
-# row TEST CONNS RPS P50US P99US OTHERS REFNAME REFRPS RATIO-MIN [P99-MAX-US]
+# row TEST CONNS RPS P50US P99US CPUUS OTHERS REFNAME REFRPS RATIO-MIN
+#     [P99-MAX-US]
 # prints a measured line; without REFNAME it is a reference's own line.
 row() {
 	awk -v fmt="$fmt" -v t="$1" -v c="$2" -v r="$3" -v p50="$4" \
-	    -v p99="$5" -v o="$6" -v rn="${7:-}" -v rr="${8:-0}" \
-	    -v tr="${9:-0}" -v pmax="${10:-0}" 'BEGIN {
+	    -v p99="$5" -v cpu="$6" -v o="$7" -v rn="${8:-}" -v rr="${9:-0}" \
+	    -v tr="${10:-0}" -v pmax="${11:-0}" 'BEGIN {
 		if (rn == "") {
 			printf fmt, t, c, sprintf("%.0f", r), sprintf("%.2f", p50 / 1000),
-			    sprintf("%.2f", p99 / 1000), o "%", "(reference)", "",
-			    "", "", ""
+			    sprintf("%.2f", p99 / 1000), cpu, o "%", "(reference)",
+			    "", "", "", ""
 			exit 0
 		}
 		ratio = rr > 0 ? r / rr : 0
@@ -331,7 +343,7 @@ row() {
 		if (pmax > 0)
 			target = target sprintf(", p99 < %g ms", pmax / 1000)
 		printf fmt, t, c, sprintf("%.0f", r), sprintf("%.2f", p50 / 1000),
-		    sprintf("%.2f", p99 / 1000), o "%", rn, sprintf("%.0f", rr),
+		    sprintf("%.2f", p99 / 1000), cpu, o "%", rn, sprintf("%.0f", rr),
 		    sprintf("%.2f", ratio), target, ok ? "PASS" : "MISS"
 		exit ok ? 0 : 1 }' || missed=$((missed + 1))
 }
@@ -340,19 +352,20 @@ rssrow() {
 	awk -v fmt="$fmt" -v t="$1" -v k="$2" 'BEGIN {
 		ok = k < 20 * 1024
 		printf fmt, t, "-", sprintf("%.1f MiB", k / 1024), "-", "-", "-",
-		    "-", "-", "-", "< 20 MiB", ok ? "PASS" : "MISS"
+		    "-", "-", "-", "-", "< 20 MiB", ok ? "PASS" : "MISS"
 		exit ok ? 0 : 1 }' || missed=$((missed + 1))
 }
 # wrkrow TEST RESULT [REFNAME REFRPS RATIO-MIN P99-MAX-US]
 wrkrow() {
 	row "$1" "$(field conns "$2")" "$(field rps "$2")" \
 		"$(field p50_us "$2")" "$(field p99_us "$2")" \
-		"$(field others "$2")" "${3:-}" "${4:-}" "${5:-}" "${6:-}"
+		"$(field cpu_us "$2")" "$(field others "$2")" "${3:-}" "${4:-}" \
+		"${5:-}" "${6:-}"
 }
 
 echo
-printf "$fmt" test conns req/s p50/ms p99/ms others reference 'ref req/s' \
-	ratio target result
+printf "$fmt" test conns req/s p50/ms p99/ms cpu/us others reference \
+	'ref req/s' ratio target result
 for c in $healthz_conns; do
 	eval "s=\$hz_${c}_s r=\$hz_${c}_r"
 	wrkrow "libmicrohttpd floor" "conns=$c $r"
@@ -368,6 +381,9 @@ cat <<NOTE
   p50/p99 of wrk runs are wrk's, corrected for coordinated omission (a
   stalled request counts as the requests a steady client would have sent
   meanwhile); pgbench's come from a 5% sample of its transaction log.
+  cpu/us is the CPU time per request of everything the run involves (load
+  generator, server, PostgreSQL backends), which other load disturbs less
+  than req/s: on a machine of its own, req/s is about CPUs / cpu/us.
   "others" is the share of the machine's CPU that processes not started by
   this benchmark used during the run: above a few percent, the figures of
   that run are not trustworthy (with several rounds, BENCH_ROUNDS, the table
