@@ -38,6 +38,7 @@
 #include "num.h"
 #include "req.h"
 #include "stock.h"
+#include "utf8.h"
 
 #define CSV_UPLOAD_MAX		(16 * 1024 * 1024)
 #define CSV_MAX_ROWS		50000
@@ -346,6 +347,9 @@ row_error_cb(void *arg, const char *field, const char *code,
 		return;
 	snprintf(e->field, sizeof e->field, "%s", field);
 	snprintf(e->message, sizeof e->message, "%s", message);
+	/* Cut short inside a character, they would not be JSON strings. */
+	utf8_scrub(e->field);
+	utf8_scrub(e->message);
 	e->set = true;
 }
 
@@ -364,6 +368,8 @@ row_fail(struct row_error *e, const char *field, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(e->message, sizeof e->message, fmt, ap);
 	va_end(ap);
+	utf8_scrub(e->field);
+	utf8_scrub(e->message);
 	e->set = true;
 }
 

@@ -127,10 +127,17 @@ jsonv_value(json_t *v, enum jsonv_type t, unsigned flags, int64_t min,
 			err(arg, path, "items", msg);
 			return false;
 		}
+		/*
+		 * An array's items are described by its field; the items of
+		 * an array inside an array (no field) can be anything.
+		 */
 		json_array_foreach(v, i, item) {
 			snprintf(ipath, sizeof ipath, "%s[%zu]", path, i);
-			ok &= jsonv_value(item, f->item, 0, f->item_min,
-			    f->item_max, f->fields, NULL, ipath, err, arg);
+			utf8_scrub(ipath);
+			ok &= jsonv_value(item, f != NULL ? f->item : JV_ANY, 0,
+			    f != NULL ? f->item_min : 0, f != NULL ?
+			    f->item_max : 0, f != NULL ? f->fields : NULL, NULL,
+			    ipath, err, arg);
 		}
 		return ok;
 	default:
@@ -155,6 +162,8 @@ jsonv_object(json_t *obj, const struct jsonv_field *fields,
 		if (!known) {
 			snprintf(path, sizeof path, "%s%s%s", prefix,
 			    *prefix != '\0' ? "." : "", key);
+			/* A long name cut inside a character. */
+			utf8_scrub(path);
 			err(arg, path, "unknown", "is not a known field");
 			ok = false;
 		}
@@ -162,6 +171,7 @@ jsonv_object(json_t *obj, const struct jsonv_field *fields,
 	for (f = fields; f->name != NULL; f++) {
 		snprintf(path, sizeof path, "%s%s%s", prefix,
 		    *prefix != '\0' ? "." : "", f->name);
+		utf8_scrub(path);
 		if ((v = json_object_get(obj, f->name)) == NULL) {
 			if (f->flags & JV_REQUIRED) {
 				err(arg, path, "required", "is required");

@@ -18,6 +18,7 @@
 #include "page.h"
 #include "problem.h"
 #include "req-impl.h"
+#include "utf8.h"
 
 const char *
 req_method(const struct req *r)
@@ -438,16 +439,24 @@ req_field_error(struct req *r, const char *field, const char *code,
     const char *fmt, ...)
 {
 	va_list	 ap;
-	char	*msg;
+	char	*msg, *name;
+	json_t	*e;
 
 	va_start(ap, fmt);
 	if (vasprintf(&msg, fmt, ap) < 0)
 		fatal("vasprintf");
 	va_end(ap);
+	/* A field name cut short, or a value quoted, may break UTF-8. */
+	name = xstrdup(field);
+	utf8_scrub(name);
+	utf8_scrub(msg);
 	if (r->errors == NULL)
 		r->errors = json_array();
-	json_array_append_new(r->errors, json_pack("{s:s, s:s, s:s}", "field",
-	    field, "code", code, "message", msg));
+	if ((e = json_pack("{s:s, s:s, s:s}", "field", name, "code", code,
+	    "message", msg)) == NULL)
+		fatalx("req_field_error: json_pack");
+	json_array_append_new(r->errors, e);
+	free(name);
 	free(msg);
 }
 

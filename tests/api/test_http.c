@@ -126,6 +126,21 @@ START_TEST(test_malformed_json_is_400)
 	 * quotes the text cut inside the character, and the problem still
 	 * says what is wrong.
 	 */
+	/* A field name cut inside a character is still named. */
+	{
+		char	*body = xmalloc(300);
+
+		memset(body, 'a', 300);
+		memcpy(body, "{\"", 2);
+		memcpy(body + 256, "\xc3\xa9\":1}", 7);
+		body[263] = '\0';
+		r = api_post_json("/v1/regions/lookup", body);
+		api_expect_problem(r, 400, "validation", NULL);
+		ck_assert_int_eq(json_array_size(json_object_get(r->json,
+		    "errors")), 1);
+		api_free(r);
+		free(body);
+	}
 	r = api_post_json("/v1/regions/lookup", "{\"no\\\xc3\xa9\":1}");
 	api_expect_problem(r, 400, "invalid-json", NULL);
 	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(r->json,

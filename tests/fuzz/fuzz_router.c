@@ -35,33 +35,33 @@ fuzz_handler(struct req *r)
 
 /* Shapes to come: vendors, products, orders, auctions, webhooks. */
 static const struct route fuzz_future_routes[] = {
-	{ "GET", "/v1/vendors", fuzz_handler, "q,limit,after", "public", "" },
-	{ "POST", "/v1/vendors", fuzz_handler, NULL, "vendor.create", "" },
-	{ "GET", "/v1/vendors/{id}", fuzz_handler, NULL, "public", "" },
-	{ "PATCH", "/v1/vendors/{id}", fuzz_handler, NULL, "vendor.edit", "" },
-	{ "DELETE", "/v1/vendors/{id}", fuzz_handler, NULL, "admin", "" },
+	{ "GET", "/v1/vendors", fuzz_handler, "q,limit,after", "public", "", 0 },
+	{ "POST", "/v1/vendors", fuzz_handler, NULL, "vendor.create", "", 0 },
+	{ "GET", "/v1/vendors/{id}", fuzz_handler, NULL, "public", "", 0 },
+	{ "PATCH", "/v1/vendors/{id}", fuzz_handler, NULL, "vendor.edit", "", 0 },
+	{ "DELETE", "/v1/vendors/{id}", fuzz_handler, NULL, "admin", "", 0 },
 	{ "GET", "/v1/vendors/{vendor_id}/products", fuzz_handler,
-	  "limit,after", "public", "" },
+	  "limit,after", "public", "", 0 },
 	{ "POST", "/v1/vendors/{vendor_id}/products", fuzz_handler, NULL,
-	  "product.create", "" },
+	  "product.create", "", 0 },
 	{ "GET", "/v1/vendors/{vendor_id}/products/{slug}", fuzz_handler,
-	  NULL, "public", "" },
+	  NULL, "public", "", 0 },
 	{ "PUT", "/v1/vendors/{vendor_id}/staff/{user_id}", fuzz_handler,
-	  NULL, "vendor.staff", "" },
-	{ "GET", "/v1/orders/{id}", fuzz_handler, NULL, "order.read", "" },
-	{ "POST", "/v1/orders", fuzz_handler, NULL, "order.place", "" },
+	  NULL, "vendor.staff", "", 0 },
+	{ "GET", "/v1/orders/{id}", fuzz_handler, NULL, "order.read", "", 0 },
+	{ "POST", "/v1/orders", fuzz_handler, NULL, "order.place", "", 0 },
 	{ "POST", "/v1/orders/{id}/cancel", fuzz_handler, NULL, "order.edit",
 	  "" },
 	{ "GET", "/v1/orders/{order_id}/events", fuzz_handler, NULL,
-	  "order.read", "" },
+	  "order.read", "", 0 },
 	{ "POST", "/v1/auctions/{auction_id}/bids", fuzz_handler, NULL,
-	  "bid", "" },
+	  "bid", "", 0 },
 	{ "POST", "/v1/webhooks/{provider}", fuzz_handler, NULL, "public",
 	  "" },
-	{ "GET", "/v1/search", fuzz_handler, "q,kind,limit", "public", "" },
+	{ "GET", "/v1/search", fuzz_handler, "q,kind,limit", "public", "", 0 },
 	/* ROUTER_MAX_SEGMENTS segments, ROUTER_MAX_PARAMS parameters. */
 	{ "GET", "/a/{a_id}/b/{b_id}/c/{c_id}/d/{d_id}/e/{e_id}/f/{f_id}"
-	  "/g/{g_id}/h/{name}", fuzz_handler, NULL, "public", "" },
+	  "/g/{g_id}/h/{name}", fuzz_handler, NULL, "public", "", 0 },
 };
 
 static struct router	*fuzz_routers[2];

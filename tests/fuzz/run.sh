@@ -30,12 +30,14 @@ command -v "$CLANG" >/dev/null 2>&1 ||
 
 # --- build -------------------------------------------------------------------
 
-pkgs="libmicrohttpd jansson libsodium libpq"
+# The packages and header directories soukd is built with (Makefile's
+# DAEMON_PKGS; every directory of daemon/).
+pkgs="libmicrohttpd jansson libsodium libpq libcurl libcrypto vips"
+incs="-Icommon -Idaemon $(for d in daemon/*/; do printf -- '-I%s ' "${d%/}"; done)"
 CFLAGS="-std=c17 -g -O1 -fno-omit-frame-pointer -D_GNU_SOURCE
 	-DSOUK_VERSION=\"fuzz\" -DSOUK_SYSCONFDIR=\"/nonexistent\"
-	-Wall -Wextra -Wno-unused-parameter
-	-Icommon -Idaemon -Idaemon/http -Idaemon/db -Idaemon/api
-	$(pkg-config --cflags $pkgs)"
+	-Wall -Wextra -Wno-unused-parameter $incs
+	$(pkg-config --cflags $pkgs | sed 's/-I/-isystem /g')"
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
 LIBS="$(pkg-config --libs $pkgs) -lpthread"
 

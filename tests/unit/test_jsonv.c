@@ -19,6 +19,7 @@ static const struct jsonv_field fields[] = {
 	{ "ids", JV_ARRAY, 0, 1, 3, JV_INT, 1, INT64_MAX, NULL },
 	{ "address", JV_OBJECT, 0, 0, 0, 0, 0, 0, address },
 	{ "stops", JV_ARRAY, 0, 0, 0, JV_OBJECT, 0, 0, address },
+	{ "polygon", JV_ARRAY, 0, 0, 0, JV_ARRAY, 0, 0, NULL },
 	{ NULL, 0, 0, 0, 0, 0, 0, 0, NULL },
 };
 
@@ -92,6 +93,14 @@ START_TEST(test_jsonv_names_each_bad_field)
 }
 END_TEST
 
+/* Found by fuzzing: an array of arrays has no field for its items. */
+START_TEST(test_jsonv_array_of_arrays)
+{
+	EXPECT("{\"name\":\"x\",\"polygon\":[[12.9,77.5],[13,77]]}", "");
+	EXPECT("{\"name\":\"x\",\"polygon\":[1]}", "polygon[0]:type;");
+}
+END_TEST
+
 Suite *
 jsonv_suite(void)
 {
@@ -100,6 +109,7 @@ jsonv_suite(void)
 
 	tcase_add_test(tc, test_jsonv_accepts_good);
 	tcase_add_test(tc, test_jsonv_names_each_bad_field);
+	tcase_add_test(tc, test_jsonv_array_of_arrays);
 	suite_add_tcase(s, tc);
 	return s;
 }
