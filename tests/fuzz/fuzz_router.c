@@ -51,13 +51,13 @@ static const struct route fuzz_future_routes[] = {
 	{ "GET", "/v1/orders/{id}", fuzz_handler, NULL, "order.read", "", 0 },
 	{ "POST", "/v1/orders", fuzz_handler, NULL, "order.place", "", 0 },
 	{ "POST", "/v1/orders/{id}/cancel", fuzz_handler, NULL, "order.edit",
-	  "" },
+	  "", 0 },
 	{ "GET", "/v1/orders/{order_id}/events", fuzz_handler, NULL,
 	  "order.read", "", 0 },
 	{ "POST", "/v1/auctions/{auction_id}/bids", fuzz_handler, NULL,
 	  "bid", "", 0 },
 	{ "POST", "/v1/webhooks/{provider}", fuzz_handler, NULL, "public",
-	  "" },
+	  "", 0 },
 	{ "GET", "/v1/search", fuzz_handler, "q,kind,limit", "public", "", 0 },
 	/* ROUTER_MAX_SEGMENTS segments, ROUTER_MAX_PARAMS parameters. */
 	{ "GET", "/a/{a_id}/b/{b_id}/c/{c_id}/d/{d_id}/e/{e_id}/f/{f_id}"
