@@ -1,6 +1,8 @@
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +37,9 @@ struct server {
 	uint16_t		 port;
 	unsigned		 inflight;
 	bool			 quiescing;
+	int			 listen_fd;
+	pthread_t		 acceptor;
+	bool			 accepting;	/* the acceptor runs */
 };
 
 static bool
@@ -482,13 +487,90 @@ server_address(const char *listen, struct sockaddr_storage *addr,
 	return true;
 }
 
+/* Opens the listening socket; -1 with *cause. */
+static int
+server_listen(const struct sockaddr_storage *addr, const char *listen_on,
+    char **cause)
+{
+	socklen_t	len = addr->ss_family == AF_INET6 ?
+			    sizeof(struct sockaddr_in6) :
+			    sizeof(struct sockaddr_in);
+	int		fd, one = 1;
+
+	if ((fd = socket(addr->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) ==
+	    -1) {
+		*cause = xasprintf("listen: socket: %s", strerror(errno));
+		return -1;
+	}
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (addr->ss_family == AF_INET6)
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
+		    sizeof one);
+	if (bind(fd, (const struct sockaddr *)addr, len) == -1 ||
+	    listen(fd, SOMAXCONN) == -1) {
+		*cause = xasprintf("cannot listen on %s: %s", listen_on,
+		    strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Accepts connections and hands each to libmicrohttpd, which gives it to
+ * a worker thread by its descriptor: connections spread evenly over the
+ * workers.  (When every worker accepts on the listening socket itself, a
+ * burst of connections lands on a few of them, and since handlers block on
+ * PostgreSQL, the connections that share a worker wait for each other.)
+ */
+static void *
+server_accept_loop(void *arg)
+{
+	struct server		*s = arg;
+	struct sockaddr_storage	 peer;
+	socklen_t		 len;
+	int			 fd;
+
+	for (;;) {
+		len = sizeof peer;
+		fd = accept4(s->listen_fd, (struct sockaddr *)&peer, &len,
+		    SOCK_CLOEXEC);
+		if (fd == -1) {
+			if (__atomic_load_n(&s->quiescing, __ATOMIC_SEQ_CST))
+				break;
+			switch (errno) {
+			case EINTR:
+			case ECONNABORTED:
+			case EAGAIN:
+				continue;
+			case EMFILE:
+			case ENFILE:
+			case ENOBUFS:
+			case ENOMEM:
+				/* Out of descriptors: let some close first. */
+				log_warn("http: accept: %s", strerror(errno));
+				usleep(100000);
+				continue;
+			default:
+				log_error("http: accept: %s", strerror(errno));
+				return NULL;
+			}
+		}
+		/* On failure (the connection limit) MHD closes it. */
+		(void)MHD_add_connection(s->mhd, fd, (struct sockaddr *)&peer,
+		    len);
+	}
+	return NULL;
+}
+
 struct server *
 server_start(const struct config *cfg, const struct router *rt,
     char **cause)
 {
 	struct server		*s;
 	struct sockaddr_storage	 addr;
-	const union MHD_DaemonInfo *info;
+	struct sockaddr_storage	 bound;
+	socklen_t		 len = sizeof bound;
 	unsigned int		 flags;
 
 	if (!server_address(cfg->listen, &addr, cause))
@@ -497,28 +579,37 @@ server_start(const struct config *cfg, const struct router *rt,
 	s->router = rt;
 	s->max_body = cfg->max_body;
 	s->access_log = cfg->access_log;
+	if ((s->listen_fd = server_listen(&addr, cfg->listen, cause)) == -1) {
+		free(s);
+		return NULL;
+	}
 	flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC |
-	    MHD_USE_ERROR_LOG | MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME;
+	    MHD_USE_ERROR_LOG | MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME |
+	    MHD_USE_NO_LISTEN_SOCKET;
 	if (addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, server_access, s,
 	    MHD_OPTION_EXTERNAL_LOGGER, server_mhd_log, NULL,
-	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)config_http_threads(cfg),
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
 	    MHD_OPTION_CONNECTION_TIMEOUT,
 	    (unsigned)(cfg->idle_timeout_ms / 1000),
-	    MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
 	    MHD_OPTION_NOTIFY_COMPLETED, server_completed, s,
 	    MHD_OPTION_END);
 	if (s->mhd == NULL) {
-		*cause = xasprintf("cannot listen on %s (in use, or not an "
-		    "address of this machine?)", cfg->listen);
+		*cause = xasprintf("cannot start the HTTP server on %s",
+		    cfg->listen);
+		close(s->listen_fd);
 		free(s);
 		return NULL;
 	}
-	info = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
-	s->port = info != NULL ? info->port : 0;
+	if (getsockname(s->listen_fd, (struct sockaddr *)&bound, &len) == 0)
+		s->port = ntohs(bound.ss_family == AF_INET6 ?
+		    ((struct sockaddr_in6 *)&bound)->sin6_port :
+		    ((struct sockaddr_in *)&bound)->sin_port);
+	if (pthread_create(&s->acceptor, NULL, server_accept_loop, s) != 0)
+		fatalx("server_start: pthread_create");
+	s->accepting = true;
 	return s;
 }
 
@@ -537,13 +628,16 @@ server_inflight(const struct server *s)
 void
 server_quiesce(struct server *s)
 {
-	MHD_socket	fd;
-
 	__atomic_store_n(&s->quiescing, true, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&server_shutting_down, true, __ATOMIC_RELEASE);
-	fd = MHD_quiesce_daemon(s->mhd);
-	if (fd != MHD_INVALID_SOCKET)
-		close(fd);
+	/* Wakes the acceptor (accept fails): no new connections. */
+	if (s->accepting) {
+		(void)shutdown(s->listen_fd, SHUT_RDWR);
+		(void)pthread_join(s->acceptor, NULL);
+		s->accepting = false;
+		close(s->listen_fd);
+		s->listen_fd = -1;
+	}
 }
 
 void
@@ -551,6 +645,13 @@ server_stop(struct server *s)
 {
 	if (s == NULL)
 		return;
+	if (s->accepting) {
+		__atomic_store_n(&s->quiescing, true, __ATOMIC_SEQ_CST);
+		(void)shutdown(s->listen_fd, SHUT_RDWR);
+		(void)pthread_join(s->acceptor, NULL);
+	}
+	if (s->listen_fd != -1)
+		close(s->listen_fd);
 	MHD_stop_daemon(s->mhd);
 	free(s);
 }
