@@ -24,6 +24,10 @@ static Suite *(*const suites[])(void) = {
 	registrations_suite,
 	notify_suite,
 	taxonomy_suite,
+	vendors_suite,
+	listings_suite,
+	inventory_suite,
+	products_suite,
 };
 
 int

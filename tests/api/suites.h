@@ -20,5 +20,9 @@ Suite	*jobs_staff_suite(void);
 Suite	*registrations_suite(void);
 Suite	*notify_suite(void);
 Suite	*taxonomy_suite(void);
+Suite	*vendors_suite(void);
+Suite	*listings_suite(void);
+Suite	*inventory_suite(void);
+Suite	*products_suite(void);
 
 #endif
