@@ -585,7 +585,7 @@ static void
 listing_check_variants(struct req *r, json_t *variants, const char *kind)
 {
 	json_t		*v, *w;
-	char		 path[32];
+	char		 path[32], field[40];
 	const char	*sku;
 	size_t		 i, j;
 
@@ -598,7 +598,8 @@ listing_check_variants(struct req *r, json_t *variants, const char *kind)
 			if (json_string_value(json_object_get(w, "sku")) !=
 			    NULL && strcmp(json_string_value(json_object_get(w,
 			    "sku")), sku) == 0) {
-				req_field_error(r, path, "duplicate", "repeats "
+				snprintf(field, sizeof field, "%ssku", path);
+				req_field_error(r, field, "duplicate", "repeats "
 				    "SKU %s", sku);
 				break;
 			}
