@@ -355,6 +355,45 @@ out:
 	return ok;
 }
 
+/*
+ * The sort key of a cursor: null (no key), or the key's exact decimal
+ * text as the statement gave it ("0.412500", "129900"; a number would
+ * lose digits on its way through a double), or, from older cursors, an
+ * integer.
+ */
+static bool
+search_cursor_key(const json_t *k)
+{
+	const char	*s = json_string_value(k), *p;
+
+	if (json_is_null(k) || json_is_integer(k))
+		return true;
+	if (s == NULL || strlen(s) == 0 || strlen(s) > 64)
+		return false;
+	p = s + (*s == '-');
+	if (strspn(p, "0123456789") == 0)
+		return false;
+	p += strspn(p, "0123456789");
+	if (*p == '.' && strspn(p + 1, "0123456789") > 0)
+		p += 1 + strspn(p + 1, "0123456789");
+	return *p == '\0';
+}
+
+/*
+ * A query as a search box sends it: any text on one line (spaces around
+ * it included; search_query() keeps only the words).
+ */
+static bool
+search_query_valid(const char *q)
+{
+	const unsigned char	*p;
+
+	for (p = (const unsigned char *)q; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return false;
+	return true;
+}
+
 /* Parses "lat,lon"; false if it is not a point on the earth. */
 static bool
 search_point(const char *s, double *lat, double *lon)
@@ -410,17 +449,19 @@ products_list(struct req *r)
 		    "list returned");
 		goto fail;
 	}
-	if (after != NULL && ((!json_is_number(json_array_get(after, 0)) &&
-	    !json_is_null(json_array_get(after, 0))) ||
+	if (after != NULL && (!search_cursor_key(json_array_get(after, 0)) ||
 	    !json_is_integer(json_array_get(after, 1)))) {
 		req_field_error(r, "after", "cursor", "is not a cursor this "
 		    "list returned");
 		goto fail;
 	}
 	if (q != NULL && (strlen(q) > PRODUCTS_MAX_QUERY ||
-	    !api_check_line(r, "q", q)))
+	    !search_query_valid(q)))
 		req_field_error(r, "q", "invalid", "must be a line of at most "
 		    "%d bytes", PRODUCTS_MAX_QUERY);
+	/* Nothing typed in the search box is no search. */
+	else if (q != NULL && q[strspn(q, " ")] == '\0')
+		q = NULL;
 	for (i = 0; sort_name != NULL && i < API_NELEM(product_sorts); i++)
 		if (strcmp(sort_name, product_sorts[i].name) == 0)
 			sort = &product_sorts[i];
@@ -584,8 +625,10 @@ products_list(struct req *r)
 		search_add(&s, " WHERE k IS NULL AND id %s $%d::bigint",
 		    sort->desc ? "<" : ">", pafter_id);
 	else if (after != NULL) {
-		char	*kv = json_dumps(json_array_get(after, 0),
-			    JSON_ENCODE_ANY);
+		json_t	*k = json_array_get(after, 0);
+		char	*kv = json_is_string(k) ? xstrdup(json_string_value(k)) :
+			    xasprintf("%" JSON_INTEGER_FORMAT,
+			    json_integer_value(k));
 
 		pafter_k = search_param(&s, kv);
 		free(kv);
@@ -601,7 +644,7 @@ products_list(struct req *r)
 	    " JOIN categories c ON c.id = l.category_id"
 	    " LEFT JOIN brands b ON b.id = l.brand_id"
 	    " WHERE p.rn <= $%d::int), '[]')::text,"
-	    " (SELECT json_build_array(p.k, p.id)::text FROM page p"
+	    " (SELECT json_build_array(p.k::text, p.id)::text FROM page p"
 	    "  WHERE p.rn = $%d::int AND EXISTS (SELECT 1 FROM page"
 	    "  WHERE rn > $%d::int)),", plimit, plimit, plimit);
 	/* Facets on the first page only: the later pages share them. */
