@@ -571,20 +571,31 @@ products_list(struct req *r)
 		int	p = search_param(&s, pincode);
 
 		/*
-		 * Its pincodes, its radius around it (pincode areas with a
-		 * location), its own pincode when it states no area; and a
-		 * service variant's own pincodes.
+		 * The vendor's area: its pincodes, its radius around it
+		 * (pincode areas with a location), its own pincode when it
+		 * states no area.  A product goes where its vendor delivers;
+		 * a service variant that states its own area (pincodes, a
+		 * radius around the vendor) goes there instead, one that
+		 * does not goes where its vendor does.
 		 */
-		search_add(&s, " AND ($%d = ANY (v.service_pincodes)"
-		    " OR (cardinality(v.service_pincodes) = 0 AND"
-		    "  v.service_radius_m IS NULL AND v.pincode = $%d)"
-		    " OR (v.service_radius_m IS NOT NULL AND EXISTS (SELECT 1"
-		    "  FROM regions g WHERE g.pincode = $%d AND g.lat IS NOT NULL"
-		    "  AND earth_distance(ll_to_earth(v.lat, v.lon),"
-		    "  ll_to_earth(g.lat, g.lon)) <= v.service_radius_m))"
+		search_add(&s, " AND (((l.kind = 'product' OR EXISTS (SELECT 1"
+		    "  FROM variants x WHERE x.listing_id = l.id AND"
+		    "  x.status = 'active' AND cardinality(x.service_pincodes) = 0"
+		    "  AND x.service_radius_m IS NULL))"
+		    " AND ($%d = ANY (v.service_pincodes)"
+		    "  OR (cardinality(v.service_pincodes) = 0 AND"
+		    "   v.service_radius_m IS NULL AND v.pincode = $%d)"
+		    "  OR (v.service_radius_m IS NOT NULL AND EXISTS (SELECT 1"
+		    "   FROM regions g WHERE g.pincode = $%d AND g.lat IS NOT NULL"
+		    "   AND earth_distance(ll_to_earth(v.lat, v.lon),"
+		    "   ll_to_earth(g.lat, g.lon)) <= v.service_radius_m))))"
 		    " OR (l.kind = 'service' AND EXISTS (SELECT 1 FROM variants x"
 		    "  WHERE x.listing_id = l.id AND x.status = 'active' AND"
-		    "  $%d = ANY (x.service_pincodes))))", p, p, p, p);
+		    "  ($%d = ANY (x.service_pincodes) OR (x.service_radius_m IS NOT"
+		    "  NULL AND v.lat IS NOT NULL AND EXISTS (SELECT 1 FROM regions"
+		    "  g WHERE g.pincode = $%d AND g.lat IS NOT NULL AND"
+		    "  earth_distance(ll_to_earth(v.lat, v.lon), ll_to_earth(g.lat,"
+		    "  g.lon)) <= x.service_radius_m))))))", p, p, p, p, p);
 	}
 	if (near != NULL) {
 		int	plat, plon, pr;

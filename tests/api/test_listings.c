@@ -695,6 +695,22 @@ START_TEST(test_status_machine)
 	ck_assert_str_eq(status_of(r), "active");
 	api_free(r);
 
+	/* Moved where new listings are reviewed: reviewed as if new. */
+	r = cat_callf(v->owner, "PATCH", LISTING, 200, xasprintf(
+	    "{\"category_id\":%ld}", reviewed), "/v1/listings/%ld", id);
+	ck_assert_str_eq(status_of(r), "pending_review");
+	api_free(r);
+	r = cat_reqf(NULL, "GET", NULL, "/v1/products/%ld", id);
+	api_expect_problem(r, 404, "not-found", NULL);
+	api_free(r);
+	r = act(mod, id, "approve", 200, NULL);
+	api_free(r);
+	/* Moved back where nothing is reviewed: live all along. */
+	r = cat_callf(v->owner, "PATCH", LISTING, 200, xasprintf(
+	    "{\"category_id\":%ld}", none), "/v1/listings/%ld", id);
+	ck_assert_str_eq(status_of(r), "active");
+	api_free(r);
+
 	/* Reviewed: pending until a moderator approves; the owner is told. */
 	title = cat_word("Copper bottle ");
 	id = cat_listing(v->owner, reviewed, title, 99900, 3, NULL);

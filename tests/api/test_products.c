@@ -519,7 +519,7 @@ START_TEST(test_where_it_delivers)
 	char			*pa = free_pincode(), *pb = free_pincode(),
 				*pnear = free_pincode(), *pfar = free_pincode(),
 				*ps = free_pincode(), *px = free_pincode();
-	long			 cat = cat_category(0, "none"), a, b, c, d;
+	long			 cat = cat_category(0, "none"), a, b, c, d, e;
 	struct api_resp		*r;
 	char			*body;
 
@@ -573,9 +573,38 @@ START_TEST(test_where_it_delivers)
 	r = browse("category_id=%ld&pincode=%s", cat, ps);
 	expect_ids(r, (long[]){ d, 0 }, "service area");
 	api_free(r);
+	/* A service variant's own area replaces its vendor's. */
+	PQclear(test_sql("UPDATE vendors SET pincode = $2 WHERE id = $1", 2,
+	    (const char *[]){ vd->ids, pb }));
+	r = browse("category_id=%ld&pincode=%s", cat, pb);
+	expect_ids(r, (long[]){ b, 0 }, "not the service's area");
+	api_free(r);
+	/* A service around C, 3 km: reaches the near area, not the far. */
+	body = xasprintf("{\"kind\":\"service\",\"title\":\"Tutor visit\","
+	    "\"category_id\":%ld,\"variants\":[{\"sku\":\"TUTOR-1\",\"price\":"
+	    "50000,\"duration_minutes\":60,\"service_radius_m\":3000}]}", cat);
+	r = cat_call(vc->owner, "POST", "/v1/listings", "/v1/listings", 201,
+	    body);
+	e = jint(r->json, "id");
+	api_free(r);
+	free(body);
+	r = cat_callf(vc->owner, "POST", "/v1/listings/{id}/submit", 200, NULL,
+	    "/v1/listings/%ld/submit", e);
+	api_free(r);
+	r = browse("category_id=%ld&pincode=%s", cat, pnear);
+	expect_ids(r, (long[]){ c, e, 0 }, "service radius");
+	api_free(r);
+	PQclear(test_sql("UPDATE variants SET service_radius_m = 1000 WHERE "
+	    "listing_id = $1", 1, (const char *[]){ xasprintf("%ld", e) }));
+	r = browse("category_id=%ld&pincode=%s", cat, pnear);
+	expect_ids(r, (long[]){ c, 0 }, "short service radius");
+	api_free(r);
+	r = browse("category_id=%ld&pincode=%s", cat, px);
+	expect_ids(r, (long[]){ 0 }, "the service's vendor's pincode");
+	api_free(r);
 	/* Near a point: C is 2 km from here, the others have no place. */
 	r = browse("category_id=%ld&near=23.1995,79.9864&radius_km=3", cat);
-	expect_ids(r, (long[]){ c, 0 }, "near");
+	expect_ids(r, (long[]){ c, e, 0 }, "near");
 	api_free(r);
 	r = browse("category_id=%ld&near=23.1995,79.9864&radius_km=1", cat);
 	expect_ids(r, (long[]){ 0 }, "not near enough");
