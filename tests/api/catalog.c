@@ -275,3 +275,43 @@ cat_live(const struct test_user *u, long category, const char *title,
 	api_free(r);
 	return id;
 }
+
+void
+cat_fuzz(const struct test_user *u, const char *method, const char *path,
+    const char *pattern, const char *base, const char *const *fields,
+    long ok)
+{
+	static const char *const values[] = {
+		"null", "true", "false", "0", "-1", "1.5", "1e300",
+		"-9223372036854775808", "9223372036854775807", "\"\"",
+		"\"x\"", "\" x \"", "\"\\u202e\"", "\"\\u0007\"",
+		"\"' OR 1=1 --\"", "\"%_\\\\\"", "\"\u092e\u094b\"", "[]",
+		"[null]", "[1]", "[\"x\"]", "[[]]", "{}", "{\"x\":null}",
+		"{\"mon\":[[\"09:00\",\"10:00\"]]}",
+	};
+	struct api_resp	*r;
+	json_t		*b, *v;
+	char		*body;
+	size_t		 i;
+
+	for (; *fields != NULL; fields++) {
+		for (i = 0; i < sizeof values / sizeof values[0]; i++) {
+			b = json_loads(base, 0, NULL);
+			v = json_loads(values[i], JSON_DECODE_ANY, NULL);
+			ck_assert_msg(b != NULL && v != NULL, "%s, %s", base,
+			    values[i]);
+			json_object_set_new(b, *fields, v);
+			body = json_dumps(b, JSON_COMPACT);
+			r = test_user_request(api_base(), u, method, path,
+			    body);
+			ck_assert_msg(r->status == ok || r->status == 400 ||
+			    r->status == 404 || r->status == 409,
+			    "%s %s %s: %ld %s", method, path, body, r->status,
+			    r->body);
+			api_expect(r, r->status, method, pattern);
+			api_free(r);
+			free(body);
+			json_decref(b);
+		}
+	}
+}

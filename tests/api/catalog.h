@@ -70,6 +70,17 @@ long	 cat_listing(const struct test_user *u, long category,
 long	 cat_live(const struct test_user *u, long category, const char *title,
 	    long price, int stock, long *variant);
 
+/*
+ * Sends method path (pattern: its operation) as u once for each field of
+ * fields (NULL-terminated) and each value of a list of hostile JSON
+ * values, the field set to the value in base (a JSON object); asserts
+ * that each answer is ok (a 2xx status) or 400, 404 or 409 and matches
+ * the OpenAPI document: no input gets a 5xx.
+ */
+void	 cat_fuzz(const struct test_user *u, const char *method,
+	    const char *path, const char *pattern, const char *base,
+	    const char *const *fields, long ok);
+
 /* A SKU no other test uses. */
 char	*cat_sku(void);
 

@@ -273,6 +273,18 @@ START_TEST(test_reservations)
 	r = close_hold(v->owner, hold, "release", 409);
 	api_free(r);
 	ck_assert_str_eq(level(v->owner, variant), "3/0");
+	/* The vendor's summary counts the sale. */
+	r = cat_callf(v->owner, "GET", "/v1/vendors/{id}", 200, NULL,
+	    "/v1/vendors/%ld", v->id);
+	d = json_object_get(json_object_get(r->json, "summary"), "sales");
+	ck_assert_int_eq(jint(d, "units_total"), 2);
+	ck_assert_int_eq(jint(d, "units_30d"), 2);
+	ck_assert_ptr_nonnull(jstr(d, "last_sale_at"));
+	d = json_object_get(json_object_get(r->json, "summary"), "listings");
+	ck_assert_int_eq(jint(d, "draft"), 1);
+	ck_assert_int_eq(jint(json_object_get(r->json, "summary"),
+	    "low_stock_variants"), 1);
+	api_free(r);
 	/* Released: back on the shelf; only once. */
 	r = reserve(v->owner, variant, 201, "{\"quantity\":3,\"ref\":"
 	    "\"Kept for Mrs Rao\"}");
@@ -635,6 +647,32 @@ START_TEST(test_hundred_buyers_ten_units)
 }
 END_TEST
 
+/* No value of any field gets more than a 4xx. */
+START_TEST(test_any_value_of_any_field)
+{
+	static const char *const adjust[] = { "location_id", "kind",
+	    "quantity", "note", NULL };
+	static const char *const hold[] = { "quantity", "location_id", "ref",
+	    "expires_in", NULL };
+	struct test_vendor	*v = test_vendor_new(api_base(), NULL);
+	long			 variant;
+	char			*path, *base;
+
+	cat_listing(v->owner, cat_category(0, "none"), "Fuzzed", 100, 1000,
+	    &variant);
+	path = xasprintf("/v1/variants/%ld/stock", variant);
+	base = xasprintf("{\"location_id\":%ld,\"kind\":\"adjustment\","
+	    "\"quantity\":1,\"note\":\"x\"}", v->location);
+	cat_fuzz(v->owner, "POST", path, STOCK, base, adjust, 200);
+	free(path);
+	free(base);
+	path = xasprintf("/v1/variants/%ld/reservations", variant);
+	cat_fuzz(v->owner, "POST", path, RESERVATIONS, "{\"quantity\":1,"
+	    "\"ref\":\"x\"}", hold, 201);
+	free(path);
+}
+END_TEST
+
 Suite *
 inventory_suite(void)
 {
@@ -648,6 +686,7 @@ inventory_suite(void)
 	tcase_add_test(tc, test_low_stock_tells_the_vendor);
 	tcase_add_test(tc, test_holds_expire);
 	tcase_add_test(tc, test_hundred_buyers_ten_units);
+	tcase_add_test(tc, test_any_value_of_any_field);
 	suite_add_tcase(s, tc);
 	return s;
 }

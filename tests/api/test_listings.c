@@ -175,6 +175,29 @@ START_TEST(test_create_with_variants_and_stock)
 	api_expect_problem(r, 404, "not-found", NULL);
 	api_free(r);
 	json_decref(x);
+
+	/* An admin says whose listing it makes. */
+	body = xasprintf("{\"kind\":\"product\",\"title\":\"By an admin\","
+	    "\"category_id\":%ld}", cat);
+	r = cat_call(cat_admin(), "POST", "/v1/listings", "/v1/listings", 400,
+	    body);
+	api_expect_problem(r, 400, "validation", "vendor_id");
+	api_free(r);
+	free(body);
+	body = xasprintf("{\"vendor_id\":999999999,\"kind\":\"product\","
+	    "\"title\":\"By an admin\",\"category_id\":%ld}", cat);
+	r = cat_call(cat_admin(), "POST", "/v1/listings", "/v1/listings", 400,
+	    body);
+	api_expect_problem(r, 400, "validation", "vendor_id");
+	api_free(r);
+	free(body);
+	body = xasprintf("{\"vendor_id\":%ld,\"kind\":\"product\","
+	    "\"title\":\"By an admin\",\"category_id\":%ld}", v->id, cat);
+	r = cat_call(cat_admin(), "POST", "/v1/listings", "/v1/listings", 201,
+	    body);
+	ck_assert_int_eq(jint(r->json, "vendor_id"), v->id);
+	api_free(r);
+	free(body);
 	free(sku1);
 	free(sku2);
 }
@@ -1074,6 +1097,85 @@ START_TEST(test_api_keys)
 }
 END_TEST
 
+/* No value of any field gets more than a 400. */
+START_TEST(test_any_value_of_any_field)
+{
+	static const char *const fields[] = {
+		"vendor_id", "kind", "title", "description", "category_id",
+		"brand_id", "attributes", "tags", "variants",
+		"variants[0].sku", "variants[0].options", "variants[0].price",
+		"variants[0].compare_at_price", "variants[0].weight_grams",
+		"variants[0].duration_minutes", "variants[0].service_pincodes",
+		"variants[0].service_radius_m", "variants[0].low_stock_at",
+		"variants[0].position", "variants[0].status",
+		"variants[0].stock",
+	};
+	static const char *const values[] = {
+		"null", "true", "0", "-1", "1.5", "1e300", "-9223372036854775808",
+		"9223372036854775807", "\"\"", "\"x\"", "\"\\u0000\"",
+		"\"\\ud800\"", "\"\\u202e\"", "\"' OR 1=1 --\"", "[]",
+		"[null]", "[1]", "[\"x\"]", "{}", "{\"x\":null}",
+		"{\"x\":{\"y\":[]}}",
+	};
+	struct test_vendor	*v = test_vendor_new(api_base(), NULL);
+	long			 cat = cat_category(0, "none");
+	struct api_resp		*r;
+	char			*body, *sku;
+	size_t			 i, k;
+	const char		*f;
+
+	for (i = 0; i < API_N(fields); i++) {
+		for (k = 0; k < API_N(values); k++) {
+			sku = cat_sku();
+			f = fields[i];
+			if (strncmp(f, "variants[0].", 12) == 0)
+				body = xasprintf("{\"kind\":\"product\","
+				    "\"title\":\"Fuzz\",\"category_id\":%ld,"
+				    "\"variants\":[{\"sku\":\"%s\",\"price\":1,"
+				    "\"%s\":%s}]}", cat, sku, f + 12, values[k]);
+			else
+				body = xasprintf("{\"kind\":\"product\","
+				    "\"title\":\"Fuzz\",\"category_id\":%ld,"
+				    "\"%s\":%s}", cat, f, values[k]);
+			r = test_user_request(api_base(), v->owner, "POST",
+			    "/v1/listings", body);
+			ck_assert_msg(r->status == 201 || r->status == 400,
+			    "%s: %ld %s", body, r->status, r->body);
+			api_expect(r, r->status, "POST", "/v1/listings");
+			/* And the same as a change of a listing or variant. */
+			if (r->status == 201 && strncmp(f, "variants[0].",
+			    12) != 0) {
+				struct api_resp *r2 = cat_reqf(v->owner,
+				    "PATCH", xasprintf("{\"%s\":%s}", f,
+				    values[k]), "/v1/listings/%ld",
+				    jint(r->json, "id"));
+
+				ck_assert_msg(r2->status == 200 ||
+				    r2->status == 400, "PATCH %s=%s: %ld %s",
+				    f, values[k], r2->status, r2->body);
+				api_expect(r2, r2->status, "PATCH", LISTING);
+				api_free(r2);
+			} else if (r->status == 201) {
+				json_t *x = json_array_get(json_object_get(
+				    r->json, "variants"), 0);
+				struct api_resp *r2 = cat_reqf(v->owner,
+				    "PATCH", xasprintf("{\"%s\":%s}", f + 12,
+				    values[k]), "/v1/listings/%ld/variants/%ld",
+				    jint(r->json, "id"), jint(x, "id"));
+
+				ck_assert_msg(r2->status == 200 ||
+				    r2->status == 400, "PATCH %s=%s: %ld %s",
+				    f, values[k], r2->status, r2->body);
+				api_free(r2);
+			}
+			api_free(r);
+			free(body);
+			free(sku);
+		}
+	}
+}
+END_TEST
+
 Suite *
 listings_suite(void)
 {
@@ -1088,6 +1190,7 @@ listings_suite(void)
 	tcase_add_test(tc, test_status_machine);
 	tcase_add_test(tc, test_review_queue_and_regions);
 	tcase_add_test(tc, test_api_keys);
+	tcase_add_test(tc, test_any_value_of_any_field);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1013,6 +1013,47 @@ START_TEST(test_suggest)
 }
 END_TEST
 
+/* No value of any parameter gets more than a 400. */
+START_TEST(test_any_value_of_any_parameter)
+{
+	static const char *const params[] = {
+		"q", "category_id", "vendor_id", "brand_id", "price_min",
+		"price_max", "rating_min", "in_stock", "pincode", "near",
+		"radius_km", "sort", "limit", "after", "attr.colour",
+	};
+	static const char *const values[] = {
+		"", "0", "-1", "1", "99999999999999999999", "1e309", "NaN",
+		"inf", "0x10", "1.5", "true", "1,2", "1,,", ",", "%00", "%FF%FE",
+		"%C0%AF", "%27%20OR%201%3D1%20--", "%5C", "%22", "null", "[]",
+		"%7B%7D", "12.97,77.59", "-90,-180", "90.0000001,0", "a%0Ab",
+		"%E0%A4%AE", "eyJ4IjoxfQ", "WzEsMl0", "WyJ4IiwxXQ",
+		"WyIxZTk5OTkiLDFd", "WyItMSIsMV0", "W251bGwsIngiXQ",
+		"WzAuNSwxXQ",
+	};
+	struct api_resp	*r;
+	char		*path;
+	size_t		 i, k;
+
+	for (i = 0; i < API_N(params); i++) {
+		for (k = 0; k < API_N(values); k++) {
+			path = xasprintf(PRODUCTS "?%s=%s", params[i],
+			    values[k]);
+			r = api_get(path);
+			ck_assert_msg(r->status == 200 || r->status == 400,
+			    "%s: %ld %s", path, r->status, r->body);
+			api_expect(r, r->status, "GET", PRODUCTS);
+			api_free(r);
+			free(path);
+		}
+	}
+	/* And every parameter at once. */
+	r = browse("q=phone&category_id=1&vendor_id=1&brand_id=1,2&price_min=1&"
+	    "price_max=100000&rating_min=1&in_stock=true&pincode=560001&"
+	    "near=12.97,77.59&radius_km=100&sort=price_desc&limit=100");
+	api_free(r);
+}
+END_TEST
+
 Suite *
 products_suite(void)
 {
@@ -1027,6 +1068,7 @@ products_suite(void)
 	tcase_add_test(tc, test_sorts_and_pages);
 	tcase_add_test(tc, test_search);
 	tcase_add_test(tc, test_suggest);
+	tcase_add_test(tc, test_any_value_of_any_parameter);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1100,6 +1100,58 @@ START_TEST(test_locations)
 }
 END_TEST
 
+/* No value of any field gets more than a 4xx. */
+START_TEST(test_any_value_of_any_field)
+{
+	static const char *const profile[] = {
+		"name", "description", "address", "pincode", "region_id",
+		"lat", "lon", "service_pincodes", "service_radius_m",
+		"opening_hours", "timezone", "contact_name", "contact_phone",
+		"contact_email", "status", NULL,
+	};
+	static const char *const note[] = { "kind", "body", "visited_at",
+	    NULL };
+	static const char *const staff[] = { "name", "phone", "email", NULL };
+	static const char *const location[] = { "name", "address", "pincode",
+	    "active", NULL };
+	static const char *const reason[] = { "reason", NULL };
+	struct test_vendor	*v = test_vendor_new(api_base(), NULL);
+	struct test_user	*emp = test_user_new(api_base(), "employee",
+				    (const char *[]){ v->region, NULL });
+	char			*path;
+
+	path = xasprintf("/v1/vendors/%ld", v->id);
+	cat_fuzz(cat_admin(), "PATCH", path, VENDOR, "{\"lat\":12.9,"
+	    "\"lon\":77.6}", profile, 200);
+	free(path);
+	path = xasprintf("/v1/vendors/%ld/notes", v->id);
+	cat_fuzz(emp, "POST", path, "/v1/vendors/{id}/notes", "{\"kind\":"
+	    "\"visit\",\"body\":\"x\",\"visited_at\":"
+	    "\"2026-01-01T10:00:00Z\"}", note, 201);
+	free(path);
+	path = xasprintf("/v1/vendors/%ld/staff", v->id);
+	cat_fuzz(v->owner, "POST", path, "/v1/vendors/{id}/staff",
+	    "{\"name\":\"X\"}", staff, 201);
+	free(path);
+	path = xasprintf("/v1/vendors/%ld/locations", v->id);
+	cat_fuzz(v->owner, "POST", path, "/v1/vendors/{id}/locations",
+	    "{\"name\":\"Fuzz\"}", location, 201);
+	free(path);
+	path = xasprintf("/v1/vendors/%ld/locations/%ld", v->id, v->location);
+	cat_fuzz(v->owner, "PATCH", path,
+	    "/v1/vendors/{id}/locations/{location_id}", "{}", location, 200);
+	free(path);
+	path = xasprintf("/v1/vendors/%ld/suspend", v->id);
+	cat_fuzz(emp, "POST", path, "/v1/vendors/{id}/suspend", "{}", reason,
+	    200);
+	free(path);
+	path = xasprintf("/v1/vendors/%ld/reactivate", v->id);
+	cat_fuzz(emp, "POST", path, "/v1/vendors/{id}/reactivate", "{}",
+	    reason, 200);
+	free(path);
+}
+END_TEST
+
 Suite *
 vendors_suite(void)
 {
@@ -1115,6 +1167,7 @@ vendors_suite(void)
 	tcase_add_test(tc, test_notes_and_visits);
 	tcase_add_test(tc, test_team);
 	tcase_add_test(tc, test_locations);
+	tcase_add_test(tc, test_any_value_of_any_field);
 	suite_add_tcase(s, tc);
 	return s;
 }
