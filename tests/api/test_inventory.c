@@ -483,7 +483,8 @@ START_TEST(test_low_stock_tells_the_vendor)
 	r = stock_change(v->owner, variant, 200, body);
 	api_free(r);
 	free(body);
-	usleep(500 * 1000);
+	ck_assert_int_eq(cat_long1("SELECT count(*) FROM jobs WHERE kind = "
+	    "'stock.low' AND payload->>'variant_id' = $1::text", variant), 1);
 	ck_assert_int_eq(test_outbox_count("email", v->owner->email), 1);
 	free(title);
 }
