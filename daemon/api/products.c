@@ -55,9 +55,11 @@
 	"'in_stock', " PRODUCT_IN_STOCK ", 'published_at', "		\
 	"rfc3339(l.published_at))"
 
+/* Stock that can be bought: in an open store or warehouse. */
 #define PRODUCT_IN_STOCK						\
 	"(l.kind = 'service' OR EXISTS (SELECT 1 FROM variants x JOIN "	\
-	"stock s ON s.variant_id = x.id WHERE x.listing_id = l.id AND "	\
+	"stock s ON s.variant_id = x.id JOIN stock_locations sl ON sl.id = " \
+	"s.location_id AND sl.active WHERE x.listing_id = l.id AND "	\
 	"x.status = 'active' AND s.available > 0))"
 
 /* Price ranges of the facets, in minor units (INR paise). */
@@ -97,6 +99,7 @@ static const struct db_stmt product_stmts[] = {
 	  " 'compare_at_price', x.compare_at_price, 'duration_minutes',"
 	  " x.duration_minutes, 'available', CASE WHEN l.kind = 'service'"
 	  " THEN NULL ELSE coalesce((SELECT sum(s.available) FROM stock s"
+	  " JOIN stock_locations sl ON sl.id = s.location_id AND sl.active"
 	  " WHERE s.variant_id = x.id), 0) END) ORDER BY x.position, x.id)"
 	  " FROM variants x WHERE x.listing_id = l.id AND x.status = 'active'),"
 	  " '[]'), 'published_at', rfc3339(l.published_at))::text"

@@ -185,6 +185,30 @@ START_TEST(test_only_live_products)
 	ck_assert_ptr_null(strstr(r->body, "legal_name"));
 	ck_assert_ptr_null(strstr(r->body, "Pvt Ltd"));
 	api_free(r);
+
+	/* Stock in a closed store cannot be bought: it is not in stock. */
+	r = cat_callf(v->owner, "PATCH",
+	    "/v1/vendors/{id}/locations/{location_id}", 200,
+	    "{\"active\":false}", "/v1/vendors/%ld/locations/%ld", v->id,
+	    v->location);
+	api_free(r);
+	r = cat_callf(v->owner, "POST", "/v1/variants/{id}/reservations", 409,
+	    "{\"quantity\":1,\"ref\":\"x\"}", "/v1/variants/%ld/reservations",
+	    variant);
+	api_free(r);
+	r = browse("category_id=%ld", cat);
+	ck_assert(json_is_false(json_object_get(json_array_get(data(r), 0),
+	    "in_stock")));
+	api_free(r);
+	r = browse("category_id=%ld&in_stock=true", cat);
+	expect_ids(r, (long[]){ 0 }, "closed store");
+	api_free(r);
+	r = cat_callf(NULL, "GET", PRODUCTS "/{id}", 200, NULL,
+	    PRODUCTS "/%ld", live);
+	ck_assert(json_is_false(json_object_get(r->json, "in_stock")));
+	ck_assert_int_eq(jint(json_array_get(json_object_get(r->json,
+	    "variants"), 0), "available"), 0);
+	api_free(r);
 }
 END_TEST
 
