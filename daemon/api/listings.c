@@ -18,7 +18,10 @@
  * draft → (submit) → active when the category needs no review; rejected →
  * (edit, submit) as a draft; any → archived → (unarchive) draft.  An edit
  * of an active listing goes back to pending_review when its category
- * reviews edits too (review "all").  Each change of status is a row of
+ * reviews edits too (review "all"), and so does a move of an active
+ * listing into a category that reviews anything (a listing new to it
+ * there, or the review rule would be a door left open).  Each change of
+ * status is a row of
  * listing_events, an audit entry and a live event, in one transaction.
  *
  * Who: a vendor's people (and its API keys with the catalog scope) manage
@@ -206,6 +209,8 @@ static const struct db_stmt listing_stmts[] = {
 	{ "listing_first_location",
 	  "SELECT id FROM stock_locations WHERE vendor_id = $1 AND active"
 	  " ORDER BY id LIMIT 1" },
+	{ "listing_category_review",
+	  "SELECT category_review($1)" },
 	{ "listing_brand_exists",
 	  "SELECT EXISTS (SELECT 1 FROM brands WHERE id = $1)" },
 	{ "listing_vendor_exists",
@@ -226,7 +231,8 @@ static const struct db_stmt listing_stmts[] = {
 enum {
 	STMT_GET, STMT_LOCK, STMT_DETAIL, STMT_INSERT, STMT_UPDATE, STMT_MOVE,
 	STMT_EVENT, STMT_VARIANT_INSERT, STMT_VARIANT_UPDATE, STMT_VARIANT_GET,
-	STMT_FIRST_LOCATION, STMT_BRAND_EXISTS, STMT_VENDOR_EXISTS,
+	STMT_FIRST_LOCATION, STMT_CATEGORY_REVIEW, STMT_BRAND_EXISTS,
+	STMT_VENDOR_EXISTS,
 	STMT_PEOPLE, STMT_LIST_NEWEST, STMT_LIST_OLDEST,
 };
 
@@ -587,7 +593,7 @@ static void
 listing_check_variants(struct req *r, json_t *variants, const char *kind)
 {
 	json_t		*v, *w;
-	char		 path[32];
+	char		 path[32], field[40];
 	const char	*sku;
 	size_t		 i, j;
 
@@ -600,7 +606,8 @@ listing_check_variants(struct req *r, json_t *variants, const char *kind)
 			if (json_string_value(json_object_get(w, "sku")) !=
 			    NULL && strcmp(json_string_value(json_object_get(w,
 			    "sku")), sku) == 0) {
-				req_field_error(r, path, "duplicate", "repeats "
+				snprintf(field, sizeof field, "%ssku", path);
+				req_field_error(r, field, "duplicate", "repeats "
 				    "SKU %s", sku);
 				break;
 			}
@@ -809,11 +816,29 @@ act_edit(struct db *db, struct act_tx *t, PGresult *lock, const char **to)
 		if (req_has_field_errors(t->r))
 			return false;
 	}
-	/* An edit of a live listing is reviewed where edits are. */
+	/*
+	 * An edit of a live listing is reviewed where edits are, and a
+	 * move into a category that reviews anything is reviewed there.
+	 */
 	*to = NULL;
 	if (strcmp(status, "active") == 0 && strcmp(PQgetvalue(lock, 0,
 	    LOCK_REVIEW), "all") == 0)
 		*to = "pending_review";
+	if (strcmp(status, "active") == 0 && *to == NULL && cat != NULL &&
+	    json_integer_value(cat) != strtoll(PQgetvalue(lock, 0,
+	    LOCK_CATEGORY), NULL, 10)) {
+		char	 c[24];
+
+		snprintf(c, sizeof c, "%lld", (long long)json_integer_value(
+		    cat));
+		params[0] = c;
+		if ((res = db_exec(db, &listing_stmts[STMT_CATEGORY_REVIEW], 1,
+		    params)) == NULL)
+			return false;
+		if (strcmp(PQgetvalue(res, 0, 0), "none") != 0)
+			*to = "pending_review";
+		PQclear(res);
+	}
 	if ((text = json_dumps(t->body, JSON_COMPACT)) == NULL)
 		fatalx("act_edit: json_dumps");
 	params[0] = t->id;

@@ -55,9 +55,11 @@
 	"'in_stock', " PRODUCT_IN_STOCK ", 'published_at', "		\
 	"rfc3339(l.published_at))"
 
+/* Stock that can be bought: in an open store or warehouse. */
 #define PRODUCT_IN_STOCK						\
 	"(l.kind = 'service' OR EXISTS (SELECT 1 FROM variants x JOIN "	\
-	"stock s ON s.variant_id = x.id WHERE x.listing_id = l.id AND "	\
+	"stock s ON s.variant_id = x.id JOIN stock_locations sl ON sl.id = " \
+	"s.location_id AND sl.active WHERE x.listing_id = l.id AND "	\
 	"x.status = 'active' AND s.available > 0))"
 
 /* Price ranges of the facets, in minor units (INR paise). */
@@ -97,6 +99,7 @@ static const struct db_stmt product_stmts[] = {
 	  " 'compare_at_price', x.compare_at_price, 'duration_minutes',"
 	  " x.duration_minutes, 'available', CASE WHEN l.kind = 'service'"
 	  " THEN NULL ELSE coalesce((SELECT sum(s.available) FROM stock s"
+	  " JOIN stock_locations sl ON sl.id = s.location_id AND sl.active"
 	  " WHERE s.variant_id = x.id), 0) END) ORDER BY x.position, x.id)"
 	  " FROM variants x WHERE x.listing_id = l.id AND x.status = 'active'),"
 	  " '[]'), 'published_at', rfc3339(l.published_at))::text"
@@ -355,6 +358,45 @@ out:
 	return ok;
 }
 
+/*
+ * The sort key of a cursor: null (no key), or the key's exact decimal
+ * text as the statement gave it ("0.412500", "129900"; a number would
+ * lose digits on its way through a double), or, from older cursors, an
+ * integer.
+ */
+static bool
+search_cursor_key(const json_t *k)
+{
+	const char	*s = json_string_value(k), *p;
+
+	if (json_is_null(k) || json_is_integer(k))
+		return true;
+	if (s == NULL || strlen(s) == 0 || strlen(s) > 64)
+		return false;
+	p = s + (*s == '-');
+	if (strspn(p, "0123456789") == 0)
+		return false;
+	p += strspn(p, "0123456789");
+	if (*p == '.' && strspn(p + 1, "0123456789") > 0)
+		p += 1 + strspn(p + 1, "0123456789");
+	return *p == '\0';
+}
+
+/*
+ * A query as a search box sends it: any text on one line (spaces around
+ * it included; search_query() keeps only the words).
+ */
+static bool
+search_query_valid(const char *q)
+{
+	const unsigned char	*p;
+
+	for (p = (const unsigned char *)q; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return false;
+	return true;
+}
+
 /* Parses "lat,lon"; false if it is not a point on the earth. */
 static bool
 search_point(const char *s, double *lat, double *lon)
@@ -410,17 +452,19 @@ products_list(struct req *r)
 		    "list returned");
 		goto fail;
 	}
-	if (after != NULL && ((!json_is_number(json_array_get(after, 0)) &&
-	    !json_is_null(json_array_get(after, 0))) ||
+	if (after != NULL && (!search_cursor_key(json_array_get(after, 0)) ||
 	    !json_is_integer(json_array_get(after, 1)))) {
 		req_field_error(r, "after", "cursor", "is not a cursor this "
 		    "list returned");
 		goto fail;
 	}
 	if (q != NULL && (strlen(q) > PRODUCTS_MAX_QUERY ||
-	    !api_check_line(r, "q", q)))
+	    !search_query_valid(q)))
 		req_field_error(r, "q", "invalid", "must be a line of at most "
 		    "%d bytes", PRODUCTS_MAX_QUERY);
+	/* Nothing typed in the search box is no search. */
+	else if (q != NULL && q[strspn(q, " ")] == '\0')
+		q = NULL;
 	for (i = 0; sort_name != NULL && i < API_NELEM(product_sorts); i++)
 		if (strcmp(sort_name, product_sorts[i].name) == 0)
 			sort = &product_sorts[i];
@@ -530,20 +574,31 @@ products_list(struct req *r)
 		int	p = search_param(&s, pincode);
 
 		/*
-		 * Its pincodes, its radius around it (pincode areas with a
-		 * location), its own pincode when it states no area; and a
-		 * service variant's own pincodes.
+		 * The vendor's area: its pincodes, its radius around it
+		 * (pincode areas with a location), its own pincode when it
+		 * states no area.  A product goes where its vendor delivers;
+		 * a service variant that states its own area (pincodes, a
+		 * radius around the vendor) goes there instead, one that
+		 * does not goes where its vendor does.
 		 */
-		search_add(&s, " AND ($%d = ANY (v.service_pincodes)"
-		    " OR (cardinality(v.service_pincodes) = 0 AND"
-		    "  v.service_radius_m IS NULL AND v.pincode = $%d)"
-		    " OR (v.service_radius_m IS NOT NULL AND EXISTS (SELECT 1"
-		    "  FROM regions g WHERE g.pincode = $%d AND g.lat IS NOT NULL"
-		    "  AND earth_distance(ll_to_earth(v.lat, v.lon),"
-		    "  ll_to_earth(g.lat, g.lon)) <= v.service_radius_m))"
+		search_add(&s, " AND (((l.kind = 'product' OR EXISTS (SELECT 1"
+		    "  FROM variants x WHERE x.listing_id = l.id AND"
+		    "  x.status = 'active' AND cardinality(x.service_pincodes) = 0"
+		    "  AND x.service_radius_m IS NULL))"
+		    " AND ($%d = ANY (v.service_pincodes)"
+		    "  OR (cardinality(v.service_pincodes) = 0 AND"
+		    "   v.service_radius_m IS NULL AND v.pincode = $%d)"
+		    "  OR (v.service_radius_m IS NOT NULL AND EXISTS (SELECT 1"
+		    "   FROM regions g WHERE g.pincode = $%d AND g.lat IS NOT NULL"
+		    "   AND earth_distance(ll_to_earth(v.lat, v.lon),"
+		    "   ll_to_earth(g.lat, g.lon)) <= v.service_radius_m))))"
 		    " OR (l.kind = 'service' AND EXISTS (SELECT 1 FROM variants x"
 		    "  WHERE x.listing_id = l.id AND x.status = 'active' AND"
-		    "  $%d = ANY (x.service_pincodes))))", p, p, p, p);
+		    "  ($%d = ANY (x.service_pincodes) OR (x.service_radius_m IS NOT"
+		    "  NULL AND v.lat IS NOT NULL AND EXISTS (SELECT 1 FROM regions"
+		    "  g WHERE g.pincode = $%d AND g.lat IS NOT NULL AND"
+		    "  earth_distance(ll_to_earth(v.lat, v.lon), ll_to_earth(g.lat,"
+		    "  g.lon)) <= x.service_radius_m))))))", p, p, p, p, p);
 	}
 	if (near != NULL) {
 		int	plat, plon, pr;
@@ -584,8 +639,10 @@ products_list(struct req *r)
 		search_add(&s, " WHERE k IS NULL AND id %s $%d::bigint",
 		    sort->desc ? "<" : ">", pafter_id);
 	else if (after != NULL) {
-		char	*kv = json_dumps(json_array_get(after, 0),
-			    JSON_ENCODE_ANY);
+		json_t	*k = json_array_get(after, 0);
+		char	*kv = json_is_string(k) ? xstrdup(json_string_value(k)) :
+			    xasprintf("%" JSON_INTEGER_FORMAT,
+			    json_integer_value(k));
 
 		pafter_k = search_param(&s, kv);
 		free(kv);
@@ -601,7 +658,7 @@ products_list(struct req *r)
 	    " JOIN categories c ON c.id = l.category_id"
 	    " LEFT JOIN brands b ON b.id = l.brand_id"
 	    " WHERE p.rn <= $%d::int), '[]')::text,"
-	    " (SELECT json_build_array(p.k, p.id)::text FROM page p"
+	    " (SELECT json_build_array(p.k::text, p.id)::text FROM page p"
 	    "  WHERE p.rn = $%d::int AND EXISTS (SELECT 1 FROM page"
 	    "  WHERE rn > $%d::int)),", plimit, plimit, plimit);
 	/* Facets on the first page only: the later pages share them. */

@@ -530,13 +530,16 @@ test_sql_on(const char *conninfo, const char *sql, int n,
 
 /* --- accounts -------------------------------------------------------- */
 
-struct test_user *
-test_user_new(const char *base, const char *role, const char *const *regions)
+/* An account of role (of vendor, when not 0), signed in at base. */
+static struct test_user *
+test_user_make(const char *base, const char *role, const char *const *regions,
+    long vendor)
 {
 	static int		 seq;
 	struct test_user	*u = xcalloc(1, sizeof *u);
 	char			 hash[crypto_pwhash_STRBYTES], id[24];
-	const char		*params[3];
+	char			 vendor_s[24];
+	const char		*params[4];
 	struct timespec		 ts;
 	PGresult		*res;
 
@@ -549,9 +552,11 @@ test_user_new(const char *base, const char *role, const char *const *regions)
 	params[0] = role;
 	params[1] = u->email;
 	params[2] = hash;
+	snprintf(vendor_s, sizeof vendor_s, "%ld", vendor);
+	params[3] = vendor != 0 ? vendor_s : NULL;
 	res = test_sql("INSERT INTO users (role, email, password_hash, "
-	    "email_verified_at) VALUES ($1, $2, $3, now()) RETURNING id", 3,
-	    params);
+	    "email_verified_at, vendor_id) VALUES ($1, $2, $3, now(), $4) "
+	    "RETURNING id", 4, params);
 	u->id = strtol(PQgetvalue(res, 0, 0), NULL, 10);
 	PQclear(res);
 	snprintf(id, sizeof id, "%ld", u->id);
@@ -563,6 +568,12 @@ test_user_new(const char *base, const char *role, const char *const *regions)
 	}
 	test_user_login(base, u);
 	return u;
+}
+
+struct test_user *
+test_user_new(const char *base, const char *role, const char *const *regions)
+{
+	return test_user_make(base, role, regions, 0);
 }
 
 void
@@ -597,6 +608,59 @@ test_user_request(const char *base, const struct test_user *u,
 	return api_request(base, method, path, json != NULL ?
 	    "application/json" : NULL, json, json != NULL ? strlen(json) : 0,
 	    hdr);
+}
+
+/* --- regions and vendors ------------------------------------------------ */
+
+char *
+test_region_new(const char *name)
+{
+	char		*country = test_unique(name), *state;
+	const char	*params[1] = { country };
+	PGresult	*res;
+
+	res = test_sql("WITH c AS (INSERT INTO regions (kind, name) VALUES "
+	    "('country', $1) RETURNING id) INSERT INTO regions (parent_id, kind,"
+	    " name) SELECT id, 'state', 'A State' FROM c RETURNING id", 1,
+	    params);
+	state = xstrdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	free(country);
+	return state;
+}
+
+struct test_vendor *
+test_vendor_new(const char *base, const char *region)
+{
+	struct test_vendor	*v = xcalloc(1, sizeof *v);
+	const char		*params[2];
+	PGresult		*res;
+
+	v->region = region != NULL ? xstrdup(region) :
+	    test_region_new("Vendorland");
+	v->name = test_unique("Vendor");
+	params[0] = v->name;
+	params[1] = v->region;
+	res = test_sql("INSERT INTO vendors (name, legal_name, category, "
+	    "address, region_id, pincode, badges) VALUES ($1, $1 || ' Pvt Ltd',"
+	    " 'Grocery', '1 Market Road', $2, '560001', '{verified_business}') "
+	    "RETURNING id", 2, params);
+	v->id = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+	snprintf(v->ids, sizeof v->ids, "%ld", v->id);
+	PQclear(res);
+	params[0] = v->ids;
+	res = test_sql("SELECT id FROM stock_locations WHERE vendor_id = $1 "
+	    "ORDER BY id LIMIT 1", 1, params);
+	v->location = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	v->owner = test_user_make(base, "vendor_owner", NULL, v->id);
+	return v;
+}
+
+struct test_user *
+test_vendor_staff(const char *base, const struct test_vendor *v)
+{
+	return test_user_make(base, "vendor_staff", NULL, v->id);
 }
 
 /* --- what soukd sent ---------------------------------------------------- */

@@ -137,6 +137,33 @@ void	test_user_login(const char *base, struct test_user *);
 struct api_resp *test_user_request(const char *base, const struct test_user *,
 	    const char *method, const char *path, const char *json);
 
+/* --- regions and vendors -------------------------------------------- */
+
+/*
+ * A new country with a state in it, on the shared database; returns the
+ * state's id (caller frees).  name only helps a reader of the database.
+ */
+char	*test_region_new(const char *name);
+
+struct test_vendor {
+	long			 id;
+	char			 ids[24];	/* id as text */
+	long			 location;	/* its first stock location */
+	char			*region;	/* its region's id */
+	char			*name;
+	struct test_user	*owner;		/* signed in at base */
+};
+
+/*
+ * Creates an active vendor in region (NULL: a region of its own) on the
+ * shared database, as an approved registration would, with its owner
+ * signed in at base.
+ */
+struct test_vendor *test_vendor_new(const char *base, const char *region);
+/* A new member of the vendor's staff (role vendor_staff), signed in. */
+struct test_user *test_vendor_staff(const char *base,
+	    const struct test_vendor *);
+
 /* --- what soukd sent -------------------------------------------------- */
 
 /*

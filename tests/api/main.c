@@ -28,6 +28,10 @@ static Suite *(*const suites[])(void) = {
 	oauth_suite,
 	images_suite,
 	users_suite,
+	vendors_suite,
+	listings_suite,
+	inventory_suite,
+	products_suite,
 };
 
 int

@@ -24,5 +24,9 @@ Suite	*listings_csv_suite(void);
 Suite	*oauth_suite(void);
 Suite	*images_suite(void);
 Suite	*users_suite(void);
+Suite	*vendors_suite(void);
+Suite	*listings_suite(void);
+Suite	*inventory_suite(void);
+Suite	*products_suite(void);
 
 #endif

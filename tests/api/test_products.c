@@ -1,0 +1,1098 @@
+/*
+ * What customers browse and search: only live listings of active
+ * vendors; a category with everything under it; filters by brand, price,
+ * attributes, stock, rating and where it can be delivered; sorts whose
+ * pages, followed to the end, show every product once; facets on the
+ * first page; search that forgives typos, completes prefixes, knows
+ * synonyms and Devanagari, and answers hostile queries like any other.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "catalog.h"
+#include "suites.h"
+
+#define PRODUCTS	"/v1/products"
+
+/* GET /v1/products?query anonymously, expecting 200. */
+static struct api_resp *
+browse(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static struct api_resp *
+browse(const char *fmt, ...)
+{
+	struct api_resp	*r;
+	va_list		 ap;
+	char		*q, *path;
+
+	va_start(ap, fmt);
+	if (vasprintf(&q, fmt, ap) < 0)
+		ck_abort_msg("vasprintf");
+	va_end(ap);
+	path = xasprintf(PRODUCTS "?%s", q);
+	r = cat_call(NULL, "GET", path, PRODUCTS, 200, NULL);
+	free(path);
+	free(q);
+	return r;
+}
+
+static json_t *
+data(const struct api_resp *r)
+{
+	return json_object_get(r->json, "data");
+}
+
+/* The page holds exactly the ids of want (0-terminated), in any order. */
+static void
+expect_ids(const struct api_resp *r, const long *want, const char *what)
+{
+	size_t	n;
+
+	for (n = 0; want[n] != 0; n++)
+		ck_assert_msg(jhas_id(data(r), want[n]), "%s: product %ld "
+		    "missing: %s", what, want[n], r->body);
+	ck_assert_msg(json_array_size(data(r)) == n, "%s: %zu products, "
+	    "expected %zu: %s", what, json_array_size(data(r)), n, r->body);
+}
+
+/* GET /v1/products?query, expecting 400 naming field. */
+static void
+refused(const char *query, const char *field)
+{
+	char		*path = xasprintf(PRODUCTS "?%s", query);
+	struct api_resp	*r = api_get(path);
+
+	ck_assert_msg(r->status == 400, "%s: status %ld: %.300s", query,
+	    r->status, r->body);
+	api_expect(r, 400, "GET", PRODUCTS);
+	api_expect_problem(r, 400, "validation", field);
+	api_free(r);
+	free(path);
+}
+
+/*
+ * A live product as u: kind product, in category, with brand (0: none),
+ * attributes (a JSON object, or NULL), price and stock.
+ */
+static long
+product(const struct test_user *u, long category, const char *title,
+    long brand, const char *attrs, long price, int stock)
+{
+	struct api_resp	*r;
+	char		*body, *sku = cat_sku(), *b;
+	long		 id;
+
+	b = brand > 0 ? xasprintf(",\"brand_id\":%ld", brand) : xstrdup("");
+	body = xasprintf("{\"kind\":\"product\",\"title\":\"%s\","
+	    "\"category_id\":%ld%s,\"attributes\":%s,\"variants\":[{\"sku\":"
+	    "\"%s\",\"price\":%ld,\"stock\":%d}]}", title, category, b,
+	    attrs != NULL ? attrs : "{}", sku, price, stock);
+	r = cat_call(u, "POST", "/v1/listings", "/v1/listings", 201, body);
+	id = jint(r->json, "id");
+	api_free(r);
+	r = cat_callf(u, "POST", "/v1/listings/{id}/submit", 200, NULL,
+	    "/v1/listings/%ld/submit", id);
+	ck_assert_str_eq(jstr(r->json, "status"), "active");
+	api_free(r);
+	free(body);
+	free(b);
+	free(sku);
+	return id;
+}
+
+START_TEST(test_only_live_products)
+{
+	struct test_vendor	*v = test_vendor_new(api_base(), NULL);
+	struct test_vendor	*gone = test_vendor_new(api_base(), NULL);
+	struct test_user	*mod = test_user_new(api_base(), "moderator",
+				    NULL);
+	long			 cat = cat_category(0, "none"),
+				 rev = cat_category(0, "new"), live, draft,
+				 pending, rejected, archived, hidden, variant;
+	struct api_resp		*r;
+	json_t			*x;
+
+	live = cat_live(v->owner, cat, "Live lamp", 120000, 3, &variant);
+	draft = cat_listing(v->owner, cat, "Draft lamp", 1000, 1, NULL);
+	archived = cat_live(v->owner, cat, "Old lamp", 1000, 1, NULL);
+	r = cat_callf(v->owner, "POST", "/v1/listings/{id}/archive", 200, NULL,
+	    "/v1/listings/%ld/archive", archived);
+	api_free(r);
+	hidden = cat_live(gone->owner, cat, "Lamp of a suspended vendor",
+	    1000, 1, NULL);
+	pending = cat_listing(v->owner, rev, "Pending lamp", 1000, 1, NULL);
+	r = cat_callf(v->owner, "POST", "/v1/listings/{id}/submit", 200, NULL,
+	    "/v1/listings/%ld/submit", pending);
+	api_free(r);
+	rejected = cat_listing(v->owner, rev, "Rejected lamp", 1000, 1, NULL);
+	r = cat_callf(v->owner, "POST", "/v1/listings/{id}/submit", 200, NULL,
+	    "/v1/listings/%ld/submit", rejected);
+	api_free(r);
+	r = cat_callf(mod, "POST", "/v1/listings/{id}/reject", 200,
+	    "{\"reason\":\"Blurry\"}", "/v1/listings/%ld/reject", rejected);
+	api_free(r);
+	r = cat_callf(cat_admin(), "POST", "/v1/vendors/{id}/suspend", 200,
+	    "{\"reason\":\"Fraud\"}", "/v1/vendors/%ld/suspend", gone->id);
+	api_free(r);
+	/* An extra variant, archived: customers do not see it. */
+	r = cat_callf(v->owner, "POST", "/v1/listings/{id}/variants", 201,
+	    "{\"sku\":\"LAMP-OLD\",\"price\":5,\"status\":\"archived\"}",
+	    "/v1/listings/%ld/variants", live);
+	api_free(r);
+
+	r = browse("category_id=%ld", cat);
+	expect_ids(r, (long[]){ live, 0 }, "browse");
+	x = json_array_get(data(r), 0);
+	ck_assert_int_eq(jint(x, "price_min"), 120000);
+	ck_assert(json_is_true(json_object_get(x, "in_stock")));
+	ck_assert_int_eq(jint(json_object_get(x, "vendor"), "id"), v->id);
+	api_free(r);
+	r = browse("category_id=%ld", rev);
+	expect_ids(r, (long[]){ 0 }, "browse reviewed");
+	api_free(r);
+	r = browse("vendor_id=%ld", gone->id);
+	expect_ids(r, (long[]){ 0 }, "suspended vendor");
+	api_free(r);
+	/* Nor by id; whoever asks. */
+	{
+		const long	 not[] = { draft, pending, rejected, archived,
+				    hidden, 999999999 };
+		const struct test_user *who[] = { NULL, v->owner, cat_admin() };
+		size_t		 i, k;
+
+		for (i = 0; i < API_N(not); i++) {
+			for (k = 0; k < API_N(who); k++) {
+				r = cat_reqf(who[k], "GET", NULL,
+				    PRODUCTS "/%ld", not[i]);
+				api_expect(r, 404, "GET", PRODUCTS "/{id}");
+				api_free(r);
+			}
+		}
+	}
+	r = cat_callf(NULL, "GET", PRODUCTS "/{id}", 200, NULL,
+	    PRODUCTS "/%ld", live);
+	ck_assert_str_eq(jstr(r->json, "title"), "Live lamp");
+	x = json_object_get(r->json, "variants");
+	ck_assert_uint_eq(json_array_size(x), 1);
+	ck_assert_int_eq(jint(json_array_get(x, 0), "id"), variant);
+	ck_assert_int_eq(jint(json_array_get(x, 0), "available"), 3);
+	ck_assert_int_eq(jint(json_array_get(json_object_get(r->json,
+	    "breadcrumbs"), 0), "id"), cat);
+	/* Nothing of the vendor's private side. */
+	ck_assert_ptr_null(strstr(r->body, "legal_name"));
+	ck_assert_ptr_null(strstr(r->body, "Pvt Ltd"));
+	api_free(r);
+
+	/* Stock in a closed store cannot be bought: it is not in stock. */
+	r = cat_callf(v->owner, "PATCH",
+	    "/v1/vendors/{id}/locations/{location_id}", 200,
+	    "{\"active\":false}", "/v1/vendors/%ld/locations/%ld", v->id,
+	    v->location);
+	api_free(r);
+	r = cat_callf(v->owner, "POST", "/v1/variants/{id}/reservations", 409,
+	    "{\"quantity\":1,\"ref\":\"x\"}", "/v1/variants/%ld/reservations",
+	    variant);
+	api_free(r);
+	r = browse("category_id=%ld", cat);
+	ck_assert(json_is_false(json_object_get(json_array_get(data(r), 0),
+	    "in_stock")));
+	api_free(r);
+	r = browse("category_id=%ld&in_stock=true", cat);
+	expect_ids(r, (long[]){ 0 }, "closed store");
+	api_free(r);
+	r = cat_callf(NULL, "GET", PRODUCTS "/{id}", 200, NULL,
+	    PRODUCTS "/%ld", live);
+	ck_assert(json_is_false(json_object_get(r->json, "in_stock")));
+	ck_assert_int_eq(jint(json_array_get(json_object_get(r->json,
+	    "variants"), 0), "available"), 0);
+	api_free(r);
+}
+END_TEST
+
+START_TEST(test_category_holds_its_subcategories)
+{
+	struct test_vendor	*v = test_vendor_new(api_base(), NULL);
+	long			 root = cat_category(0, "none"), child,
+				 grand, other, a, b, c, d;
+	struct api_resp		*r;
+	json_t			*f, *e;
+	size_t			 i;
+
+	child = cat_category(root, NULL);
+	grand = cat_category(child, NULL);
+	other = cat_category(0, "none");
+	a = cat_live(v->owner, root, "Tea set", 90000, 1, NULL);
+	b = cat_live(v->owner, child, "Tea cup", 20000, 1, NULL);
+	c = cat_live(v->owner, grand, "Tea cup, blue", 25000, 1, NULL);
+	d = cat_live(v->owner, other, "Coffee mug", 15000, 1, NULL);
+	r = browse("category_id=%ld", root);
+	expect_ids(r, (long[]){ a, b, c, 0 }, "root");
+	ck_assert_int_eq(jint(r->json, "total"), 3);
+	/* Facets count each category's own. */
+	f = json_object_get(json_object_get(r->json, "facets"), "categories");
+	ck_assert_uint_eq(json_array_size(f), 3);
+	json_array_foreach(f, i, e)
+		ck_assert_int_eq(jint(e, "count"), 1);
+	api_free(r);
+	r = browse("category_id=%ld", child);
+	expect_ids(r, (long[]){ b, c, 0 }, "child");
+	api_free(r);
+	r = browse("category_id=%ld", grand);
+	expect_ids(r, (long[]){ c, 0 }, "grandchild");
+	api_free(r);
+	r = browse("category_id=%ld", other);
+	expect_ids(r, (long[]){ d, 0 }, "other");
+	api_free(r);
+	r = browse("category_id=999999999");
+	expect_ids(r, (long[]){ 0 }, "none");
+	api_free(r);
+	/* Moving a subtree moves its products. */
+	r = cat_callf(cat_admin(), "PATCH", "/v1/categories/{id}", 200,
+	    xasprintf("{\"parent_id\":%ld}", other), "/v1/categories/%ld",
+	    child);
+	api_free(r);
+	r = browse("category_id=%ld", other);
+	expect_ids(r, (long[]){ b, c, d, 0 }, "moved");
+	api_free(r);
+	r = browse("category_id=%ld", root);
+	expect_ids(r, (long[]){ a, 0 }, "left behind");
+	api_free(r);
+}
+END_TEST
+
+/* The count a facet list gives to the entry whose key is value. */
+static long
+facet_count(const json_t *list, const char *key, const json_t *value)
+{
+	const json_t	*e;
+	size_t		 i;
+
+	json_array_foreach(list, i, e) {
+		if (json_equal(json_object_get(e, key), value))
+			return jint(e, "count");
+	}
+	return 0;
+}
+
+START_TEST(test_filters_and_facets)
+{
+	struct test_vendor	*v = test_vendor_new(api_base(), NULL);
+	long			 cat = cat_category(0, "none"), b1, b2, b3,
+				 colour, ram, wifi, l[6];
+	char			*cc, *cr, *cw, *a, *q;
+	struct api_resp		*r;
+	json_t			*f, *k;
+
+	b1 = cat_brand("Lumo", NULL);
+	b2 = cat_brand("Orbit", NULL);
+	b3 = cat_brand("Vega", NULL);
+	colour = cat_attribute("enum", "[\"red\",\"black\",\"blue\"]", true,
+	    &cc);
+	ram = cat_attribute("number", NULL, true, &cr);
+	wifi = cat_attribute("boolean", NULL, true, &cw);
+	{
+		char *body = xasprintf("{\"attributes\":[{\"attribute_id\":%ld},"
+		    "{\"attribute_id\":%ld},{\"attribute_id\":%ld}]}", colour,
+		    ram, wifi);
+
+		r = cat_callf(cat_admin(), "PUT",
+		    "/v1/categories/{id}/attributes", 200, body,
+		    "/v1/categories/%ld/attributes", cat);
+		api_free(r);
+		free(body);
+	}
+#define ATTRS(c, n, w)	xasprintf("{\"%s\":\"%s\",\"%s\":%s,\"%s\":%s}", cc, \
+			    c, cr, n, cw, w)
+	l[0] = product(v->owner, cat, "Tablet one", b1, ATTRS("red", "8",
+	    "true"), 10000, 5);
+	l[1] = product(v->owner, cat, "Tablet two", b1, ATTRS("black", "4",
+	    "false"), 50000, 0);
+	l[2] = product(v->owner, cat, "Tablet three", b2, ATTRS("red", "8",
+	    "false"), 150000, 2);
+	l[3] = product(v->owner, cat, "Tablet four", b3, ATTRS("blue", "16",
+	    "true"), 300000, 1);
+	l[4] = product(v->owner, cat, "Tablet five", 0, NULL, 99900, 3);
+#undef ATTRS
+	/* Three's dearer variant makes its range 1500 to 2500 rupees. */
+	r = cat_callf(v->owner, "POST", "/v1/listings/{id}/variants", 201,
+	    "{\"sku\":\"T3-XL\",\"price\":250000}", "/v1/listings/%ld/variants",
+	    l[2]);
+	api_free(r);
+	a = xasprintf("%ld", l[0]);
+	PQclear(test_sql("UPDATE listings SET rating_avg = 4.5, rating_count = "
+	    "10 WHERE id = $1", 1, (const char *[]){ a }));
+	a = xasprintf("%ld", l[3]);
+	PQclear(test_sql("UPDATE listings SET rating_avg = 3.0, rating_count = "
+	    "2 WHERE id = $1", 1, (const char *[]){ a }));
+
+	r = browse("category_id=%ld&brand_id=%ld", cat, b1);
+	expect_ids(r, (long[]){ l[0], l[1], 0 }, "brand");
+	api_free(r);
+	r = browse("category_id=%ld&brand_id=%ld,%ld", cat, b1, b2);
+	expect_ids(r, (long[]){ l[0], l[1], l[2], 0 }, "brands");
+	api_free(r);
+	r = browse("category_id=%ld&price_min=60000", cat);
+	expect_ids(r, (long[]){ l[2], l[3], l[4], 0 }, "price_min");
+	api_free(r);
+	r = browse("category_id=%ld&price_max=60000", cat);
+	expect_ids(r, (long[]){ l[0], l[1], 0 }, "price_max");
+	api_free(r);
+	r = browse("category_id=%ld&price_min=100000&price_max=200000", cat);
+	expect_ids(r, (long[]){ l[2], 0 }, "price range");
+	api_free(r);
+	r = browse("category_id=%ld&attr.%s=red", cat, cc);
+	expect_ids(r, (long[]){ l[0], l[2], 0 }, "colour");
+	api_free(r);
+	r = browse("category_id=%ld&attr.%s=red,blue", cat, cc);
+	expect_ids(r, (long[]){ l[0], l[2], l[3], 0 }, "colours");
+	api_free(r);
+	r = browse("category_id=%ld&attr.%s=8", cat, cr);
+	expect_ids(r, (long[]){ l[0], l[2], 0 }, "ram");
+	api_free(r);
+	r = browse("category_id=%ld&attr.%s=true", cat, cw);
+	expect_ids(r, (long[]){ l[0], l[3], 0 }, "wifi");
+	api_free(r);
+	r = browse("category_id=%ld&attr.%s=red&attr.%s=true", cat, cc, cw);
+	expect_ids(r, (long[]){ l[0], 0 }, "colour and wifi");
+	api_free(r);
+	r = browse("category_id=%ld&in_stock=true", cat);
+	expect_ids(r, (long[]){ l[0], l[2], l[3], l[4], 0 }, "in stock");
+	api_free(r);
+	r = browse("category_id=%ld&in_stock=false", cat);
+	expect_ids(r, (long[]){ l[0], l[1], l[2], l[3], l[4], 0 },
+	    "in_stock=false");
+	api_free(r);
+	r = browse("category_id=%ld&rating_min=4", cat);
+	expect_ids(r, (long[]){ l[0], 0 }, "rating_min=4");
+	api_free(r);
+	r = browse("category_id=%ld&rating_min=3", cat);
+	expect_ids(r, (long[]){ l[0], l[3], 0 }, "rating_min=3");
+	api_free(r);
+	r = browse("category_id=%ld&brand_id=%ld&in_stock=true&price_max="
+	    "20000", cat, b1);
+	expect_ids(r, (long[]){ l[0], 0 }, "together");
+	api_free(r);
+
+	/* The facets count every match, whatever the page holds. */
+	r = browse("category_id=%ld&limit=1", cat);
+	ck_assert_uint_eq(json_array_size(data(r)), 1);
+	ck_assert_int_eq(jint(r->json, "total"), 5);
+	f = json_object_get(r->json, "facets");
+	k = json_integer(b1);
+	ck_assert_int_eq(facet_count(json_object_get(f, "brands"), "id", k), 2);
+	json_decref(k);
+	k = json_integer(b3);
+	ck_assert_int_eq(facet_count(json_object_get(f, "brands"), "id", k), 1);
+	json_decref(k);
+	ck_assert_uint_eq(json_array_size(json_object_get(f, "brands")), 3);
+	k = json_integer(cat);
+	ck_assert_int_eq(facet_count(json_object_get(f, "categories"), "id",
+	    k), 5);
+	json_decref(k);
+	/* Prices by the cheapest variant: 100, 500 and 999, 1500, 3000. */
+	{
+		const json_t	*p = json_object_get(f, "prices");
+		const long	 want[][2] = { { 0, 1 }, { 50000, 2 },
+				    { 100000, 1 }, { 250000, 1 } };
+		size_t		 i;
+
+		ck_assert_uint_eq(json_array_size(p), 4);
+		for (i = 0; i < 4; i++) {
+			k = json_integer(want[i][0]);
+			ck_assert_int_eq(facet_count(p, "min", k), want[i][1]);
+			json_decref(k);
+		}
+	}
+	/* Attribute values, for facet attributes. */
+	{
+		const json_t	*at = json_object_get(f, "attributes");
+
+		k = json_string("red");
+		ck_assert_int_eq(facet_count(json_object_get(at, cc), "value",
+		    k), 2);
+		json_decref(k);
+		k = json_integer(8);
+		ck_assert_int_eq(facet_count(json_object_get(at, cr), "value",
+		    k), 2);
+		json_decref(k);
+		k = json_true();
+		ck_assert_int_eq(facet_count(json_object_get(at, cw), "value",
+		    k), 2);
+		json_decref(k);
+	}
+	q = xstrdup(jstr(r->json, "next"));
+	api_free(r);
+	/* Later pages do not repeat them. */
+	r = browse("category_id=%ld&limit=1&after=%s", cat, q);
+	ck_assert(json_is_null(json_object_get(r->json, "facets")));
+	ck_assert(json_is_null(json_object_get(r->json, "total")));
+	ck_assert_uint_eq(json_array_size(data(r)), 1);
+	api_free(r);
+	/* Facets follow the filters. */
+	r = browse("category_id=%ld&brand_id=%ld", cat, b1);
+	f = json_object_get(r->json, "facets");
+	ck_assert_uint_eq(json_array_size(json_object_get(f, "brands")), 1);
+	k = json_string("black");
+	ck_assert_int_eq(facet_count(json_object_get(json_object_get(f,
+	    "attributes"), cc), "value", k), 1);
+	json_decref(k);
+	api_free(r);
+
+	/* Filters that are not. */
+	{
+		char	*many = xstrdup("brand_id=1");
+		int	 i;
+
+		for (i = 2; i <= 21; i++) {
+			char *t = xasprintf("%s,%d", many, i);
+
+			free(many);
+			many = t;
+		}
+		refused(many, "brand_id");
+		free(many);
+	}
+	refused("brand_id=abc", "brand_id");
+	refused("brand_id=1,,2", "brand_id");
+	refused("brand_id=1,", "brand_id");
+	refused("brand_id=", "brand_id");
+	refused("brand_id=0", "brand_id");
+	refused("price_min=-1", "price_min");
+	refused("price_min=5&price_max=1", "price_max");
+	refused("price_max=1e3", "price_max");
+	refused("rating_min=0", "rating_min");
+	refused("rating_min=6", "rating_min");
+	refused("in_stock=maybe", "in_stock");
+	refused("sort=cheapest", "sort");
+	refused("category_id=abc", "category_id");
+	refused("vendor_id=-5", "vendor_id");
+	refused("limit=0", "limit");
+	refused("limit=101", "limit");
+	refused("after=bm90IGEgY3Vyc29y", "after");
+	refused("after=%%%%", "after");
+	a = xasprintf("attr.%s=abc", cr);
+	refused(a, xasprintf("attr.%s", cr));
+	a = xasprintf("attr.%s=maybe", cw);
+	refused(a, xasprintf("attr.%s", cw));
+	a = xasprintf("attr.%s=", cc);
+	refused(a, xasprintf("attr.%s", cc));
+	refused("attr.no_such_attribute_x=1", "attr.no_such_attribute_x");
+	refused("attr.Bad-Code=1", "attr");
+	{
+		char *p = xasprintf("attr.a%d=1", 1);
+		int   i;
+
+		for (i = 2; i <= 11; i++) {
+			char *t = xasprintf("%s&attr.a%d=1", p, i);
+
+			free(p);
+			p = t;
+		}
+		refused(p, "attr");
+		free(p);
+	}
+	{
+		r = api_get(PRODUCTS "?colour=red");
+		api_expect(r, 400, "GET", PRODUCTS);
+		api_free(r);
+	}
+	free(q);
+}
+END_TEST
+
+/* A pincode no region has yet. */
+static char *
+free_pincode(void)
+{
+	PGresult	*res;
+	char		*p;
+
+	res = test_sql("SELECT x FROM (SELECT (100000 + floor(random() * "
+	    "899999))::int::text x FROM generate_series(1, 100)) s WHERE NOT "
+	    "EXISTS (SELECT 1 FROM regions WHERE pincode = s.x) AND NOT EXISTS "
+	    "(SELECT 1 FROM vendors WHERE pincode = s.x OR s.x = ANY "
+	    "(service_pincodes)) LIMIT 1", 0, NULL);
+	p = xstrdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return p;
+}
+
+/* An area of region with pincode at lat, lon. */
+static void
+area(const char *region, const char *pincode, double lat, double lon)
+{
+	char		 la[32], lo[32];
+	const char	*p[4] = { region, pincode, la, lo };
+
+	snprintf(la, sizeof la, "%.6f", lat);
+	snprintf(lo, sizeof lo, "%.6f", lon);
+	PQclear(test_sql("INSERT INTO regions (parent_id, kind, name, pincode,"
+	    " lat, lon) VALUES ($1, 'area', 'Area ' || $2, $2, $3, $4)", 4, p));
+}
+
+START_TEST(test_where_it_delivers)
+{
+	char			*region = test_region_new("Deliverland");
+	struct test_vendor	*va = test_vendor_new(api_base(), region);
+	struct test_vendor	*vb = test_vendor_new(api_base(), region);
+	struct test_vendor	*vc = test_vendor_new(api_base(), region);
+	struct test_vendor	*vd = test_vendor_new(api_base(), region);
+	char			*pa = free_pincode(), *pb = free_pincode(),
+				*pnear = free_pincode(), *pfar = free_pincode(),
+				*ps = free_pincode(), *px = free_pincode();
+	long			 cat = cat_category(0, "none"), a, b, c, d, e;
+	struct api_resp		*r;
+	char			*body;
+
+	/* Different pincodes each time: make sure. */
+	ck_assert_str_ne(pa, pb);
+	/* A: listed pincodes; B: none, so its own; C: 5 km around it. */
+	PQclear(test_sql("UPDATE vendors SET service_pincodes = ARRAY[$2], "
+	    "pincode = $3 WHERE id = $1", 3, (const char *[]){ va->ids, pa,
+	    px }));
+	PQclear(test_sql("UPDATE vendors SET pincode = $2 WHERE id = $1", 2,
+	    (const char *[]){ vb->ids, pb }));
+	PQclear(test_sql("UPDATE vendors SET lat = 23.1815, lon = 79.9864, "
+	    "service_radius_m = 5000, pincode = $2 WHERE id = $1", 2,
+	    (const char *[]){ vc->ids, px }));
+	/* About 2 km and about 50 km from C. */
+	area(region, pnear, 23.1995, 79.9864);
+	area(region, pfar, 23.6315, 79.9864);
+	a = cat_live(va->owner, cat, "Delivered by A", 1000, 1, NULL);
+	b = cat_live(vb->owner, cat, "Delivered by B", 1000, 1, NULL);
+	c = cat_live(vc->owner, cat, "Delivered by C", 1000, 1, NULL);
+	/* D's service goes where its variant says. */
+	body = xasprintf("{\"kind\":\"service\",\"title\":\"Plumber visit\","
+	    "\"category_id\":%ld,\"variants\":[{\"sku\":\"PLUMB-1\",\"price\":"
+	    "30000,\"duration_minutes\":60,\"service_pincodes\":[\"%s\"]}]}",
+	    cat, ps);
+	r = cat_call(vd->owner, "POST", "/v1/listings", "/v1/listings", 201,
+	    body);
+	d = jint(r->json, "id");
+	api_free(r);
+	free(body);
+	r = cat_callf(vd->owner, "POST", "/v1/listings/{id}/submit", 200, NULL,
+	    "/v1/listings/%ld/submit", d);
+	api_free(r);
+
+	r = browse("category_id=%ld&pincode=%s", cat, pa);
+	expect_ids(r, (long[]){ a, 0 }, "listed pincode");
+	api_free(r);
+	r = browse("category_id=%ld&pincode=%s", cat, pb);
+	expect_ids(r, (long[]){ b, 0 }, "own pincode");
+	api_free(r);
+	/* A states its area: its own pincode is not in it. */
+	r = browse("category_id=%ld&pincode=%s", cat, px);
+	expect_ids(r, (long[]){ 0 }, "outside the area");
+	api_free(r);
+	r = browse("category_id=%ld&pincode=%s", cat, pnear);
+	expect_ids(r, (long[]){ c, 0 }, "within the radius");
+	api_free(r);
+	r = browse("category_id=%ld&pincode=%s", cat, pfar);
+	expect_ids(r, (long[]){ 0 }, "beyond the radius");
+	api_free(r);
+	r = browse("category_id=%ld&pincode=%s", cat, ps);
+	expect_ids(r, (long[]){ d, 0 }, "service area");
+	api_free(r);
+	/* A service variant's own area replaces its vendor's. */
+	PQclear(test_sql("UPDATE vendors SET pincode = $2 WHERE id = $1", 2,
+	    (const char *[]){ vd->ids, pb }));
+	r = browse("category_id=%ld&pincode=%s", cat, pb);
+	expect_ids(r, (long[]){ b, 0 }, "not the service's area");
+	api_free(r);
+	/* A service around C, 3 km: reaches the near area, not the far. */
+	body = xasprintf("{\"kind\":\"service\",\"title\":\"Tutor visit\","
+	    "\"category_id\":%ld,\"variants\":[{\"sku\":\"TUTOR-1\",\"price\":"
+	    "50000,\"duration_minutes\":60,\"service_radius_m\":3000}]}", cat);
+	r = cat_call(vc->owner, "POST", "/v1/listings", "/v1/listings", 201,
+	    body);
+	e = jint(r->json, "id");
+	api_free(r);
+	free(body);
+	r = cat_callf(vc->owner, "POST", "/v1/listings/{id}/submit", 200, NULL,
+	    "/v1/listings/%ld/submit", e);
+	api_free(r);
+	r = browse("category_id=%ld&pincode=%s", cat, pnear);
+	expect_ids(r, (long[]){ c, e, 0 }, "service radius");
+	api_free(r);
+	PQclear(test_sql("UPDATE variants SET service_radius_m = 1000 WHERE "
+	    "listing_id = $1", 1, (const char *[]){ xasprintf("%ld", e) }));
+	r = browse("category_id=%ld&pincode=%s", cat, pnear);
+	expect_ids(r, (long[]){ c, 0 }, "short service radius");
+	api_free(r);
+	r = browse("category_id=%ld&pincode=%s", cat, px);
+	expect_ids(r, (long[]){ 0 }, "the service's vendor's pincode");
+	api_free(r);
+	/* Near a point: C is 2 km from here, the others have no place. */
+	r = browse("category_id=%ld&near=23.1995,79.9864&radius_km=3", cat);
+	expect_ids(r, (long[]){ c, e, 0 }, "near");
+	api_free(r);
+	r = browse("category_id=%ld&near=23.1995,79.9864&radius_km=1", cat);
+	expect_ids(r, (long[]){ 0 }, "not near enough");
+	api_free(r);
+	r = browse("category_id=%ld&near=23.6315,79.9864", cat);
+	expect_ids(r, (long[]){ 0 }, "far, 10 km by default");
+	api_free(r);
+	refused("pincode=012345", "pincode");
+	refused("pincode=5600", "pincode");
+	refused("pincode=56000a", "pincode");
+	refused("near=23.1", "near");
+	refused("near=91,10", "near");
+	refused("near=10,181", "near");
+	refused("near=abc,def", "near");
+	refused("near=1,2,3", "near");
+	refused("radius_km=5", "radius_km");
+	refused("near=1,2&radius_km=0", "radius_km");
+	refused("near=1,2&radius_km=101", "radius_km");
+}
+END_TEST
+
+#define BULK	30
+
+/*
+ * BULK live products of vendor in category, made in the database: prices,
+ * publication times, popularity and ratings with ties, and word in every
+ * title (and 0 to 3 times in the description).
+ */
+static void
+bulk(const struct test_vendor *v, long category, const char *word)
+{
+	char		 cat[24], n[16];
+	const char	*p[4] = { v->ids, cat, word, n };
+
+	snprintf(cat, sizeof cat, "%ld", category);
+	snprintf(n, sizeof n, "%d", BULK);
+	PQclear(test_sql("WITH l AS (INSERT INTO listings (vendor_id, kind, "
+	    "title, description, category_id, status, published_at, popularity,"
+	    " rating_avg) SELECT $1, 'product', 'Tile ' || g || ' ' || $3, "
+	    "repeat($3 || ' ', g % 4), $2, 'active', timestamptz "
+	    "'2026-01-01T00:00:00Z' + (g % 7) * interval '1 hour', g % 3, "
+	    "CASE WHEN g % 4 = 0 THEN NULL ELSE 1 + (g % 5) * 0.45 END FROM "
+	    "generate_series(1, $4::int) g RETURNING id) INSERT INTO variants "
+	    "(listing_id, sku, price) SELECT id, 'BULK-' || id, ((id * 7) % 11 "
+	    "+ 1) * 1000 FROM l", 4, p));
+}
+
+/* Follows sort's pages of size limit to the end; returns the cards. */
+static json_t *
+all_pages(const char *query, const char *sort, int limit, long total)
+{
+	json_t		*cards = json_array(), *c;
+	struct api_resp	*r;
+	char		*after = NULL;
+	size_t		 i;
+	int		 pages;
+
+	for (pages = 0; pages < 100; pages++) {
+		if (after == NULL)
+			r = browse("%s&sort=%s&limit=%d", query, sort, limit);
+		else
+			r = browse("%s&sort=%s&limit=%d&after=%s", query, sort,
+			    limit, after);
+		ck_assert_uint_le(json_array_size(data(r)), (size_t)limit);
+		if (after == NULL) {
+			ck_assert_int_eq(jint(r->json, "total"), total);
+			ck_assert(json_is_object(json_object_get(r->json,
+			    "facets")));
+		} else {
+			ck_assert(json_is_null(json_object_get(r->json,
+			    "facets")));
+			ck_assert(json_is_null(json_object_get(r->json,
+			    "total")));
+		}
+		json_array_foreach(data(r), i, c)
+			json_array_append(cards, c);
+		free(after);
+		after = jstr(r->json, "next") != NULL ?
+		    xstrdup(jstr(r->json, "next")) : NULL;
+		/* A full page that ends the list says so: no empty page. */
+		if (after == NULL) {
+			api_free(r);
+			break;
+		}
+		ck_assert_uint_eq(json_array_size(data(r)), (size_t)limit);
+		api_free(r);
+	}
+	return cards;
+}
+
+/* Every product once. */
+static void
+expect_each_once(const json_t *cards, const char *sort)
+{
+	size_t	i, j;
+
+	ck_assert_msg(json_array_size(cards) == BULK, "%s: %zu products, "
+	    "expected %d", sort, json_array_size(cards), BULK);
+	for (i = 0; i < json_array_size(cards); i++)
+		for (j = 0; j < i; j++)
+			ck_assert_msg(jint(json_array_get(cards, i), "id") !=
+			    jint(json_array_get(cards, j), "id"),
+			    "%s: product %ld twice", sort,
+			    jint(json_array_get(cards, i), "id"));
+}
+
+START_TEST(test_sorts_and_pages)
+{
+	struct test_vendor	*v = test_vendor_new(api_base(), NULL);
+	long			 cat = cat_category(0, "none");
+	char			*word = cat_word("tile"), *query;
+	static const char *const sorts[] = { "relevance", "price_asc",
+				    "price_desc", "newest", "popularity",
+				    "rating" };
+	json_t			*cards, *x, *y;
+	size_t			 s, i;
+	int			 limit;
+
+	bulk(v, cat, word);
+	query = xasprintf("category_id=%ld", cat);
+	for (s = 0; s < API_N(sorts); s++) {
+		for (limit = 7; limit <= 10; limit += 3) {
+			cards = all_pages(query, sorts[s], limit, BULK);
+			expect_each_once(cards, sorts[s]);
+			for (i = 1; i < BULK; i++) {
+				x = json_array_get(cards, i - 1);
+				y = json_array_get(cards, i);
+				if (strcmp(sorts[s], "price_asc") == 0) {
+					ck_assert_int_le(jint(x, "price_min"),
+					    jint(y, "price_min"));
+					if (jint(x, "price_min") == jint(y,
+					    "price_min"))
+						ck_assert_int_lt(jint(x, "id"),
+						    jint(y, "id"));
+				} else if (strcmp(sorts[s], "price_desc") == 0) {
+					ck_assert_int_ge(jint(x, "price_min"),
+					    jint(y, "price_min"));
+				} else if (strcmp(sorts[s], "newest") == 0) {
+					ck_assert_str_ge(jstr(x,
+					    "published_at"), jstr(y,
+					    "published_at"));
+				} else if (strcmp(sorts[s], "rating") == 0) {
+					ck_assert(json_number_value(
+					    json_object_get(x, "rating_avg")) >=
+					    json_number_value(json_object_get(y,
+					    "rating_avg")));
+				}
+			}
+			json_decref(cards);
+		}
+	}
+	/* Searching, by relevance and by price, page after page. */
+	free(query);
+	query = xasprintf("category_id=%ld&q=%s", cat, word);
+	cards = all_pages(query, "relevance", 7, BULK);
+	expect_each_once(cards, "search");
+	json_decref(cards);
+	cards = all_pages(query, "price_asc", 4, BULK);
+	expect_each_once(cards, "search by price");
+	json_decref(cards);
+	free(query);
+	free(word);
+}
+END_TEST
+
+/* Whether a search for q (URL-encoded) in category finds id. */
+static bool
+finds(long category, const char *q, long id)
+{
+	struct api_resp	*r = browse("category_id=%ld&q=%s&limit=100",
+			    category, q);
+	bool		 found = jhas_id(data(r), id);
+
+	api_free(r);
+	return found;
+}
+
+START_TEST(test_search)
+{
+	struct test_vendor	*v = test_vendor_new(api_base(), NULL);
+	long			 cat = cat_category(0, "none"), phone, hindi,
+				 kettle, named, described, brand;
+	char			*word = cat_word("qz"), *title, *q, *big;
+	struct api_resp		*r;
+	size_t			 i, k;
+
+	brand = cat_brand("Samsung", NULL);
+	title = xasprintf("Galaxy M14 mobile phone %s", word);
+	phone = product(v->owner, cat, title, brand, NULL, 1299900, 4);
+	hindi = cat_live(v->owner, cat, "सैमसंग मोबाइल फ़ोन", 999900, 2, NULL);
+	kettle = cat_live(v->owner, cat, "Electric kettle 1.5 L", 149900, 2,
+	    NULL);
+
+	/* As typed, misspelt, half typed, by brand. */
+	ck_assert(finds(cat, "mobile", phone));
+	ck_assert(!finds(cat, "mobile", kettle));
+	ck_assert(finds(cat, "MOBILE%20PHONE", phone));
+	ck_assert(finds(cat, "moblie", phone));
+	ck_assert(finds(cat, "mobile%20phnoe", phone));
+	ck_assert(finds(cat, "sams", phone));
+	ck_assert(finds(cat, "samsung", phone));
+	ck_assert(finds(cat, "mob", phone));
+	ck_assert(finds(cat, "phones", phone));
+	ck_assert(!finds(cat, "mobile%20kettle", phone));
+	ck_assert(finds(cat, "kettles", kettle));
+	/* Synonyms, added by an admin. */
+	PQclear(test_sql("DELETE FROM search_synonyms WHERE term = "
+	    "'cellphone'", 0, NULL));
+	r = cat_call(cat_admin(), "POST", "/v1/search/synonyms",
+	    "/v1/search/synonyms", 201, "{\"term\":\"cellphone\",\"synonyms\":"
+	    "[\"mobile phone\",\"handset\"]}");
+	api_free(r);
+	ck_assert(finds(cat, "cellphone", phone));
+	ck_assert(finds(cat, "handset", phone));
+	ck_assert(!finds(cat, "cellphone", kettle));
+	/* Devanagari, whole or begun. */
+	ck_assert(finds(cat, "%E0%A4%AE%E0%A5%8B%E0%A4%AC%E0%A4%BE%E0%A4%87"
+	    "%E0%A4%B2", hindi));
+	ck_assert(finds(cat, "%E0%A4%B8%E0%A5%88%E0%A4%AE%E0%A4%B8%E0%A4%82"
+	    "%E0%A4%97%20%E0%A4%AE%E0%A5%8B%E0%A4%AC%E0%A4%BE", hindi));
+	ck_assert(!finds(cat, "%E0%A4%AE%E0%A5%8B%E0%A4%AC%E0%A4%BE%E0%A4%87"
+	    "%E0%A4%B2", kettle));
+
+	/* A title outranks a description. */
+	q = cat_word("zz");
+	title = xasprintf("Brass lamp %s", q);
+	named = cat_live(v->owner, cat, title, 50000, 1, NULL);
+	described = cat_live(v->owner, cat, "Brass lamp", 50000, 1, NULL);
+	r = cat_callf(v->owner, "PATCH", "/v1/listings/{id}", 200,
+	    xasprintf("{\"description\":\"Goes with the %s.\"}", q),
+	    "/v1/listings/%ld", described);
+	api_free(r);
+	r = browse("q=%s&sort=relevance", q);
+	ck_assert_uint_eq(json_array_size(data(r)), 2);
+	ck_assert_int_eq(jint(json_array_get(data(r), 0), "id"), named);
+	ck_assert_int_eq(jint(json_array_get(data(r), 1), "id"), described);
+	api_free(r);
+
+	/* Queries of no words: answered, with nothing to match. */
+	r = browse("category_id=%ld&q=%%21%%21%%21", cat);
+	ck_assert_uint_eq(json_array_size(data(r)), 0);
+	api_free(r);
+	/* An empty one is no query: the whole category. */
+	r = browse("category_id=%ld&q=", cat);
+	ck_assert_uint_eq(json_array_size(data(r)), 5);
+	api_free(r);
+	r = browse("category_id=%ld&q=%%20%%20", cat);
+	ck_assert_uint_eq(json_array_size(data(r)), 5);
+	api_free(r);
+	/* Spaces around words, as search boxes send them. */
+	ck_assert(finds(cat, "%20mobile%20", phone));
+	/* Hostile text is only text. */
+	{
+		static const char *const hostile[] = {
+			"%27%3B%20DROP%20TABLE%20listings%3B%20--",
+			"%25_%5C",
+			"a%3A*%20%26%20!b",
+			"mobile%3A*%20%7C%20kettle",
+			"%27mobile%27",
+			"mobile%5C",
+			"(mobile",
+			"%E2%80%AEmobile",
+			"%F0%9F%93%B1",
+			"%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+			"%00",
+		};
+
+		for (i = 0; i < API_N(hostile); i++) {
+			char *path = xasprintf(PRODUCTS "?category_id=%ld&q=%s",
+			    cat, hostile[i]);
+
+			r = api_get(path);
+			ck_assert_msg(r->status == 200 || (r->status == 400 &&
+			    strstr(r->body, "\"q\"") != NULL), "q=%s: %ld %s",
+			    hostile[i], r->status, r->body);
+			api_expect(r, r->status, "GET", PRODUCTS);
+			api_free(r);
+			free(path);
+		}
+		ck_assert(!finds(cat, "%27%3B%20DROP%20TABLE%20listings%3B%20--",
+		    phone));
+		ck_assert(finds(cat, "%27mobile%27", phone));
+		ck_assert(finds(cat, "mobile%5C", phone));
+		ck_assert(finds(cat, "(mobile", phone));
+	}
+	ck_assert_int_ge(cat_long("SELECT count(*) FROM listings", 0, NULL),
+	    5);
+	/* A long query works; a huge one is refused. */
+	big = xmalloc(3 * 1024 + 1);
+	for (i = 0, k = 0; i < 1000; i++) {
+		if (i == 999)
+			k += (size_t)snprintf(big + k, 4, "x");
+		else if (i % 7 == 6)
+			k += (size_t)snprintf(big + k, 4, "%%20");
+		else
+			big[k++] = "mobile "[i % 7];
+	}
+	big[k] = '\0';
+	ck_assert(finds(cat, big, phone));
+	free(big);
+	big = xmalloc(10 * 1024 + 1);
+	memset(big, 'a', 10 * 1024);
+	big[10 * 1024] = '\0';
+	{
+		char *p = xasprintf("q=%s", big);
+
+		refused(p, "q");
+		free(p);
+	}
+	refused("q=mobile%0Aphone", "q");
+	free(big);
+	free(word);
+	free(title);
+	free(q);
+}
+END_TEST
+
+START_TEST(test_suggest)
+{
+	struct test_vendor	*v = test_vendor_new(api_base(), NULL);
+	char			*word = cat_word("sg"), *bname, *title, *p,
+				*cname;
+	long			 cat, brand;
+	struct api_resp		*r;
+	json_t			*t;
+	size_t			 i;
+	bool			 found;
+
+	/* A category, a brand and a title that all start with word. */
+	cname = xasprintf("%s phones", word);
+	cname[0] = 'S';
+	{
+		char *body = xasprintf("{\"slug\":\"%s\",\"name\":\"%s\"}", word,
+		    cname);
+
+		r = cat_call(cat_admin(), "POST", "/v1/categories",
+		    "/v1/categories", 201, body);
+		cat = jint(r->json, "id");
+		api_free(r);
+		free(body);
+	}
+	brand = cat_brand(word, &bname);
+	title = xasprintf("%sx galaxy", word);
+	product(v->owner, cat, title, brand, NULL, 100000, 1);
+	p = xasprintf("/v1/search/suggest?q=%.*s", (int)strlen(word) - 2, word);
+	r = cat_call(NULL, "GET", p, "/v1/search/suggest", 200, NULL);
+	found = false;
+	json_array_foreach(json_object_get(r->json, "titles"), i, t)
+		found = found || strcmp(json_string_value(t), title) == 0;
+	ck_assert_msg(found, "no title: %s", r->body);
+	ck_assert(jhas_id(json_object_get(r->json, "categories"), cat));
+	ck_assert(jhas_id(json_object_get(r->json, "brands"), brand));
+	api_free(r);
+	free(p);
+	/* Words before the last must all be there. */
+	p = xasprintf("/v1/search/suggest?q=galaxy%%20%s", word);
+	r = cat_call(NULL, "GET", p, "/v1/search/suggest", 200, NULL);
+	ck_assert_uint_eq(json_array_size(json_object_get(r->json, "titles")),
+	    1);
+	api_free(r);
+	free(p);
+	p = xasprintf("/v1/search/suggest?q=kettle%%20%s", word);
+	r = cat_call(NULL, "GET", p, "/v1/search/suggest", 200, NULL);
+	ck_assert_uint_eq(json_array_size(json_object_get(r->json, "titles")),
+	    0);
+	api_free(r);
+	free(p);
+	/* Nothing to complete, or not a query. */
+	r = cat_call(NULL, "GET", "/v1/search/suggest?q=%21%21", 
+	    "/v1/search/suggest", 200, NULL);
+	ck_assert_uint_eq(json_array_size(json_object_get(r->json, "titles")),
+	    0);
+	api_free(r);
+	r = cat_call(NULL, "GET", "/v1/search/suggest?q=%27%3B%20DROP%20TABLE"
+	    "%20listings%3B%20--", "/v1/search/suggest", 200, NULL);
+	api_free(r);
+	r = cat_call(NULL, "GET", "/v1/search/suggest?q=a%3A*%20%26%20!b",
+	    "/v1/search/suggest", 200, NULL);
+	api_free(r);
+	r = cat_call(NULL, "GET", "/v1/search/suggest?q=%E0%A4%AE%E0%A5%8B",
+	    "/v1/search/suggest", 200, NULL);
+	api_free(r);
+	{
+		static const char *const bad[] = {
+			"/v1/search/suggest",
+			"/v1/search/suggest?q=",
+			"/v1/search/suggest?q=50%25",
+			"/v1/search/suggest?q=a_b",
+			"/v1/search/suggest?q=a%0Ab",
+			"/v1/search/suggest?q=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+			    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+			    "aaaaaaaaaa",
+			"/v1/search/suggest?q=x&limit=5",
+		};
+
+		for (i = 0; i < API_N(bad); i++) {
+			r = api_get(bad[i]);
+			api_expect(r, 400, "GET", "/v1/search/suggest");
+			api_free(r);
+		}
+	}
+	free(word);
+	free(bname);
+	free(title);
+	free(cname);
+}
+END_TEST
+
+/* No value of any parameter gets more than a 400. */
+START_TEST(test_any_value_of_any_parameter)
+{
+	static const char *const params[] = {
+		"q", "category_id", "vendor_id", "brand_id", "price_min",
+		"price_max", "rating_min", "in_stock", "pincode", "near",
+		"radius_km", "sort", "limit", "after", "attr.colour",
+	};
+	static const char *const values[] = {
+		"", "0", "-1", "1", "99999999999999999999", "1e309", "NaN",
+		"inf", "0x10", "1.5", "true", "1,2", "1,,", ",", "%00", "%FF%FE",
+		"%C0%AF", "%27%20OR%201%3D1%20--", "%5C", "%22", "null", "[]",
+		"%7B%7D", "12.97,77.59", "-90,-180", "90.0000001,0", "a%0Ab",
+		"%E0%A4%AE", "eyJ4IjoxfQ", "WzEsMl0", "WyJ4IiwxXQ",
+		"WyIxZTk5OTkiLDFd", "WyItMSIsMV0", "W251bGwsIngiXQ",
+		"WzAuNSwxXQ",
+	};
+	struct api_resp	*r;
+	char		*path;
+	size_t		 i, k;
+
+	for (i = 0; i < API_N(params); i++) {
+		for (k = 0; k < API_N(values); k++) {
+			path = xasprintf(PRODUCTS "?%s=%s", params[i],
+			    values[k]);
+			r = api_get(path);
+			ck_assert_msg(r->status == 200 || r->status == 400,
+			    "%s: %ld %s", path, r->status, r->body);
+			api_expect(r, r->status, "GET", PRODUCTS);
+			api_free(r);
+			free(path);
+		}
+	}
+	/* And every parameter at once. */
+	r = browse("q=phone&category_id=1&vendor_id=1&brand_id=1,2&price_min=1&"
+	    "price_max=100000&rating_min=1&in_stock=true&pincode=560001&"
+	    "near=12.97,77.59&radius_km=100&sort=price_desc&limit=100");
+	api_free(r);
+}
+END_TEST
+
+Suite *
+products_suite(void)
+{
+	Suite	*s = suite_create("products");
+	TCase	*tc = tcase_create("products");
+
+	tcase_set_timeout(tc, TEST_TIMEOUT);
+	tcase_add_test(tc, test_only_live_products);
+	tcase_add_test(tc, test_category_holds_its_subcategories);
+	tcase_add_test(tc, test_filters_and_facets);
+	tcase_add_test(tc, test_where_it_delivers);
+	tcase_add_test(tc, test_sorts_and_pages);
+	tcase_add_test(tc, test_search);
+	tcase_add_test(tc, test_suggest);
+	tcase_add_test(tc, test_any_value_of_any_parameter);
+	suite_add_tcase(s, tc);
+	return s;
+}
