@@ -308,7 +308,7 @@ img_check_alt(struct req *r, const char *alt)
 	if (alt == NULL)
 		return;
 	if (utf8_len(alt, strlen(alt)) > 200)
-		req_field_error(r, "alt", "too_long", "must be at most 200 "
+		req_field_error(r, "alt", "length", "must be at most 200 "
 		    "characters");
 	for (p = alt; *p != '\0'; p++) {
 		if ((unsigned char)*p < 0x20 || *p == 0x7f) {

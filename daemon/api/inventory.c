@@ -117,7 +117,7 @@ inventory_variant(struct req *r, int64_t *vendor)
 		req_problem(r, "not-found", "there is no variant %s",
 		    params[0]);
 	else if (strcmp(PQgetvalue(res, 0, 1), "product") != 0)
-		req_problem(r, "conflict", "variant %s is a service's: "
+		req_problem(r, "unprocessable", "variant %s is a service's: "
 		    "services have no stock", params[0]);
 	else {
 		*vendor = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
@@ -491,7 +491,7 @@ inventory_close(struct req *r, bool commit)
 		return;
 	if (!db_tx(db, DB_READ_COMMITTED, close_tx_run, &t)) {
 		if (t.result == STOCK_STATE)
-			req_problem(r, "conflict", "the reservation is not held "
+			req_problem(r, "unprocessable", "the reservation is not held "
 			    "any more");
 		else if (t.result == STOCK_NOT_FOUND)
 			req_problem(r, "not-found", "there is no reservation "

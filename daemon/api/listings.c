@@ -15,8 +15,9 @@
  *	PATCH  /v1/listings/{id}/variants/{variant_id}
  *
  * draft → (submit) → pending_review → (approve) active | (reject) rejected;
- * draft → (submit) → active when the category needs no review; rejected →
- * (edit, submit) as a draft; any → archived → (unarchive) draft.  An edit
+ * draft → (submit) → active when the category needs no review; rejected
+ * listings are edited where they are and submitted again like drafts;
+ * any → archived → (unarchive) draft.  An edit
  * of an active listing goes back to pending_review when its category
  * reviews edits too (review "all"), and so does a move of an active
  * listing into a category that reviews anything (a listing new to it
@@ -41,6 +42,7 @@
 #include "log.h"
 #include "outbox.h"
 #include "req.h"
+#include "rfc3339.h"
 #include "stock.h"
 
 #define LISTING_FIELDS(l)						\
@@ -105,11 +107,15 @@
 	"(l.vendor_id = $2::bigint OR $3::boolean OR ($4::boolean AND "	\
 	"region_in_scope(v.region_id, $5::bigint[])))"
 
-#define LISTING_LIST(after, order)					\
+/*
+ * A list statement: its cursor key (column 1), the condition to start
+ * after it, and the order.
+ */
+#define LISTING_LIST(key, after, order)					\
 	"SELECT json_build_object(" LISTING_FIELDS("l") ", 'vendor_name',"	\
 	" v.name, 'thumb', (SELECT '/v1/images/' || i.thumb_key FROM"	\
 	" listing_images i WHERE i.listing_id = l.id ORDER BY i.position,"	\
-	" i.id LIMIT 1))::text, l.id FROM listings l"			\
+	" i.id LIMIT 1))::text, " key " FROM listings l"			\
 	" JOIN vendors v ON v.id = l.vendor_id"				\
 	" WHERE ($1::text IS NULL OR l.status = $1)"			\
 	" AND ($2::bigint IS NULL OR l.vendor_id = $2)"			\
@@ -156,13 +162,17 @@ static const struct db_stmt listing_stmts[] = {
 	  " attributes = coalesce(b->'attributes', attributes),"
 	  " tags = CASE WHEN b ? 'tags' THEN ARRAY(SELECT"
 	  "  jsonb_array_elements_text(b->'tags')) ELSE tags END,"
-	  " status = coalesce($3, status)"
+	  " status = coalesce($3, status),"
+	  " submitted_at = CASE WHEN $3 = 'pending_review' THEN now()"
+	  "  ELSE submitted_at END"
 	  " FROM (SELECT $2::jsonb b) x WHERE l.id = $1" },
 	/* $1 id, $2 status, $3 reason */
 	{ "listing_move",
 	  "UPDATE listings SET status = $2, status_reason = $3,"
-	  " published_at = CASE WHEN $2 = 'active' THEN coalesce(published_at,"
-	  "  now()) ELSE published_at END WHERE id = $1" },
+	  " published_at = CASE WHEN $2 = 'active' THEN now()"
+	  "  ELSE published_at END,"
+	  " submitted_at = CASE WHEN $2 = 'pending_review' THEN now()"
+	  "  ELSE submitted_at END WHERE id = $1" },
 	/* $1 listing, $2 from, $3 to, $4 actor, $5 role, $6 reason */
 	{ "listing_event",
 	  "INSERT INTO listing_events (listing_id, from_status, to_status,"
@@ -224,8 +234,15 @@ static const struct db_stmt listing_stmts[] = {
 	 * the visibility ($5 vendor, $6 all, $7 regional, $8 scope), $9 the
 	 * id to start after, $10 limit.
 	 */
-	{ "listing_list_newest", LISTING_LIST("l.id < $9", "l.id DESC") },
-	{ "listing_list_oldest", LISTING_LIST("l.id > $9", "l.id") },
+	{ "listing_list_newest",
+	  LISTING_LIST("l.id", "l.id < $9", "l.id DESC") },
+	/* Oldest first: by submission ($11 the id after a tie). */
+	{ "listing_list_oldest",
+	  LISTING_LIST("json_build_array(to_char(coalesce(l.submitted_at,"
+	  " l.created_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
+	  " l.id)",
+	  "(coalesce(l.submitted_at, l.created_at), l.id) > ($9::timestamptz,"
+	  " $11::bigint)", "coalesce(l.submitted_at, l.created_at), l.id") },
 };
 
 enum {
@@ -249,7 +266,7 @@ static const struct api_constraint listing_refusals[] = {
 	{ "listings_category_id_fkey", "category_id", "is not a category" },
 	{ "listings_brand_id_fkey", "brand_id", "is not a brand" },
 	{ "listings_vendor_id_fkey", "vendor_id", "is not a vendor" },
-	{ "variants_compare_at_price_check", "compare_at_price", "must be "
+	{ "variants_check", "compare_at_price", "must be "
 	  "more than the price" },
 };
 
@@ -322,17 +339,24 @@ listing_list(struct req *r)
 				    req_query(r, "vendor_id"), *category =
 				    req_query(r, "category_id"), *q =
 				    req_query(r, "q"), *order = req_query(r,
-				    "order"), *params[10];
-	char			 after_s[24], limit_s[24];
+				    "order"), *params[11];
+	char			 after_s[48], limit_s[24], after_id[24];
 	json_t			*after = NULL;
 	PGresult		*res = NULL;
 	int64_t			 limit;
 	size_t			 i;
 	bool			 known = status == NULL, oldest;
 
-	if (!req_page(r, 1, &limit, &after))
+	/* A review queue is worked oldest first. */
+	oldest = order != NULL ? strcmp(order, "oldest") == 0 :
+	    status != NULL && strcmp(status, "pending_review") == 0;
+	/* Oldest first goes by submission time and id; newest by id. */
+	if (!req_page(r, oldest ? 2 : 1, &limit, &after))
 		goto fail;
-	if (after != NULL && !json_is_integer(json_array_get(after, 0)))
+	if (after != NULL && (oldest ? !json_is_string(json_array_get(after,
+	    0)) || !rfc3339_valid(json_string_value(json_array_get(after,
+	    0))) || !json_is_integer(json_array_get(after, 1)) :
+	    !json_is_integer(json_array_get(after, 0))))
 		req_field_error(r, "after", "cursor", "is not a cursor this "
 		    "list returned");
 	for (i = 0; !known && i < API_NELEM(listing_statuses); i++)
@@ -356,13 +380,17 @@ listing_list(struct req *r)
 		    "oldest");
 	if (req_has_field_errors(r))
 		goto fail;
-	/* A review queue is worked oldest first. */
-	oldest = order != NULL ? strcmp(order, "oldest") == 0 :
-	    status != NULL && strcmp(status, "pending_review") == 0;
 	listing_who(r, &w);
-	snprintf(after_s, sizeof after_s, "%lld", after != NULL ?
-	    (long long)json_integer_value(json_array_get(after, 0)) : oldest ?
-	    0LL : (long long)INT64_MAX);
+	if (oldest) {
+		snprintf(after_s, sizeof after_s, "%s", after != NULL ?
+		    json_string_value(json_array_get(after, 0)) : "-infinity");
+		snprintf(after_id, sizeof after_id, "%lld", after != NULL ?
+		    (long long)json_integer_value(json_array_get(after, 1)) :
+		    0LL);
+	} else
+		snprintf(after_s, sizeof after_s, "%lld", after != NULL ?
+		    (long long)json_integer_value(json_array_get(after, 0)) :
+		    (long long)INT64_MAX);
 	snprintf(limit_s, sizeof limit_s, "%lld", (long long)limit + 1);
 	params[0] = status;
 	params[1] = vendor;
@@ -374,8 +402,9 @@ listing_list(struct req *r)
 	params[7] = w.scope;
 	params[8] = after_s;
 	params[9] = limit_s;
+	params[10] = after_id;
 	if ((res = req_exec(r, &listing_stmts[oldest ? STMT_LIST_OLDEST :
-	    STMT_LIST_NEWEST], 10, params)) == NULL)
+	    STMT_LIST_NEWEST], oldest ? 11 : 10, params)) == NULL)
 		goto out;
 	req_reply_rows(r, res, limit);
 	goto out;
@@ -1025,7 +1054,7 @@ listing_act(struct req *r, enum listing_action action, json_t *body,
 			req_problem(r, "not-found", "there is no listing %s",
 			    t.id);
 		else if (t.refused != NULL)
-			req_problem(r, "conflict", "%s", t.refused);
+			req_problem(r, "unprocessable", "%s", t.refused);
 		else if (req_has_field_errors(r))
 			req_fail_fields(r);
 		else if (t.bad_brand) {

@@ -75,7 +75,8 @@ static const struct db_stmt csv_stmts[] = {
 	  " FROM listings WHERE id = $1 AND vendor_id = $2" },
 	/* An edited live listing goes back to review where edits are. */
 	{ "csv_to_review",
-	  "UPDATE listings SET status = 'pending_review' WHERE id = $1" },
+	  "UPDATE listings SET status = 'pending_review', submitted_at = now()"
+	  " WHERE id = $1" },
 	{ "csv_category",
 	  "SELECT id FROM categories WHERE slug = $1 OR id::text = $1" },
 	{ "csv_brand", "SELECT id FROM brands WHERE slug = $1" },

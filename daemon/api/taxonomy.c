@@ -14,8 +14,9 @@
  * it); every write is audited with the row before and after.  A category
  * allows its own attributes and its ancestors'; where both list one, the
  * nearer says whether it is required.  Deleting a category that still has
- * subcategories or listings, or an attribute that listings use, is a
- * conflict: the database refuses it and we say why.
+ * subcategories or listings is a conflict, and an enum attribute cannot
+ * drop an option listings use: the database or a check refuses, and the
+ * answer says why.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -180,12 +181,14 @@ static const struct db_stmt tax_stmts[] = {
 	  " WHERE s.id = $1" },
 	{ "tax_synonym_insert",
 	  "INSERT INTO search_synonyms (term, synonyms)"
-	  " SELECT b->>'term', ARRAY(SELECT jsonb_array_elements_text("
-	  "  b->'synonyms')) FROM (SELECT $1::jsonb b) x RETURNING id" },
+	  " SELECT lower(b->>'term'), ARRAY(SELECT lower(s) FROM"
+	  "  jsonb_array_elements_text(b->'synonyms') s)"
+	  " FROM (SELECT $1::jsonb b) x RETURNING id" },
 	{ "tax_synonym_update",
-	  "UPDATE search_synonyms SET term = coalesce(b->>'term', term),"
-	  " synonyms = CASE WHEN b ? 'synonyms' THEN ARRAY(SELECT"
-	  "  jsonb_array_elements_text(b->'synonyms')) ELSE synonyms END"
+	  "UPDATE search_synonyms SET term = coalesce(lower(b->>'term'), term),"
+	  " synonyms = CASE WHEN b ? 'synonyms' THEN ARRAY(SELECT lower(s)"
+	  "  FROM jsonb_array_elements_text(b->'synonyms') s) ELSE synonyms"
+	  "  END"
 	  " FROM (SELECT $2::jsonb b) x WHERE id = $1" },
 	{ "tax_synonym_delete", "DELETE FROM search_synonyms WHERE id = $1" },
 };
@@ -815,8 +818,8 @@ static const struct jsonv_field synonym_fields[] = {
 };
 
 /*
- * Lower-cases a search term in place (ASCII; other scripts have no case
- * that matters here) and checks it is one line.
+ * Lower-cases a search term in place (ASCII here; PostgreSQL's lower()
+ * does the rest as it stores it) and checks it is one line.
  */
 static bool
 synonym_term(struct req *r, const char *field, char *s)

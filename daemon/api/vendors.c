@@ -195,7 +195,7 @@ static const struct db_stmt vendor_stmts[] = {
 
 	{ "vendor_staff",
 	  "SELECT " ACCOUNT_USER_JSON "::text, NULL FROM users u"
-	  " WHERE u.vendor_id = $1 ORDER BY u.role DESC, u.id" },
+	  " WHERE u.vendor_id = $1 ORDER BY u.role = 'vendor_owner' DESC, u.id" },
 	/* Accounts with this phone or email, locked. */
 	{ "vendor_staff_find",
 	  "SELECT id, role, vendor_id FROM users"
@@ -786,7 +786,7 @@ out:
 }
 
 static const struct jsonv_field reason_fields[] = {
-	{ "reason", JV_STRING, 0, 1, 2000, 0, 0, 0, NULL },
+	{ "reason", JV_STRING, 0, 3, 2000, 0, 0, 0, NULL },
 	{ NULL, 0, 0, 0, 0, 0, 0, 0, NULL },
 };
 
@@ -796,9 +796,14 @@ vendor_set_status(struct req *r, const char *to)
 	struct status_tx	 t;
 	struct db		*db;
 	json_t			*body;
+	size_t			 len;
 
 	memset(&t, 0, sizeof t);
-	if ((body = req_body_json(r, reason_fields)) == NULL)
+	/* Reactivating needs no reason: an empty body will do. */
+	(void)req_body(r, &len);
+	if (len == 0 && strcmp(to, "active") == 0)
+		body = json_object();
+	else if ((body = req_body_json(r, reason_fields)) == NULL)
 		return;
 	t.r = r;
 	t.id = req_param(r, "id");
@@ -819,7 +824,7 @@ vendor_set_status(struct req *r, const char *to)
 			req_problem(r, "not-found", "there is no vendor %s",
 			    t.id);
 		else if (t.already)
-			req_problem(r, "conflict", "the vendor is %s already",
+			req_problem(r, "unprocessable", "the vendor is %s already",
 			    to);
 		else
 			req_db_problem(r, db);

@@ -77,7 +77,12 @@ static const struct db_stmt stock_stmts[] = {
 	  " SELECT r.variant_id, r.location_id, CASE WHEN $2 = 'committed'"
 	  "  THEN 'sale' ELSE 'release' END, CASE WHEN $2 = 'committed' THEN 0"
 	  "  ELSE r.quantity END, -r.quantity, upd.available, upd.reserved,"
-	  "  r.id, $3 FROM r, upd) "
+	  "  r.id, $3 FROM r, upd), "
+	  /* Units sold make a listing popular. */
+	  "pop AS ("
+	  " UPDATE listings l SET popularity = l.popularity + r.quantity"
+	  " FROM r JOIN variants x ON x.id = r.variant_id"
+	  " WHERE $2 = 'committed' AND l.id = x.listing_id) "
 	  "SELECT r.variant_id, r.quantity FROM r" },
 	{ "stock_reservation_state",
 	  "SELECT state FROM stock_reservations WHERE id = $1" },
@@ -104,14 +109,17 @@ static const struct db_stmt stock_stmts[] = {
 	  " FROM upd) "
 	  "SELECT available FROM upd" },
 	/* The variant's stock everywhere, and when to call it low. */
+	/* Only open locations sell. */
 	{ "stock_level",
-	  "SELECT coalesce((SELECT sum(available) FROM stock"
-	  "  WHERE variant_id = $1), 0), v.low_stock_at"
+	  "SELECT coalesce((SELECT sum(s.available) FROM stock s"
+	  "  JOIN stock_locations l ON l.id = s.location_id AND l.active"
+	  "  WHERE s.variant_id = $1), 0), v.low_stock_at"
 	  " FROM variants v WHERE v.id = $1" },
 	/* What the stock.low message says, and to whom. */
 	{ "stock_low_facts",
-	  "SELECT l.title, v.sku, coalesce((SELECT sum(available) FROM stock"
-	  "  WHERE variant_id = v.id), 0), v.low_stock_at,"
+	  "SELECT l.title, v.sku, coalesce((SELECT sum(s.available) FROM stock s"
+	  "  JOIN stock_locations o ON o.id = s.location_id AND o.active"
+	  "  WHERE s.variant_id = v.id), 0), v.low_stock_at,"
 	  " (SELECT array_agg(u.id)::text FROM users u"
 	  "  WHERE u.vendor_id = v.vendor_id AND u.status = 'active')"
 	  " FROM variants v JOIN listings l ON l.id = v.listing_id"

@@ -233,18 +233,29 @@ outbox_insert(struct db *db, const struct outbox_msg *m,
 	const char	*params[15];
 	char		 user[24], delay_s[24], payload[48], *subject = NULL,
 			*body, *html = NULL, *wvars = NULL;
-	json_t		*names, *wv, *n;
+	json_t		*names, *wv, *n, *vars;
 	PGresult	*res;
 	struct job_new	 job = { .kind = "notifications.send" };
 	size_t		 i;
 	bool		 ok = false;
 
-	body = template_render(PQgetvalue(t, 0, 3), m->vars, TEMPLATE_TEXT);
+	/*
+	 * The recipient's name is the outbox's to know: a caller that does
+	 * not give user.name gets the name of the account it writes to.
+	 */
+	vars = m->vars != NULL ? json_copy(m->vars) : json_object();
+	for (i = 0; k->vars[i] != NULL; i++) {
+		if (strcmp(k->vars[i], "user.name") == 0 &&
+		    json_object_get(vars, "user.name") == NULL)
+			json_object_set_new(vars, "user.name", json_string(
+			    PQgetvalue(t, 0, 8)));
+	}
+	body = template_render(PQgetvalue(t, 0, 3), vars, TEMPLATE_TEXT);
 	if (!PQgetisnull(t, 0, 2))
-		subject = template_render(PQgetvalue(t, 0, 2), m->vars,
+		subject = template_render(PQgetvalue(t, 0, 2), vars,
 		    TEMPLATE_SUBJECT);
 	if (!PQgetisnull(t, 0, 4))
-		html = template_render(PQgetvalue(t, 0, 4), m->vars,
+		html = template_render(PQgetvalue(t, 0, 4), vars,
 		    TEMPLATE_HTML);
 	if (!PQgetisnull(t, 0, 5)) {
 		/* A WhatsApp template numbers its variables 1, 2, ... */
@@ -255,7 +266,7 @@ outbox_insert(struct db *db, const struct outbox_msg *m,
 
 			snprintf(num, sizeof num, "%zu", i + 1);
 			var = xasprintf("{{%s}}", json_string_value(n));
-			v = template_render(var, m->vars, TEMPLATE_TEXT);
+			v = template_render(var, vars, TEMPLATE_TEXT);
 			json_object_set_new(wv, num, json_string(v));
 			free(var);
 			free(v);
@@ -313,6 +324,7 @@ outbox_insert(struct db *db, const struct outbox_msg *m,
 	job.priority = k->urgent ? 10 : 0;
 	ok = jobs_enqueue(db, &job, NULL);
 out:
+	json_decref(vars);
 	free(subject);
 	free(body);
 	free(html);

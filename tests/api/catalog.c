@@ -305,7 +305,8 @@ cat_fuzz(const struct test_user *u, const char *method, const char *path,
 			r = test_user_request(api_base(), u, method, path,
 			    body);
 			ck_assert_msg(r->status == ok || r->status == 400 ||
-			    r->status == 404 || r->status == 409,
+			    r->status == 404 || r->status == 409 ||
+			    r->status == 422,
 			    "%s %s %s: %ld %s", method, path, body, r->status,
 			    r->body);
 			api_expect(r, r->status, method, pattern);

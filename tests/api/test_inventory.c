@@ -267,10 +267,10 @@ START_TEST(test_reservations)
 	ck_assert(!json_is_null(json_object_get(r->json, "closed_at")));
 	api_free(r);
 	ck_assert_str_eq(level(v->owner, variant), "3/0");
-	r = close_hold(v->owner, hold, "commit", 409);
-	api_expect_problem(r, 409, "conflict", NULL);
+	r = close_hold(v->owner, hold, "commit", 422);
+	api_expect_problem(r, 422, "unprocessable", NULL);
 	api_free(r);
-	r = close_hold(v->owner, hold, "release", 409);
+	r = close_hold(v->owner, hold, "release", 422);
 	api_free(r);
 	ck_assert_str_eq(level(v->owner, variant), "3/0");
 	/* The vendor's summary counts the sale. */
@@ -297,9 +297,9 @@ START_TEST(test_reservations)
 	r = close_hold(v->owner, other, "release", 200);
 	ck_assert_str_eq(jstr(r->json, "state"), "released");
 	api_free(r);
-	r = close_hold(v->owner, other, "release", 409);
+	r = close_hold(v->owner, other, "release", 422);
 	api_free(r);
-	r = close_hold(v->owner, other, "commit", 409);
+	r = close_hold(v->owner, other, "commit", 422);
 	api_free(r);
 	ck_assert_str_eq(level(v->owner, variant), "3/0");
 
@@ -415,18 +415,18 @@ START_TEST(test_services_have_no_stock)
 	    "id");
 	api_free(r);
 	free(body);
-	r = cat_callf(v->owner, "GET", STOCK, 409, NULL,
+	r = cat_callf(v->owner, "GET", STOCK, 422, NULL,
 	    "/v1/variants/%ld/stock", variant);
-	api_expect_problem(r, 409, "conflict", NULL);
+	api_expect_problem(r, 422, "unprocessable", NULL);
 	api_free(r);
 	body = xasprintf("{\"location_id\":%ld,\"kind\":\"restock\","
 	    "\"quantity\":5}", v->location);
-	r = stock_change(v->owner, variant, 409, body);
+	r = stock_change(v->owner, variant, 422, body);
 	api_free(r);
 	free(body);
-	r = reserve(v->owner, variant, 409, "{\"quantity\":1,\"ref\":\"x\"}");
+	r = reserve(v->owner, variant, 422, "{\"quantity\":1,\"ref\":\"x\"}");
 	api_free(r);
-	r = cat_callf(v->owner, "GET", MOVEMENTS, 409, NULL,
+	r = cat_callf(v->owner, "GET", MOVEMENTS, 422, NULL,
 	    "/v1/variants/%ld/movements", variant);
 	api_free(r);
 	r = cat_reqf(v->owner, "POST", "{\"sku\":\"AC-2\",\"price\":1,"
@@ -542,7 +542,7 @@ START_TEST(test_holds_expire)
 	    " reservation_id = $1 AND kind = 'release' AND available_after = 3",
 	    hold), 1);
 	/* An expired hold is not sold. */
-	r = close_hold(v->owner, hold, "commit", 409);
+	r = close_hold(v->owner, hold, "commit", 422);
 	api_free(r);
 	free(state);
 }

@@ -706,8 +706,8 @@ START_TEST(test_status_machine)
 	ck_assert_int_eq(jint(json_array_get(ev, 1), "actor_id"),
 	    v->owner->id);
 	api_free(r);
-	r = act(v->owner, id, "submit", 409, NULL);
-	api_expect_problem(r, 409, "conflict", NULL);
+	r = act(v->owner, id, "submit", 422, NULL);
+	api_expect_problem(r, 422, "unprocessable", NULL);
 	api_free(r);
 	r = act(v->owner, id, "submit", 400, "{\"now\":true}");
 	api_free(r);
@@ -764,8 +764,8 @@ START_TEST(test_status_machine)
 	r = cat_callf(NULL, "GET", "/v1/products/{id}", 200, NULL,
 	    "/v1/products/%ld", id);
 	api_free(r);
-	r = act(mod, id, "approve", 409, NULL);
-	api_expect_problem(r, 409, "conflict", NULL);
+	r = act(mod, id, "approve", 422, NULL);
+	api_expect_problem(r, 422, "unprocessable", NULL);
 	api_free(r);
 	free(title);
 
@@ -774,7 +774,7 @@ START_TEST(test_status_machine)
 	id = cat_listing(v->owner, reviewed, title, 19900, 3, NULL);
 	r = act(v->owner, id, "reject", 403, "{\"reason\":\"x\"}");
 	api_free(r);
-	r = act(mod, id, "reject", 409, "{\"reason\":\"Too early\"}");
+	r = act(mod, id, "reject", 422, "{\"reason\":\"Too early\"}");
 	api_free(r);
 	r = act(v->owner, id, "submit", 200, NULL);
 	api_free(r);
@@ -834,13 +834,13 @@ START_TEST(test_status_machine)
 	r = cat_reqf(NULL, "GET", NULL, "/v1/products/%ld", id);
 	api_expect_problem(r, 404, "not-found", NULL);
 	api_free(r);
-	r = act(v->owner, id, "archive", 409, NULL);
+	r = act(v->owner, id, "archive", 422, NULL);
 	api_free(r);
-	r = cat_callf(v->owner, "PATCH", LISTING, 409, "{\"title\":\"Back\"}",
+	r = cat_callf(v->owner, "PATCH", LISTING, 422, "{\"title\":\"Back\"}",
 	    "/v1/listings/%ld", id);
-	api_expect_problem(r, 409, "conflict", NULL);
+	api_expect_problem(r, 422, "unprocessable", NULL);
 	api_free(r);
-	r = act(v->owner, id, "variants", 409, "{\"sku\":\"DIYA-9\","
+	r = act(v->owner, id, "variants", 422, "{\"sku\":\"DIYA-9\","
 	    "\"price\":1}");
 	api_free(r);
 	{
@@ -848,13 +848,13 @@ START_TEST(test_status_machine)
 		    "listing_id = $1", id);
 
 		r = cat_callf(v->owner, "PATCH",
-		    "/v1/listings/{id}/variants/{variant_id}", 409,
+		    "/v1/listings/{id}/variants/{variant_id}", 422,
 		    "{\"price\":1}", "/v1/listings/%ld/variants/%ld", id, x);
 		api_free(r);
 	}
-	r = act(v->owner, id, "submit", 409, NULL);
+	r = act(v->owner, id, "submit", 422, NULL);
 	api_free(r);
-	r = act(mod, id, "approve", 409, NULL);
+	r = act(mod, id, "approve", 422, NULL);
 	api_free(r);
 	r = listing_get(v->owner, id);
 	ck_assert_str_eq(jstr(r->json, "title"), "Brass diya (pair)");
@@ -862,7 +862,7 @@ START_TEST(test_status_machine)
 	r = act(v->owner, id, "unarchive", 200, NULL);
 	ck_assert_str_eq(status_of(r), "draft");
 	api_free(r);
-	r = act(v->owner, id, "unarchive", 409, NULL);
+	r = act(v->owner, id, "unarchive", 422, NULL);
 	api_free(r);
 	/* Every change is a row of its history, and audited. */
 	ck_assert_int_eq(cat_long1("SELECT count(*) FROM listing_events WHERE "

@@ -640,6 +640,15 @@ START_TEST(test_suspend_and_reactivate)
 	    " AND status = 'active'", v->id), 1);
 
 	reason = cat_word("Expired FSSAI licence ");
+	/* Messages greet the owner by name, though nobody passed it. */
+	{
+		char		 id[24];
+		const char	*params[1] = { id };
+
+		snprintf(id, sizeof id, "%ld", v->owner->id);
+		PQclear(test_sql("UPDATE users SET name = 'Meera Iyer' WHERE"
+		    " id = $1", 1, params));
+	}
 	{
 		char *body = xasprintf("{\"reason\":\"%s\"}", reason);
 
@@ -665,6 +674,9 @@ START_TEST(test_suspend_and_reactivate)
 	m = test_outbox_wait("email", v->owner->email, reason, 10);
 	ck_assert_msg(m != NULL, "no email to the owner");
 	json_decref(m);
+	m = test_outbox_wait("email", v->owner->email, "Hello Meera Iyer,", 10);
+	ck_assert_msg(m != NULL, "the email does not greet the owner");
+	json_decref(m);
 	m = test_outbox_wait("sms", phone, reason, 10);
 	ck_assert_msg(m != NULL, "no SMS to the owner");
 	json_decref(m);
@@ -674,9 +686,9 @@ START_TEST(test_suspend_and_reactivate)
 	ck_assert_int_eq(cat_long1("SELECT count(*) FROM audit_log WHERE "
 	    "action = 'vendor.suspended' AND target_id = $1::text", v->id), 1);
 	/* Twice is a conflict. */
-	r = cat_callf(emp, "POST", "/v1/vendors/{id}/suspend", 409,
+	r = cat_callf(emp, "POST", "/v1/vendors/{id}/suspend", 422,
 	    "{\"reason\":\"Again\"}", "/v1/vendors/%ld/suspend", v->id);
-	api_expect_problem(r, 409, "conflict", NULL);
+	api_expect_problem(r, 422, "unprocessable", NULL);
 	api_free(r);
 
 	/* Reactivated: back for customers, the owner told. */
@@ -695,9 +707,9 @@ START_TEST(test_suspend_and_reactivate)
 	json_decref(m);
 	ck_assert_int_eq(cat_long1("SELECT count(*) FROM events WHERE topic = "
 	    "'vendor:' || $1 AND type = 'vendor.reactivated'", v->id), 1);
-	r = cat_callf(emp, "POST", "/v1/vendors/{id}/reactivate", 409, "{}",
+	r = cat_callf(emp, "POST", "/v1/vendors/{id}/reactivate", 422, "{}",
 	    "/v1/vendors/%ld/reactivate", v->id);
-	api_expect_problem(r, 409, "conflict", NULL);
+	api_expect_problem(r, 422, "unprocessable", NULL);
 	api_free(r);
 	r = cat_callf(emp, "POST", "/v1/vendors/{id}/reactivate", 400,
 	    "{\"why\":\"x\"}", "/v1/vendors/%ld/reactivate", v->id);
