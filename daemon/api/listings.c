@@ -143,15 +143,6 @@ static const struct db_stmt listing_stmts[] = {
 	{ "listing_detail",
 	  "SELECT " LISTING_DETAIL " FROM listings l"
 	  " JOIN vendors v ON v.id = l.vendor_id WHERE l.id = $1" },
-	/* $1 vendor, $2 body, $3 creator */
-	{ "listing_insert",
-	  "INSERT INTO listings (vendor_id, kind, title, description,"
-	  " category_id, brand_id, attributes, tags, created_by)"
-	  " SELECT $1, b->>'kind', b->>'title', coalesce(b->>'description', ''),"
-	  " (b->>'category_id')::bigint, (b->>'brand_id')::bigint,"
-	  " coalesce(b->'attributes', '{}'),"
-	  " ARRAY(SELECT jsonb_array_elements_text(coalesce(b->'tags', '[]'))),"
-	  " $3 FROM (SELECT $2::jsonb b) x RETURNING id" },
 	/* $1 id, $2 body, $3 new status or NULL */
 	{ "listing_update",
 	  "UPDATE listings l SET title = coalesce(b->>'title', title),"
@@ -173,24 +164,6 @@ static const struct db_stmt listing_stmts[] = {
 	  "  ELSE published_at END,"
 	  " submitted_at = CASE WHEN $2 = 'pending_review' THEN now()"
 	  "  ELSE submitted_at END WHERE id = $1" },
-	/* $1 listing, $2 from, $3 to, $4 actor, $5 role, $6 reason */
-	{ "listing_event",
-	  "INSERT INTO listing_events (listing_id, from_status, to_status,"
-	  " actor_id, actor_role, reason) VALUES ($1, $2, $3, $4, $5, $6)" },
-	/* $1 listing, $2 body */
-	{ "variant_insert",
-	  "INSERT INTO variants (listing_id, sku, options, price,"
-	  " compare_at_price, weight_grams, duration_minutes, service_pincodes,"
-	  " service_radius_m, low_stock_at, position, status)"
-	  " SELECT $1, b->>'sku', coalesce(b->'options', '{}'),"
-	  " (b->>'price')::bigint, (b->>'compare_at_price')::bigint,"
-	  " (b->>'weight_grams')::int, (b->>'duration_minutes')::int,"
-	  " ARRAY(SELECT jsonb_array_elements_text(coalesce("
-	  "  b->'service_pincodes', '[]'))),"
-	  " (b->>'service_radius_m')::int, coalesce((b->>'low_stock_at')::int,"
-	  "  5), coalesce((b->>'position')::int, 0),"
-	  " coalesce(b->>'status', 'active')"
-	  " FROM (SELECT $2::jsonb b) x RETURNING id" },
 	/* $1 listing, $2 variant, $3 body */
 	{ "variant_update",
 	  "UPDATE variants x SET sku = coalesce(b->>'sku', sku),"
@@ -215,10 +188,6 @@ static const struct db_stmt listing_stmts[] = {
 	{ "variant_get",
 	  "SELECT " VARIANT_JSON("x") "::text FROM variants x"
 	  " WHERE x.listing_id = $1 AND x.id = $2" },
-	/* The vendor's first active location, for initial stock. */
-	{ "listing_first_location",
-	  "SELECT id FROM stock_locations WHERE vendor_id = $1 AND active"
-	  " ORDER BY id LIMIT 1" },
 	{ "listing_category_review",
 	  "SELECT category_review($1)" },
 	{ "listing_brand_exists",
@@ -246,9 +215,9 @@ static const struct db_stmt listing_stmts[] = {
 };
 
 enum {
-	STMT_GET, STMT_LOCK, STMT_DETAIL, STMT_INSERT, STMT_UPDATE, STMT_MOVE,
-	STMT_EVENT, STMT_VARIANT_INSERT, STMT_VARIANT_UPDATE, STMT_VARIANT_GET,
-	STMT_FIRST_LOCATION, STMT_CATEGORY_REVIEW, STMT_BRAND_EXISTS,
+	STMT_GET, STMT_LOCK, STMT_DETAIL, STMT_UPDATE, STMT_MOVE,
+	STMT_VARIANT_UPDATE, STMT_VARIANT_GET,
+	STMT_CATEGORY_REVIEW, STMT_BRAND_EXISTS,
 	STMT_VENDOR_EXISTS,
 	STMT_PEOPLE, STMT_LIST_NEWEST, STMT_LIST_OLDEST,
 };
@@ -439,42 +408,15 @@ listing_exists(struct db *db, int stmt, int64_t id, bool *yes)
 	return true;
 }
 
-/*
- * Records a status change: the event row and the live events.  The caller
- * audits it once it has the listing as changed.
- */
+/* Records a status change by the caller (catalog/listing.c). */
 static bool
-listing_moved(struct db *db, struct req *r, const char *id, int64_t vendor,
-    const char *from, const char *to, const char *reason)
+listing_moved_by(struct db *db, struct req *r, const char *id,
+    int64_t vendor, const char *from, const char *to, const char *reason)
 {
 	const struct principal	*p = req_principal(r);
-	const char		*params[6];
-	char			 me[24], *data, *topic;
-	PGresult		*res;
-	bool			 ok;
 
-	snprintf(me, sizeof me, "%lld", (long long)p->user_id);
-	params[0] = id;
-	params[1] = from;
-	params[2] = to;
-	params[3] = me;
-	params[4] = auth_role_name(p->role);
-	params[5] = reason;
-	if ((res = db_exec(db, &listing_stmts[STMT_EVENT], 6, params)) == NULL)
-		return false;
-	PQclear(res);
-	data = xasprintf("{\"id\":%s,\"vendor_id\":%lld,\"from\":%s%s%s,"
-	    "\"status\":\"%s\"}", id, (long long)vendor, from != NULL ? "\"" :
-	    "", from != NULL ? from : "null", from != NULL ? "\"" : "", to);
-	topic = xasprintf("vendor:%lld", (long long)vendor);
-	ok = events_publish(db, topic, "listing.status", data);
-	/* The review queue changes when a listing enters or leaves it. */
-	if (ok && (strcmp(to, "pending_review") == 0 || (from != NULL &&
-	    strcmp(from, "pending_review") == 0)))
-		ok = events_publish(db, "listings", "listing.status", data);
-	free(topic);
-	free(data);
-	return ok;
+	return listing_moved(db, strtoll(id, NULL, 10), vendor, from, to,
+	    p->user_id, auth_role_name(p->role), reason);
 }
 
 /* The listing's JSON after a change (caller frees). */
@@ -494,48 +436,24 @@ listing_detail(struct db *db, const char *id)
 }
 
 /*
- * Adds variant v (checked) to listing id of vendor, with its initial
- * stock at the vendor's first location.
+ * Adds variant v (checked) to listing id, with its initial stock; a
+ * variant with stock for a vendor without an open location is refused.
  */
 static bool
-variant_add(struct db *db, struct req *r, const char *id, int64_t vendor,
-    json_t *v, int64_t *variant)
+variant_add(struct db *db, struct req *r, const char *id, json_t *v,
+    const char *path, int64_t *variant)
 {
-	char		*text, vs[24];
-	const char	*params[2];
-	PGresult	*res;
-	json_int_t	 stock = json_integer_value(json_object_get(v, "stock"));
-	int64_t		 location;
-	int		 after;
+	bool	no_location;
 
-	/* A copy: the body must survive a retried transaction. */
-	v = json_copy(v);
-	json_object_del(v, "stock");
-	if ((text = json_dumps(v, JSON_COMPACT)) == NULL)
-		fatalx("variant_add: json_dumps");
-	json_decref(v);
-	params[0] = id;
-	params[1] = text;
-	res = db_exec(db, &listing_stmts[STMT_VARIANT_INSERT], 2, params);
-	free(text);
-	if (res == NULL)
+	if (!variant_insert(db, strtoll(id, NULL, 10), v,
+	    req_principal(r)->user_id, variant, &no_location))
 		return false;
-	*variant = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	PQclear(res);
-	if (stock <= 0)
-		return true;
-	snprintf(vs, sizeof vs, "%lld", (long long)vendor);
-	params[0] = vs;
-	if ((res = db_exec(db, &listing_stmts[STMT_FIRST_LOCATION], 1,
-	    params)) == NULL)
+	if (no_location) {
+		req_field_error(r, path, "no_location", "has stock, but the "
+		    "vendor has no open location to keep it at");
 		return false;
-	location = PQntuples(res) == 1 ? strtoll(PQgetvalue(res, 0, 0), NULL,
-	    10) : 0;
-	PQclear(res);
-	if (location == 0)
-		return true;
-	return stock_adjust(db, *variant, location, "restock", (int)stock,
-	    "initial stock", req_principal(r)->user_id, &after) == STOCK_OK;
+	}
+	return true;
 }
 
 struct create_tx {
@@ -552,11 +470,9 @@ create_tx_run(struct db *db, void *arg)
 {
 	struct create_tx	*t = arg;
 	struct listing_attrs	*la;
-	json_t			*variants, *v;
-	const char		*params[3];
-	char			 vendor[24], me[24], *text;
-	PGresult		*res;
-	int64_t			 variant;
+	json_t			*body, *v;
+	char			 path[48];
+	int64_t			 id, variant;
 	size_t			 i;
 	bool			 ok;
 
@@ -582,39 +498,26 @@ create_tx_run(struct db *db, void *arg)
 	listing_attrs_free(la);
 	if (req_has_field_errors(t->r))
 		return false;
-	variants = json_incref(json_object_get(t->body, "variants"));
-	json_object_del(t->body, "variants");
-	json_object_del(t->body, "vendor_id");
-	if ((text = json_dumps(t->body, JSON_COMPACT)) == NULL)
-		fatalx("create_tx_run: json_dumps");
-	snprintf(vendor, sizeof vendor, "%lld", (long long)t->vendor);
-	snprintf(me, sizeof me, "%lld", (long long)req_principal(t->r)->
-	    user_id);
-	params[0] = vendor;
-	params[1] = text;
-	params[2] = me;
-	res = db_exec(db, &listing_stmts[STMT_INSERT], 3, params);
-	free(text);
-	/* Put them back, for a retried transaction. */
-	if (variants != NULL)
-		json_object_set(t->body, "variants", variants);
-	if (res == NULL)
-		goto fail;
-	snprintf(t->id, sizeof t->id, "%s", PQgetvalue(res, 0, 0));
-	PQclear(res);
-	json_array_foreach(variants, i, v) {
-		if (!variant_add(db, t->r, t->id, t->vendor, v, &variant))
-			goto fail;
+	/* The listing's own fields; the body stays whole for a retry. */
+	body = json_copy(t->body);
+	json_object_del(body, "variants");
+	json_object_del(body, "vendor_id");
+	ok = listing_insert(db, t->vendor, body, req_principal(t->r)->user_id,
+	    &id);
+	json_decref(body);
+	if (!ok)
+		return false;
+	snprintf(t->id, sizeof t->id, "%lld", (long long)id);
+	json_array_foreach(json_object_get(t->body, "variants"), i, v) {
+		snprintf(path, sizeof path, "variants[%zu].stock", i);
+		if (!variant_add(db, t->r, t->id, v, path, &variant))
+			return false;
 	}
-	json_decref(variants);
-	if (!listing_moved(db, t->r, t->id, t->vendor, NULL, "draft", NULL) ||
-	    (t->after = listing_detail(db, t->id)) == NULL)
+	if (!listing_moved_by(db, t->r, t->id, t->vendor, NULL, "draft",
+	    NULL) || (t->after = listing_detail(db, t->id)) == NULL)
 		return false;
 	return account_audit(db, t->r, 0, "listing.created", "listing", t->id,
 	    NULL, t->after, NULL);
-fail:
-	json_decref(variants);
-	return false;
 }
 
 /* Checks a body's variants (create) for a listing of kind. */
@@ -895,8 +798,7 @@ act_variant(struct db *db, struct act_tx *t, PGresult *lock)
 	if (req_has_field_errors(t->r))
 		return false;
 	if (t->action == ACT_VARIANT_ADD) {
-		if (!variant_add(db, t->r, t->id, strtoll(PQgetvalue(lock, 0,
-		    LOCK_VENDOR), NULL, 10), t->body, &variant))
+		if (!variant_add(db, t->r, t->id, t->body, "stock", &variant))
 			return false;
 		snprintf(vid, sizeof vid, "%lld", (long long)variant);
 		params[0] = t->id;
@@ -1009,7 +911,7 @@ act_tx_run(struct db *db, void *arg)
 			goto out;
 		PQclear(res);
 	}
-	if (to != NULL && !listing_moved(db, t->r, t->id, strtoll(PQgetvalue(
+	if (to != NULL && !listing_moved_by(db, t->r, t->id, strtoll(PQgetvalue(
 	    lock, 0, LOCK_VENDOR), NULL, 10), status, to, t->reason))
 		goto out;
 	if ((t->after = listing_detail(db, t->id)) == NULL)

@@ -47,7 +47,11 @@
 #define CSV_FIELD_MAX		(20000 * 4)
 
 static const struct db_stmt csv_stmts[] = {
-	/* $1 vendor, $2 status: one row per variant, as JSON. */
+	/*
+	 * $1 vendor, $2 status: one row per variant, as JSON.  stock is
+	 * what the import sets: the units at the vendor's first open
+	 * location; services have neither stock nor a low-stock level.
+	 */
 	{ "csv_export",
 	  "SELECT json_build_object('listing_id', l.id, 'kind', l.kind,"
 	  " 'title', l.title, 'description', l.description, 'category',"
@@ -56,23 +60,27 @@ static const struct db_stmt csv_stmts[] = {
 	  " 'price', x.price, 'compare_at_price', x.compare_at_price,"
 	  " 'weight_grams', x.weight_grams, 'duration_minutes',"
 	  " x.duration_minutes, 'service_pincodes', array_to_string("
-	  " x.service_pincodes, '|'), 'low_stock_at', x.low_stock_at,"
-	  " 'variant_status', x.status, 'stock', CASE WHEN l.kind = 'product'"
-	  " THEN coalesce((SELECT sum(s.available) FROM stock s"
-	  "  WHERE s.variant_id = x.id), 0) END, 'options', x.options)::text"
+	  " x.service_pincodes, '|'), 'low_stock_at', CASE WHEN l.kind ="
+	  " 'product' THEN x.low_stock_at END, 'variant_status', x.status,"
+	  " 'stock', CASE WHEN l.kind = 'product' THEN coalesce((SELECT"
+	  "  s.available FROM stock s WHERE s.variant_id = x.id AND"
+	  "  s.location_id = (SELECT id FROM stock_locations o WHERE"
+	  "  o.vendor_id = l.vendor_id AND o.active ORDER BY id LIMIT 1)), 0)"
+	  " END, 'options', x.options)::text"
 	  " FROM listings l JOIN variants x ON x.listing_id = l.id"
 	  " JOIN categories c ON c.id = l.category_id"
 	  " LEFT JOIN brands b ON b.id = l.brand_id"
 	  " WHERE l.vendor_id = $1 AND ($2::text IS NULL OR l.status = $2)"
-	  " ORDER BY l.id, x.position, x.id LIMIT " "100001" },
-	/* The variant with this SKU of the vendor, and its listing. */
+	  " ORDER BY l.id, x.position, x.id LIMIT 100001" },
+	/* The vendor's variant with this SKU, and its listing. */
 	{ "csv_sku",
-	  "SELECT x.id, x.listing_id, l.kind, l.status, l.category_id,"
-	  " category_review(l.category_id) FROM variants x JOIN listings l"
+	  "SELECT x.id, l.id, l.kind, l.status, l.category_id,"
+	  " l.attributes::text FROM variants x JOIN listings l"
 	  " ON l.id = x.listing_id WHERE x.vendor_id = $1 AND x.sku = $2" },
 	{ "csv_listing",
-	  "SELECT id, kind, status, category_id, category_review(category_id)"
-	  " FROM listings WHERE id = $1 AND vendor_id = $2" },
+	  "SELECT 0, id, kind, status, category_id, attributes::text"
+	  " FROM listings WHERE id = $2 AND vendor_id = $1" },
+	{ "csv_category_review", "SELECT category_review($1)" },
 	/* An edited live listing goes back to review where edits are. */
 	{ "csv_to_review",
 	  "UPDATE listings SET status = 'pending_review', submitted_at = now()"
@@ -82,31 +90,53 @@ static const struct db_stmt csv_stmts[] = {
 	{ "csv_brand", "SELECT id FROM brands WHERE slug = $1" },
 	{ "csv_vendor_exists",
 	  "SELECT EXISTS (SELECT 1 FROM vendors WHERE id = $1)" },
-	/* $1 listing, $2 body: the listing columns a row fills in. */
+	/*
+	 * $1 listing, $2 body: the listing columns a row fills in.  A row
+	 * that changes nothing writes nothing (and returns no row), so that
+	 * importing an unchanged export changes nothing.
+	 */
 	{ "csv_listing_update",
-	  "UPDATE listings l SET title = coalesce(b->>'title', title),"
-	  " description = coalesce(b->>'description', description),"
-	  " category_id = coalesce((b->>'category_id')::bigint, category_id),"
-	  " brand_id = coalesce((b->>'brand_id')::bigint, brand_id),"
-	  " attributes = attributes || coalesce(b->'attributes', '{}'),"
-	  " tags = CASE WHEN b ? 'tags' THEN ARRAY(SELECT"
-	  "  jsonb_array_elements_text(b->'tags')) ELSE tags END"
-	  " FROM (SELECT $2::jsonb b) x WHERE l.id = $1" },
-	/* $1 variant, $2 body */
+	  "UPDATE listings l SET title = n.title, description = n.description,"
+	  " category_id = n.category_id, brand_id = n.brand_id,"
+	  " attributes = n.attributes, tags = n.tags"
+	  " FROM (SELECT coalesce(b->>'title', o.title) AS title,"
+	  "  coalesce(b->>'description', o.description) AS description,"
+	  "  coalesce((b->>'category_id')::bigint, o.category_id) AS category_id,"
+	  "  coalesce((b->>'brand_id')::bigint, o.brand_id) AS brand_id,"
+	  "  o.attributes || coalesce(b->'attributes', '{}') AS attributes,"
+	  "  CASE WHEN b ? 'tags' THEN ARRAY(SELECT jsonb_array_elements_text("
+	  "   b->'tags')) ELSE o.tags END AS tags"
+	  "  FROM listings o, (SELECT $2::jsonb b) x WHERE o.id = $1) n"
+	  " WHERE l.id = $1 AND (l.title, l.description, l.category_id,"
+	  " l.brand_id, l.attributes, l.tags) IS DISTINCT FROM (n.title,"
+	  " n.description, n.category_id, n.brand_id, n.attributes, n.tags)"
+	  " RETURNING l.id" },
+	/* $1 variant, $2 body; no row when nothing changes. */
 	{ "csv_variant_update",
-	  "UPDATE variants x SET options = coalesce(b->'options', options),"
-	  " price = coalesce((b->>'price')::bigint, price),"
-	  " compare_at_price = CASE WHEN b ? 'compare_at_price' THEN"
-	  "  (b->>'compare_at_price')::bigint ELSE compare_at_price END,"
-	  " weight_grams = coalesce((b->>'weight_grams')::int, weight_grams),"
-	  " duration_minutes = coalesce((b->>'duration_minutes')::int,"
-	  "  duration_minutes),"
-	  " service_pincodes = CASE WHEN b ? 'service_pincodes' THEN ARRAY("
-	  "  SELECT jsonb_array_elements_text(b->'service_pincodes'))"
-	  "  ELSE service_pincodes END,"
-	  " low_stock_at = coalesce((b->>'low_stock_at')::int, low_stock_at),"
-	  " status = coalesce(b->>'status', status)"
-	  " FROM (SELECT $2::jsonb b) y WHERE x.id = $1" },
+	  "UPDATE variants x SET options = n.options, price = n.price,"
+	  " compare_at_price = n.compare_at_price, weight_grams ="
+	  " n.weight_grams, duration_minutes = n.duration_minutes,"
+	  " service_pincodes = n.service_pincodes, low_stock_at ="
+	  " n.low_stock_at, status = n.status"
+	  " FROM (SELECT coalesce(b->'options', o.options) AS options,"
+	  "  coalesce((b->>'price')::bigint, o.price) AS price,"
+	  "  CASE WHEN b ? 'compare_at_price' THEN"
+	  "   (b->>'compare_at_price')::bigint ELSE o.compare_at_price END"
+	  "   AS compare_at_price,"
+	  "  coalesce((b->>'weight_grams')::int, o.weight_grams) AS weight_grams,"
+	  "  coalesce((b->>'duration_minutes')::int, o.duration_minutes)"
+	  "   AS duration_minutes,"
+	  "  CASE WHEN b ? 'service_pincodes' THEN ARRAY(SELECT"
+	  "   jsonb_array_elements_text(b->'service_pincodes'))"
+	  "   ELSE o.service_pincodes END AS service_pincodes,"
+	  "  coalesce((b->>'low_stock_at')::int, o.low_stock_at) AS low_stock_at,"
+	  "  coalesce(b->>'status', o.status) AS status"
+	  "  FROM variants o, (SELECT $2::jsonb b) y WHERE o.id = $1) n"
+	  " WHERE x.id = $1 AND (x.options, x.price, x.compare_at_price,"
+	  " x.weight_grams, x.duration_minutes, x.service_pincodes,"
+	  " x.low_stock_at, x.status) IS DISTINCT FROM (n.options, n.price,"
+	  " n.compare_at_price, n.weight_grams, n.duration_minutes,"
+	  " n.service_pincodes, n.low_stock_at, n.status) RETURNING x.id" },
 	{ "csv_first_location",
 	  "SELECT id, coalesce((SELECT available FROM stock WHERE"
 	  " variant_id = $2 AND location_id = l.id), 0)"
@@ -115,9 +145,9 @@ static const struct db_stmt csv_stmts[] = {
 };
 
 enum {
-	STMT_EXPORT, STMT_SKU, STMT_LISTING, STMT_TO_REVIEW, STMT_CATEGORY,
-	STMT_BRAND, STMT_VENDOR_EXISTS, STMT_LISTING_UPDATE,
-	STMT_VARIANT_UPDATE, STMT_FIRST_LOCATION,
+	STMT_EXPORT, STMT_SKU, STMT_LISTING, STMT_CATEGORY_REVIEW,
+	STMT_TO_REVIEW, STMT_CATEGORY, STMT_BRAND, STMT_VENDOR_EXISTS,
+	STMT_LISTING_UPDATE, STMT_VARIANT_UPDATE, STMT_FIRST_LOCATION,
 };
 
 /* The fixed columns, in export order. */
@@ -143,7 +173,10 @@ static int64_t
 csv_vendor(struct req *r)
 {
 	const struct principal	*p = req_principal(r);
+	const char		*params[1];
+	PGresult		*res;
 	int64_t			 id = 0;
+	bool			 known;
 
 	if (p->role != ROLE_ADMIN) {
 		if (req_query(r, "vendor_id") != NULL) {
@@ -159,6 +192,16 @@ csv_vendor(struct req *r)
 			req_field_error(r, "vendor_id", "required", "says whose "
 			    "listings an admin means");
 		req_fail_fields(r);
+		return 0;
+	}
+	params[0] = req_query(r, "vendor_id");
+	if ((res = req_exec(r, &csv_stmts[STMT_VENDOR_EXISTS], 1, params)) ==
+	    NULL)
+		return 0;
+	known = PQgetvalue(res, 0, 0)[0] == 't';
+	PQclear(res);
+	if (!known) {
+		req_problem(r, "not-found", "there is no vendor %s", params[0]);
 		return 0;
 	}
 	return id;
@@ -196,7 +239,8 @@ csv_cell(json_t *v)
 		return xstrdup("");
 	if (json_is_string(v))
 		return xstrdup(json_string_value(v));
-	return json_dumps(v, JSON_ENCODE_ANY);
+	/* 6.6, not 6.5999999999999996. */
+	return json_dumps(v, JSON_ENCODE_ANY | JSON_REAL_PRECISION(12));
 }
 
 static bool
@@ -422,6 +466,17 @@ csv_header(struct csv_import *im, struct csv_reader *cr)
 	return true;
 }
 
+/*
+ * A cell's text, without the ' the export put before text a spreadsheet
+ * would have run as a formula.
+ */
+static const char *
+csv_text(const char *s)
+{
+	return s[0] == '\'' && s[1] != '\0' && strchr("=+-@\t\r", s[1]) !=
+	    NULL ? s + 1 : s;
+}
+
 /* The cell of fixed column c in the row, or NULL when absent or empty. */
 static const char *
 cell(struct csv_import *im, struct csv_reader *cr, enum csv_col c)
@@ -430,7 +485,7 @@ cell(struct csv_import *im, struct csv_reader *cr, enum csv_col c)
 
 	if (i < 0 || (size_t)i >= cr->nfields || cr->fields[i][0] == '\0')
 		return NULL;
-	return cr->fields[i];
+	return csv_text(cr->fields[i]);
 }
 
 /* "a|b|c" as a JSON array of the non-empty parts. */
@@ -559,15 +614,18 @@ csv_bodies(struct db *db, struct csv_import *im, struct csv_reader *cr,
 			    "attributes" : "options", into);
 		}
 		json_object_set_new(into, json_string_value(json_object_get(x,
-		    "name")), json_string(cr->fields[col]));
+		    "name")), json_string(csv_text(cr->fields[col])));
 	}
 	return true;
 }
 
-/* Sets the units in stock at the vendor's first location. */
+/*
+ * Sets the units in stock at the vendor's first open location; *changed
+ * says whether that took a ledger line.
+ */
 static bool
 csv_set_stock(struct db *db, struct csv_import *im, int64_t variant,
-    json_int_t units, struct row_error *e)
+    json_int_t units, struct row_error *e, bool *changed)
 {
 	char		 v[24], vid[24];
 	const char	*params[2] = { v, vid };
@@ -575,6 +633,7 @@ csv_set_stock(struct db *db, struct csv_import *im, int64_t variant,
 	int64_t		 location, have;
 	int		 after;
 
+	*changed = false;
 	snprintf(v, sizeof v, "%lld", (long long)im->vendor);
 	snprintf(vid, sizeof vid, "%lld", (long long)variant);
 	if ((res = db_exec(db, &csv_stmts[STMT_FIRST_LOCATION], 2, params)) ==
@@ -595,6 +654,7 @@ csv_set_stock(struct db *db, struct csv_import *im, int64_t variant,
 	    "restock" : "adjustment", (int)(units - have), "CSV import",
 	    req_principal(im->r)->user_id, &after)) {
 	case STOCK_OK:
+		*changed = true;
 		return true;
 	case STOCK_SHORT:
 		row_fail(e, "stock", "cannot go below what is held for orders");
@@ -604,27 +664,194 @@ csv_set_stock(struct db *db, struct csv_import *im, int64_t variant,
 	}
 }
 
+/* What a row is about, once found: its listing and variant. */
+struct csv_target {
+	int64_t		 variant;	/* 0: a new variant */
+	int64_t		 listing;	/* 0: a new listing */
+	char		 kind[16];
+	char		 status[20];
+	int64_t		 category;
+	json_t		*attributes;	/* the listing's, as they are */
+};
+
+/* Fills t from a csv_sku or csv_listing row; true if there was one. */
+static bool
+csv_target_from(PGresult *res, struct csv_target *t)
+{
+	if (PQntuples(res) != 1)
+		return false;
+	t->variant = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	t->listing = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+	snprintf(t->kind, sizeof t->kind, "%s", PQgetvalue(res, 0, 2));
+	snprintf(t->status, sizeof t->status, "%s", PQgetvalue(res, 0, 3));
+	t->category = strtoll(PQgetvalue(res, 0, 4), NULL, 10);
+	t->attributes = json_loads(PQgetvalue(res, 0, 5), 0, NULL);
+	return true;
+}
+
+/*
+ * Finds what the row updates or adds to: the vendor's variant with its
+ * SKU, else the listing of listing_id, else the listing an earlier row
+ * with the same listing_ref made; nothing found means a new listing.
+ */
+static bool
+csv_find(struct db *db, struct csv_import *im, struct csv_reader *cr,
+    const char *sku, struct csv_target *t, struct row_error *e)
+{
+	const char	*ref = cell(im, cr, COL_LISTING_REF);
+	const char	*lid = cell(im, cr, COL_LISTING_ID);
+	const char	*params[2];
+	char		 vendor[24];
+	json_t		*made;
+	PGresult	*res;
+	int64_t		 id;
+	bool		 found;
+
+	memset(t, 0, sizeof *t);
+	snprintf(vendor, sizeof vendor, "%lld", (long long)im->vendor);
+	params[0] = vendor;
+	params[1] = sku;
+	if ((res = db_exec(db, &csv_stmts[STMT_SKU], 2, params)) == NULL)
+		return false;
+	found = csv_target_from(res, t);
+	PQclear(res);
+	if (found)
+		return true;
+	if (lid != NULL) {
+		if (!num_int64(lid, 1, INT64_MAX, &id)) {
+			row_fail(e, "listing_id", "must be a listing id");
+			return true;
+		}
+		params[1] = lid;
+		if ((res = db_exec(db, &csv_stmts[STMT_LISTING], 2, params)) ==
+		    NULL)
+			return false;
+		found = csv_target_from(res, t);
+		PQclear(res);
+		if (!found)
+			row_fail(e, "listing_id", "you have no listing %s", lid);
+		return true;
+	}
+	if (ref != NULL && (made = json_object_get(im->refs, ref)) != NULL) {
+		t->listing = json_integer_value(json_object_get(made, "id"));
+		snprintf(t->kind, sizeof t->kind, "%s", json_string_value(
+		    json_object_get(made, "kind")));
+		snprintf(t->status, sizeof t->status, "draft");
+		t->category = json_integer_value(json_object_get(made,
+		    "category"));
+		t->attributes = json_incref(json_object_get(made,
+		    "attributes"));
+	}
+	return true;
+}
+
+/*
+ * Checks the row's bodies against what they change: the listing's kind,
+ * the category it will be in (whose attributes its values, old and new,
+ * must fit).
+ */
+static bool
+csv_check(struct db *db, struct csv_target *t, json_t *listing,
+    json_t *variant, bool has_stock, struct row_error *e)
+{
+	struct listing_attrs	*la;
+	json_t			*attrs, *merged;
+	int64_t			 category;
+	bool			 missing;
+
+	if (t->listing != 0) {
+		if (json_object_get(listing, "kind") != NULL &&
+		    strcmp(json_string_value(json_object_get(listing, "kind")),
+		    t->kind) != 0)
+			row_fail(e, "kind", "the listing is a %s", t->kind);
+		json_object_del(listing, "kind");
+	}
+	listing_check(listing, t->listing == 0, row_error_cb, e);
+	if (t->listing == 0 && json_string_value(json_object_get(listing,
+	    "kind")) != NULL)
+		snprintf(t->kind, sizeof t->kind, "%s", json_string_value(
+		    json_object_get(listing, "kind")));
+	variant_check(variant, t->kind[0] != '\0' ? t->kind : NULL,
+	    t->variant == 0, "", row_error_cb, e);
+	if (has_stock && strcmp(t->kind, "service") == 0)
+		row_fail(e, "stock", "services have no stock");
+	if (e->set)
+		return true;
+	category = json_object_get(listing, "category_id") != NULL ?
+	    json_integer_value(json_object_get(listing, "category_id")) :
+	    t->category;
+	attrs = json_object_get(listing, "attributes");
+	/* Nothing about attributes changes: nothing to check. */
+	if (category == 0 || (attrs == NULL && category == t->category))
+		return true;
+	if ((la = listing_attrs_load(db, category, &missing)) == NULL)
+		return false;
+	if (attrs != NULL)
+		listing_attrs_coerce(la, attrs);
+	/* The values it will hold: those it has, with the row's. */
+	merged = t->attributes != NULL ? json_copy(t->attributes) :
+	    json_object();
+	if (attrs != NULL)
+		json_object_update(merged, attrs);
+	listing_attrs_check(la, merged, false, row_error_cb, e);
+	json_decref(merged);
+	listing_attrs_free(la);
+	return true;
+}
+
+/*
+ * An active listing a row changed goes back to review if its category
+ * (the one it is in now) reviews edits.
+ */
+static bool
+csv_review_edit(struct db *db, struct csv_import *im, int64_t listing,
+    int64_t category)
+{
+	const struct principal	*p = req_principal(im->r);
+	char			 id[24];
+	const char		*params[1] = { id };
+	PGresult		*res;
+	bool			 review;
+
+	snprintf(id, sizeof id, "%lld", (long long)category);
+	if ((res = db_exec(db, &csv_stmts[STMT_CATEGORY_REVIEW], 1, params)) ==
+	    NULL)
+		return false;
+	review = strcmp(PQgetvalue(res, 0, 0), "all") == 0;
+	PQclear(res);
+	if (!review)
+		return true;
+	snprintf(id, sizeof id, "%lld", (long long)listing);
+	if ((res = db_exec(db, &csv_stmts[STMT_TO_REVIEW], 1, params)) == NULL)
+		return false;
+	PQclear(res);
+	return listing_moved(db, listing, im->vendor, "active",
+	    "pending_review", p->user_id, auth_role_name(p->role),
+	    "edited by CSV import");
+}
+
 /*
  * Applies one row inside the caller's savepoint.  Returns false on a
- * database failure; a refused row sets e.  *made says what it did.
+ * database failure; a refused row sets e.  *made says what it did: 1 a
+ * listing made, 2 a variant made, 4 something changed.
  */
 static bool
 csv_row(struct db *db, struct csv_import *im, struct csv_reader *cr,
     struct row_error *e, int *made)
 {
-	json_t			*listing = json_object(), *variant = json_object();
-	json_t			*attrs, *stock;
-	struct listing_attrs	*la = NULL;
-	const char		*ref = cell(im, cr, COL_LISTING_REF), *lid_s;
+	const struct principal	*p = req_principal(im->r);
+	const char		*ref = cell(im, cr, COL_LISTING_REF);
 	const char		*params[2];
-	char			 vendor[24], kind[16] = "", status[20] = "";
-	char			 review[8] = "";
-	char			*text;
+	struct csv_target	 t;
+	json_t			*listing = json_object(), *variant = json_object();
+	json_t			*stock = NULL;
+	char			 id[24], *text;
 	PGresult		*res;
-	int64_t			 variant_id = 0, listing_id = 0, category = 0;
-	bool			 ok = false, missing;
+	int64_t			 category;
+	bool			 ok = false, no_location, changed;
 
 	*made = 0;
+	memset(&t, 0, sizeof t);
 	if (!csv_bodies(db, im, cr, listing, variant, e))
 		goto out;
 	/* Held to what a JSON body is: lengths and ranges too. */
@@ -636,109 +863,41 @@ csv_row(struct db *db, struct csv_import *im, struct csv_reader *cr,
 		goto done;
 	stock = json_incref(json_object_get(variant, "stock"));
 	json_object_del(variant, "stock");
-	snprintf(vendor, sizeof vendor, "%lld", (long long)im->vendor);
-	/* An existing SKU: this row updates it. */
-	params[0] = vendor;
-	params[1] = json_string_value(json_object_get(variant, "sku"));
-	if ((res = db_exec(db, &csv_stmts[STMT_SKU], 2, params)) == NULL)
-		goto out_stock;
-	if (PQntuples(res) == 1) {
-		variant_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-		listing_id = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-		snprintf(kind, sizeof kind, "%s", PQgetvalue(res, 0, 2));
-		snprintf(status, sizeof status, "%s", PQgetvalue(res, 0, 3));
-		category = strtoll(PQgetvalue(res, 0, 4), NULL, 10);
-		snprintf(review, sizeof review, "%s", PQgetvalue(res, 0, 5));
-	}
-	PQclear(res);
-	/* Otherwise its listing: given, made by an earlier row, or new. */
-	if (variant_id == 0 && (lid_s = cell(im, cr, COL_LISTING_ID)) !=
-	    NULL) {
-		params[0] = lid_s;
-		params[1] = vendor;
-		if (!num_int64(lid_s, 1, INT64_MAX, &listing_id)) {
-			row_fail(e, "listing_id", "must be a listing id");
-			goto done_stock;
-		}
-		if ((res = db_exec(db, &csv_stmts[STMT_LISTING], 2, params)) ==
-		    NULL)
-			goto out_stock;
-		if (PQntuples(res) == 0) {
-			PQclear(res);
-			row_fail(e, "listing_id", "you have no listing %s",
-			    lid_s);
-			goto done_stock;
-		}
-		snprintf(kind, sizeof kind, "%s", PQgetvalue(res, 0, 1));
-		snprintf(status, sizeof status, "%s", PQgetvalue(res, 0, 2));
-		category = strtoll(PQgetvalue(res, 0, 3), NULL, 10);
-		snprintf(review, sizeof review, "%s", PQgetvalue(res, 0, 4));
-		PQclear(res);
-	} else if (variant_id == 0 && ref != NULL && json_object_get(im->refs,
-	    ref) != NULL) {
-		listing_id = json_integer_value(json_object_get(json_object_get(
-		    im->refs, ref), "id"));
-		snprintf(kind, sizeof kind, "%s", json_string_value(
-		    json_object_get(json_object_get(im->refs, ref), "kind")));
-		snprintf(status, sizeof status, "draft");
-		category = json_integer_value(json_object_get(json_object_get(
-		    im->refs, ref), "category"));
-	}
-	if (strcmp(status, "archived") == 0) {
+	if (!csv_find(db, im, cr, json_string_value(json_object_get(variant,
+	    "sku")), &t, e))
+		goto out;
+	if (!e->set && strcmp(t.status, "archived") == 0)
 		row_fail(e, "listing_id", "the listing is archived");
-		goto done_stock;
-	}
-	/*
-	 * The listing columns: a new listing's, or changes to one (whose
-	 * kind, if given, must be what it is).
-	 */
-	if (listing_id != 0) {
-		if (json_object_get(listing, "kind") != NULL &&
-		    strcmp(json_string_value(json_object_get(listing,
-		    "kind")), kind) != 0)
-			row_fail(e, "kind", "the listing is a %s", kind);
-		json_object_del(listing, "kind");
-	}
-	listing_check(listing, listing_id == 0, row_error_cb, e);
-	if (listing_id == 0 && json_string_value(json_object_get(listing,
-	    "kind")) != NULL)
-		snprintf(kind, sizeof kind, "%s", json_string_value(
-		    json_object_get(listing, "kind")));
-	if (json_object_get(listing, "category_id") != NULL)
-		category = json_integer_value(json_object_get(listing,
-		    "category_id"));
-	variant_check(variant, kind[0] != '\0' ? kind : NULL, variant_id == 0,
-	    "", row_error_cb, e);
-	if (stock != NULL && strcmp(kind, "service") == 0)
-		row_fail(e, "stock", "services have no stock");
 	if (e->set)
-		goto done_stock;
-	if ((attrs = json_object_get(listing, "attributes")) != NULL &&
-	    category > 0) {
-		if ((la = listing_attrs_load(db, category, &missing)) == NULL)
-			goto out_stock;
-		listing_attrs_coerce(la, attrs);
-		listing_attrs_check(la, attrs, false, row_error_cb, e);
-		if (e->set)
-			goto done_stock;
-	}
-	/* Write. */
-	if (listing_id == 0) {
-		if (!listing_insert(db, im->vendor, listing,
-		    req_principal(im->r)->user_id, &listing_id) ||
-		    !listing_event(db, listing_id, NULL, "draft",
-		    req_principal(im->r)->user_id, auth_role_name(
-		    req_principal(im->r)->role), "CSV import"))
-			goto out_stock;
-		*made |= 1;
-		if (ref != NULL)
-			json_object_set_new(im->refs, ref, json_pack("{s:I, s:s, "
-			    "s:I}", "id", (json_int_t)listing_id, "kind", kind,
-			    "category", (json_int_t)category));
-	} else if (json_object_size(listing) > 0) {
-		char	id[24];
+		goto done;
+	if (!csv_check(db, &t, listing, variant, stock != NULL, e))
+		goto out;
+	if (e->set)
+		goto done;
+	category = json_object_get(listing, "category_id") != NULL ?
+	    json_integer_value(json_object_get(listing, "category_id")) :
+	    t.category;
 
-		snprintf(id, sizeof id, "%lld", (long long)listing_id);
+	/* The listing: a new draft, or the columns the row changes. */
+	if (t.listing == 0) {
+		if (!listing_insert(db, im->vendor, listing, p->user_id,
+		    &t.listing) || !listing_moved(db, t.listing, im->vendor,
+		    NULL, "draft", p->user_id, auth_role_name(p->role),
+		    "CSV import"))
+			goto out;
+		*made |= 1;
+		/* Later rows with its listing_ref add to it. */
+		if (ref != NULL) {
+			json_t	*a = json_object_get(listing, "attributes");
+
+			json_object_set_new(im->refs, ref, json_pack("{s:I, s:s, "
+			    "s:I, s:o}", "id", (json_int_t)t.listing, "kind",
+			    t.kind, "category", (json_int_t)category,
+			    "attributes", a != NULL ? json_copy(a) :
+			    json_object()));
+		}
+	} else if (json_object_size(listing) > 0) {
+		snprintf(id, sizeof id, "%lld", (long long)t.listing);
 		if ((text = json_dumps(listing, JSON_COMPACT)) == NULL)
 			fatalx("csv_row: json_dumps");
 		params[0] = id;
@@ -746,30 +905,23 @@ csv_row(struct db *db, struct csv_import *im, struct csv_reader *cr,
 		res = db_exec(db, &csv_stmts[STMT_LISTING_UPDATE], 2, params);
 		free(text);
 		if (res == NULL)
-			goto out_stock;
+			goto out;
+		changed = PQntuples(res) > 0;
 		PQclear(res);
-		*made |= 4;
-		if (strcmp(status, "active") == 0 && strcmp(review,
-		    "all") == 0) {
-			if ((res = db_exec(db, &csv_stmts[STMT_TO_REVIEW], 1,
-			    params)) == NULL)
-				goto out_stock;
-			PQclear(res);
-			if (!listing_event(db, listing_id, status,
-			    "pending_review", req_principal(im->r)->user_id,
-			    auth_role_name(req_principal(im->r)->role),
-			    "edited by CSV import"))
-				goto out_stock;
-		}
+		if (changed)
+			*made |= 4;
+		if (changed && strcmp(t.status, "active") == 0 &&
+		    !csv_review_edit(db, im, t.listing, category))
+			goto out;
 	}
-	if (variant_id == 0) {
-		if (!variant_insert(db, listing_id, variant, &variant_id))
-			goto out_stock;
+	/* The variant: new, or the cells the row changes. */
+	if (t.variant == 0) {
+		if (!variant_insert(db, t.listing, variant, p->user_id,
+		    &t.variant, &no_location))
+			goto out;
 		*made |= 2;
 	} else {
-		char	id[24];
-
-		snprintf(id, sizeof id, "%lld", (long long)variant_id);
+		snprintf(id, sizeof id, "%lld", (long long)t.variant);
 		if ((text = json_dumps(variant, JSON_COMPACT)) == NULL)
 			fatalx("csv_row: json_dumps");
 		params[0] = id;
@@ -777,22 +929,23 @@ csv_row(struct db *db, struct csv_import *im, struct csv_reader *cr,
 		res = db_exec(db, &csv_stmts[STMT_VARIANT_UPDATE], 2, params);
 		free(text);
 		if (res == NULL)
-			goto out_stock;
+			goto out;
+		if (PQntuples(res) > 0)
+			*made |= 4;
 		PQclear(res);
-		*made |= 4;
 	}
-	if (stock != NULL && !csv_set_stock(db, im, variant_id,
-	    json_integer_value(stock), e))
-		goto out_stock;
-done_stock:
-	json_decref(stock);
+	if (stock != NULL) {
+		if (!csv_set_stock(db, im, t.variant, json_integer_value(stock),
+		    e, &changed))
+			goto out;
+		if (changed)
+			*made |= 4;
+	}
 done:
 	ok = true;
-	goto out;
-out_stock:
-	json_decref(stock);
 out:
-	listing_attrs_free(la);
+	json_decref(t.attributes);
+	json_decref(stock);
 	json_decref(listing);
 	json_decref(variant);
 	return ok;

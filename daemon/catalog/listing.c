@@ -4,8 +4,10 @@
 #include <string.h>
 
 #include "db.h"
+#include "events.h"
 #include "listing.h"
 #include "log.h"
+#include "stock.h"
 #include "xmalloc.h"
 
 const struct jsonv_field listing_fields[] = {
@@ -81,9 +83,16 @@ static const struct db_stmt listing_stmts[] = {
 	{ "catalog_listing_event",
 	  "INSERT INTO listing_events (listing_id, from_status, to_status,"
 	  " actor_id, actor_role, reason) VALUES ($1, $2, $3, $4, $5, $6)" },
+	/* The vendor's first open location, for initial stock. */
+	{ "catalog_first_location",
+	  "SELECT id FROM stock_locations WHERE vendor_id = (SELECT vendor_id"
+	  " FROM variants WHERE id = $1) AND active ORDER BY id LIMIT 1" },
 };
 
-enum { STMT_ATTRIBUTES, STMT_INSERT, STMT_VARIANT_INSERT, STMT_EVENT };
+enum {
+	STMT_ATTRIBUTES, STMT_INSERT, STMT_VARIANT_INSERT, STMT_EVENT,
+	STMT_FIRST_LOCATION,
+};
 
 void
 catalog_init(void)
@@ -467,24 +476,65 @@ listing_insert(struct db *db, int64_t vendor, json_t *body, int64_t actor,
 }
 
 bool
-variant_insert(struct db *db, int64_t listing, json_t *body, int64_t *id)
+variant_insert(struct db *db, int64_t listing, json_t *body, int64_t actor,
+    int64_t *id, bool *no_location)
 {
-	return listing_write(db, STMT_VARIANT_INSERT, listing, body, 0, id);
+	json_int_t	 units = json_integer_value(json_object_get(body,
+			    "stock"));
+	char		 vid[24];
+	const char	*params[1] = { vid };
+	PGresult	*res;
+	int64_t		 location;
+	int		 after;
+	bool		 ok;
+
+	*no_location = false;
+	/* A copy without the stock: the caller's body stays whole. */
+	body = json_copy(body);
+	json_object_del(body, "stock");
+	ok = listing_write(db, STMT_VARIANT_INSERT, listing, body, 0, id);
+	json_decref(body);
+	if (!ok || units <= 0)
+		return ok;
+	snprintf(vid, sizeof vid, "%lld", (long long)*id);
+	if ((res = db_exec(db, &listing_stmts[STMT_FIRST_LOCATION], 1,
+	    params)) == NULL)
+		return false;
+	location = PQntuples(res) == 1 ? strtoll(PQgetvalue(res, 0, 0), NULL,
+	    10) : 0;
+	PQclear(res);
+	if ((*no_location = location == 0))
+		return true;
+	return stock_adjust(db, *id, location, "restock", (int)units,
+	    "initial stock", actor, &after) == STOCK_OK;
 }
 
 bool
-listing_event(struct db *db, int64_t listing, const char *from,
-    const char *to, int64_t actor, const char *role, const char *reason)
+listing_moved(struct db *db, int64_t listing, int64_t vendor,
+    const char *from, const char *to, int64_t actor, const char *role,
+    const char *reason)
 {
-	char		 id[24], who[24];
+	char		 id[24], who[24], *data, *topic;
 	const char	*params[6] = { id, from, to, actor > 0 ? who : NULL, role,
 			    reason };
 	PGresult	*res;
+	bool		 ok;
 
 	snprintf(id, sizeof id, "%lld", (long long)listing);
 	snprintf(who, sizeof who, "%lld", (long long)actor);
 	if ((res = db_exec(db, &listing_stmts[STMT_EVENT], 6, params)) == NULL)
 		return false;
 	PQclear(res);
-	return true;
+	data = xasprintf("{\"id\":%s,\"vendor_id\":%lld,\"from\":%s%s%s,"
+	    "\"status\":\"%s\"}", id, (long long)vendor, from != NULL ? "\"" :
+	    "", from != NULL ? from : "null", from != NULL ? "\"" : "", to);
+	topic = xasprintf("vendor:%lld", (long long)vendor);
+	ok = events_publish(db, topic, "listing.status", data);
+	/* The review queue changes when a listing enters or leaves it. */
+	if (ok && (strcmp(to, "pending_review") == 0 || (from != NULL &&
+	    strcmp(from, "pending_review") == 0)))
+		ok = events_publish(db, "listings", "listing.status", data);
+	free(topic);
+	free(data);
+	return ok;
 }

@@ -65,17 +65,23 @@ void	listing_attrs_check(const struct listing_attrs *, json_t *values,
 void	listing_attrs_coerce(const struct listing_attrs *, json_t *values);
 
 /*
- * Writes, inside the caller's transaction.  listing_insert takes a checked
- * listing body (no variants, no vendor_id) and makes a draft;
- * variant_insert a checked variant body (no stock); listing_event records
- * a status change (from NULL: creation).  False on a database failure.
+ * Writes, inside the caller's transaction; false on a database failure.
+ * listing_insert takes a checked listing body (no variants, no vendor_id)
+ * and makes a draft.  variant_insert takes a checked variant body; its
+ * "stock", if any, is put at the vendor's first open location through the
+ * ledger (*no_location set, and nothing made, when the vendor has none).
+ * listing_moved records a status change (from NULL: creation) in the
+ * listing's history and tells those who watch: the vendor's people
+ * (vendor:<id>) and, when it enters or leaves review, the moderators
+ * (listings).
  */
 bool	listing_insert(struct db *, int64_t vendor, json_t *body,
 	    int64_t actor, int64_t *id) __attribute__((warn_unused_result));
 bool	variant_insert(struct db *, int64_t listing, json_t *body,
-	    int64_t *id) __attribute__((warn_unused_result));
-bool	listing_event(struct db *, int64_t listing, const char *from,
-	    const char *to, int64_t actor, const char *role,
+	    int64_t actor, int64_t *id, bool *no_location)
+	    __attribute__((warn_unused_result));
+bool	listing_moved(struct db *, int64_t listing, int64_t vendor,
+	    const char *from, const char *to, int64_t actor, const char *role,
 	    const char *reason) __attribute__((warn_unused_result));
 
 /* Registers the statements; before any connection. */
