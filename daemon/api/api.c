@@ -26,6 +26,7 @@ static const struct api_module *const api_modules[] = {
 	&inventory_module,
 	&products_module,
 	&listings_csv_module,
+	&invitations_module,
 	&oauth_module,
 	&images_module,
 };

@@ -77,6 +77,7 @@ extern const struct api_module listings_module;
 extern const struct api_module inventory_module;
 extern const struct api_module products_module;
 extern const struct api_module listings_csv_module;
+extern const struct api_module invitations_module;
 extern const struct api_module oauth_module;
 extern const struct api_module images_module;
 

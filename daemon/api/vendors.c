@@ -11,6 +11,8 @@
  *	POST   /v1/vendors/{id}/notes
  *	GET    /v1/vendors/{id}/staff			the owner's team
  *	POST   /v1/vendors/{id}/staff			add someone by phone or email
+ *							(invite them, if they have an
+ *							account: see invitations.c)
  *	DELETE /v1/vendors/{id}/staff/{user_id}
  *	GET    /v1/vendors/{id}/locations		stores and warehouses
  *	POST   /v1/vendors/{id}/locations
@@ -32,6 +34,7 @@
 #include "api.h"
 #include "auth.h"
 #include "events.h"
+#include "invitations.h"
 #include "log.h"
 #include "outbox.h"
 #include "phone.h"
@@ -201,10 +204,6 @@ static const struct db_stmt vendor_stmts[] = {
 	  "SELECT id, role, vendor_id FROM users"
 	  " WHERE phone = $1 OR lower(email) = lower($2) ORDER BY id"
 	  " FOR UPDATE" },
-	/* $1 user, $2 vendor, $3 name */
-	{ "vendor_staff_join",
-	  "UPDATE users SET role = 'vendor_staff', vendor_id = $2,"
-	  " name = coalesce(name, $3) WHERE id = $1" },
 	/* $1 vendor, $2 name, $3 phone, $4 email */
 	{ "vendor_staff_insert",
 	  "INSERT INTO users (role, vendor_id, name, phone, email)"
@@ -245,7 +244,7 @@ enum {
 	STMT_GET, STMT_LOCK, STMT_PRIVY, STMT_NAME, STMT_PRIVATE, STMT_UPDATE, STMT_TZ_VALID,
 	STMT_REGION_EXISTS, STMT_SET_STATUS, STMT_OWNERS, STMT_LIST,
 	STMT_NOTES, STMT_NOTE_INSERT,
-	STMT_STAFF, STMT_STAFF_FIND, STMT_STAFF_JOIN, STMT_STAFF_INSERT,
+	STMT_STAFF, STMT_STAFF_FIND, STMT_STAFF_INSERT,
 	STMT_STAFF_LEAVE, STMT_USER_JSON,
 	STMT_LOCATIONS, STMT_LOCATION_INSERT, STMT_LOCATION_UPDATE,
 	STMT_LOCATION_GET,
@@ -1047,7 +1046,8 @@ struct staff_tx {
 	struct req	*r;
 	const char	*vendor;
 	const char	*name, *phone, *email;
-	char		*user;		/* the member's JSON */
+	char		*user;		/* the new member's JSON */
+	char		*invitation;	/* or the invitation's */
 	char		 user_id[24];
 	const char	*refused;
 	bool		 missing, existed;
@@ -1067,7 +1067,8 @@ staff_tx_run(struct db *db, void *arg)
 	bool			 ok = false;
 
 	free(t->user);
-	t->user = NULL;
+	free(t->invitation);
+	t->user = t->invitation = NULL;
 	t->refused = NULL;
 	params[0] = t->vendor;
 	if ((lock = db_exec(db, &vendor_stmts[STMT_NAME], 1, params)) == NULL)
@@ -1101,15 +1102,13 @@ staff_tx_run(struct db *db, void *arg)
 			goto out;
 		}
 		PQclear(res);
-		params[0] = t->user_id;
-		params[1] = t->vendor;
-		params[2] = t->name;
-		if ((res = db_exec(db, &vendor_stmts[STMT_STAFF_JOIN], 3,
-		    params)) == NULL)
-			goto out;
-		PQclear(res);
-		/* Its tokens still say customer: they must be refreshed. */
-		if (!auth_void_tokens(db, strtoll(t->user_id, NULL, 10)))
+		/*
+		 * An account someone already has changes role only if they
+		 * say so: they are invited, and accept or decline.
+		 */
+		if (!invitation_send(db, strtoll(t->user_id, NULL, 10),
+		    strtoll(t->vendor, NULL, 10), req_principal(t->r)->user_id,
+		    &t->invitation))
 			goto out;
 	} else {
 		PQclear(res);
@@ -1124,12 +1123,14 @@ staff_tx_run(struct db *db, void *arg)
 		    PQgetvalue(res, 0, 0));
 		PQclear(res);
 	}
-	params[0] = t->user_id;
-	if ((res = db_exec(db, &vendor_stmts[STMT_USER_JSON], 1, params)) ==
-	    NULL)
-		goto out;
-	t->user = xstrdup(PQgetvalue(res, 0, 0));
-	PQclear(res);
+	if (t->invitation == NULL) {
+		params[0] = t->user_id;
+		if ((res = db_exec(db, &vendor_stmts[STMT_USER_JSON], 1,
+		    params)) == NULL)
+			goto out;
+		t->user = xstrdup(PQgetvalue(res, 0, 0));
+		PQclear(res);
+	}
 	/* Tell them, by whatever they gave. */
 	vars = json_pack("{s:s}", "vendor.name", PQgetvalue(lock, 0, 0));
 	ok = true;
@@ -1138,15 +1139,17 @@ staff_tx_run(struct db *db, void *arg)
 		    (chans[c] == NOTIFY_EMAIL && t->email == NULL))
 			continue;
 		memset(&m, 0, sizeof m);
-		m.kind = "vendor.staff_added";
+		m.kind = t->invitation != NULL ? "vendor.staff_invited" :
+		    "vendor.staff_added";
 		m.user_id = strtoll(t->user_id, NULL, 10);
 		m.channel = chans[c];
 		m.vars = vars;
 		ok = outbox_enqueue(db, &m, &nid);
 	}
 	json_decref(vars);
-	ok = ok && account_audit(db, t->r, 0, "vendor.staff_added", "user",
-	    t->user_id, NULL, t->user, NULL);
+	ok = ok && account_audit(db, t->r, 0, t->invitation != NULL ?
+	    "vendor.staff_invited" : "vendor.staff_added", "user", t->user_id,
+	    NULL, t->invitation != NULL ? t->invitation : t->user, NULL);
 out:
 	PQclear(lock);
 	return ok;
@@ -1204,9 +1207,14 @@ vendor_staff_add(struct req *r)
 			    API_NELEM(vendor_refusals));
 		goto out;
 	}
-	req_reply_json_text(r, 201, t.user, strlen(t.user));
+	/* A new account (201), or an invitation to an existing one (202). */
+	if (t.invitation != NULL)
+		req_reply_json_text(r, 202, t.invitation, strlen(t.invitation));
+	else
+		req_reply_json_text(r, 201, t.user, strlen(t.user));
 out:
 	free(t.user);
+	free(t.invitation);
 	free(email);
 	json_decref(body);
 }

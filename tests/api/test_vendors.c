@@ -849,15 +849,37 @@ START_TEST(test_team)
 	struct test_user	*staff;
 	struct api_resp		*r;
 	char			*body, *phone = test_phone(), *want;
-	long			 newbie;
+	long			 newbie, invitation;
 	json_t			*m;
 
-	/* An existing customer joins by email; their old token stops. */
+	/*
+	 * An existing customer is invited, not changed: their account stays
+	 * theirs until they accept.
+	 */
 	body = xasprintf("{\"name\":\"Asha\",\"email\":\"%s\"}", cust->email);
-	r = cat_callf(v->owner, "POST", "/v1/vendors/{id}/staff", 201, body,
+	r = cat_callf(v->owner, "POST", "/v1/vendors/{id}/staff", 202, body,
 	    "/v1/vendors/%ld/staff", v->id);
-	ck_assert_int_eq(jint(r->json, "id"), cust->id);
-	ck_assert_str_eq(jstr(r->json, "role"), "vendor_staff");
+	ck_assert_int_eq(jint(r->json, "user_id"), cust->id);
+	ck_assert_str_eq(jstr(r->json, "state"), "pending");
+	invitation = jint(r->json, "id");
+	api_free(r);
+	ck_assert_str_eq(role_of(cust->id), "customer:-");
+	m = test_outbox_wait("email", cust->email, "would like you", 10);
+	ck_assert_msg(m != NULL, "the invitee was not told");
+	json_decref(m);
+	r = cat_call(cust, "GET", "/v1/me/invitations", "/v1/me/invitations",
+	    200, NULL);
+	ck_assert(jhas_id(json_object_get(r->json, "data"), invitation));
+	api_free(r);
+	/* Nobody else can accept it. */
+	r = cat_reqf(emp, "POST", NULL, "/v1/me/invitations/%ld/accept",
+	    invitation);
+	api_expect_problem(r, 404, "not-found", NULL);
+	api_free(r);
+	/* Accepted: staff of the vendor, and the old token stops. */
+	r = cat_callf(cust, "POST", "/v1/me/invitations/{id}/accept", 200,
+	    NULL, "/v1/me/invitations/%ld/accept", invitation);
+	ck_assert_str_eq(jstr(r->json, "state"), "accepted");
 	api_free(r);
 	want = xasprintf("vendor_staff:%ld", v->id);
 	ck_assert_str_eq(role_of(cust->id), want);
@@ -867,9 +889,65 @@ START_TEST(test_team)
 	test_user_login(api_base(), cust);
 	r = cat_call(cust, "GET", "/v1/listings", "/v1/listings", 200, NULL);
 	api_free(r);
-	m = test_outbox_wait("email", cust->email, v->name, 10);
-	ck_assert_msg(m != NULL, "the new member was not told");
-	json_decref(m);
+	r = cat_reqf(cust, "POST", NULL, "/v1/me/invitations/%ld/accept",
+	    invitation);
+	api_expect_problem(r, 422, "unprocessable", NULL);
+	api_free(r);
+	/* Declined, revoked and expired invitations change nobody. */
+	{
+		struct test_user	*c2 = test_user_new(api_base(),
+					    "customer", NULL);
+		char			*b2 = xasprintf("{\"name\":\"Ravi\","
+					    "\"email\":\"%s\"}", c2->email);
+		char			 id[24];
+		long			 inv;
+
+		r = cat_callf(v->owner, "POST", "/v1/vendors/{id}/staff", 202,
+		    b2, "/v1/vendors/%ld/staff", v->id);
+		inv = jint(r->json, "id");
+		api_free(r);
+		r = cat_callf(c2, "POST", "/v1/me/invitations/{id}/decline",
+		    200, NULL, "/v1/me/invitations/%ld/decline", inv);
+		ck_assert_str_eq(jstr(r->json, "state"), "declined");
+		api_free(r);
+		/* Asked again: a new invitation, which the owner revokes. */
+		r = cat_callf(v->owner, "POST", "/v1/vendors/{id}/staff", 202,
+		    b2, "/v1/vendors/%ld/staff", v->id);
+		inv = jint(r->json, "id");
+		api_free(r);
+		r = cat_callf(v->owner, "GET", "/v1/vendors/{id}/invitations",
+		    200, NULL, "/v1/vendors/%ld/invitations", v->id);
+		ck_assert(jhas_id(json_object_get(r->json, "data"), inv));
+		api_free(r);
+		r = cat_callf(v->owner, "DELETE",
+		    "/v1/vendors/{id}/invitations/{invitation_id}", 204, NULL,
+		    "/v1/vendors/%ld/invitations/%ld", v->id, inv);
+		api_free(r);
+		r = cat_reqf(c2, "POST", NULL, "/v1/me/invitations/%ld/accept",
+		    inv);
+		api_expect_problem(r, 422, "unprocessable", NULL);
+		api_free(r);
+		/* A third, left past its week. */
+		r = cat_callf(v->owner, "POST", "/v1/vendors/{id}/staff", 202,
+		    b2, "/v1/vendors/%ld/staff", v->id);
+		inv = jint(r->json, "id");
+		api_free(r);
+		snprintf(id, sizeof id, "%ld", inv);
+		PQclear(test_sql("UPDATE vendor_invitations SET expires_at ="
+		    " now() - interval '1 minute' WHERE id = $1", 1,
+		    (const char *[]){ id }));
+		r = cat_reqf(c2, "POST", NULL, "/v1/me/invitations/%ld/accept",
+		    inv);
+		api_expect_problem(r, 422, "unprocessable", NULL);
+		api_free(r);
+		ck_assert_str_eq(role_of(c2->id), "customer:-");
+		/* Another vendor's owner cannot see or revoke them. */
+		r = cat_reqf(w->owner, "GET", NULL,
+		    "/v1/vendors/%ld/invitations", v->id);
+		api_expect_problem(r, 404, "not-found", NULL);
+		api_free(r);
+		free(b2);
+	}
 	/* Twice is a conflict; so is anyone who is not a customer. */
 	r = cat_callf(v->owner, "POST", "/v1/vendors/{id}/staff", 409, body,
 	    "/v1/vendors/%ld/staff", v->id);
