@@ -56,9 +56,10 @@ struct view *app_top(const struct app *);
 /* The view with this serial on the stack, or NULL. */
 struct view *app_find(const struct app *, unsigned serial);
 unsigned app_serial(struct app *);
-/* Queues a request on behalf of a view (owner: its serial). */
+/* Queues a request on behalf of a view (owner: its serial); see fetch.h. */
 void	app_submit(struct app *, unsigned owner, unsigned gen, int tag,
-	    const char *method, const char *path, const char *body);
+	    const char *method, const char *path, const char *body,
+	    int flags);
 /* Shows a message on the message line (replacing the previous one). */
 void	app_message(struct app *, enum msg_level, const char *, ...)
 	    PRINTF_LIKE(3, 4);
@@ -74,6 +75,9 @@ void	app_confirm_view(struct app *, struct view *v, const char *question,
  * cancels or v is gone.  Nothing in batch mode.
  */
 void	app_ask(struct app *, struct view *v, const char *question,
+	    const char *initial, void (*done)(struct view *, const char *));
+/* The same for a file name: Tab completes file names. */
+void	app_ask_path(struct app *, struct view *v, const char *question,
 	    const char *initial, void (*done)(struct view *, const char *));
 
 /* The session requests run in (who is signed in); NULL before a run. */

@@ -117,6 +117,8 @@ prompt_completion(const char *text, int start, int end)
 
 	(void)end;
 	prompt_free_candidates();
+	if (prompt.kind == PROMPT_PATH)
+		return NULL;	/* readline completes file names */
 	if (prompt.kind != PROMPT_COMMAND || prompt.complete == NULL) {
 		rl_attempted_completion_over = 1;
 		return NULL;

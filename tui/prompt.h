@@ -18,6 +18,7 @@ enum prompt_kind {
 	PROMPT_FILTER,
 	PROMPT_FIELD,
 	PROMPT_ASK,		/* a question's answer, on the message line */
+	PROMPT_PATH,		/* the same, a file name (Tab completes it) */
 };
 
 /* Called with the final line, or NULL when the prompt was cancelled. */
