@@ -262,30 +262,16 @@ app_ask_finished(void *arg, const char *line)
 	done(v, line);
 }
 
-static void
-app_ask_kind(struct app *a, enum prompt_kind kind, struct view *v,
-    const char *question, const char *initial,
-    void (*done)(struct view *, const char *))
+void
+app_ask(struct app *a, struct view *v, const char *question,
+    const char *initial, void (*done)(struct view *, const char *))
 {
 	if (a->batch)
 		return;
 	a->prompt_view = v->serial;
 	a->ask_done = done;
-	prompt_begin(kind, question, initial, NULL, app_ask_finished, a);
-}
-
-void
-app_ask(struct app *a, struct view *v, const char *question,
-    const char *initial, void (*done)(struct view *, const char *))
-{
-	app_ask_kind(a, PROMPT_ASK, v, question, initial, done);
-}
-
-void
-app_ask_path(struct app *a, struct view *v, const char *question,
-    const char *initial, void (*done)(struct view *, const char *))
-{
-	app_ask_kind(a, PROMPT_PATH, v, question, initial, done);
+	prompt_begin(PROMPT_ASK, question, initial, NULL, app_ask_finished,
+	    a);
 }
 
 void
@@ -1150,6 +1136,8 @@ app_edit_field(struct app *a, struct view *v, size_t i)
 	prompt_begin(PROMPT_FIELD, "", f->value, NULL, app_field_done, a);
 	if (f->flags & FORM_SECRET)
 		prompt_secret();
+	if (f->flags & FORM_PATH)
+		prompt_files();
 	a->dirty = true;
 }
 

@@ -76,9 +76,6 @@ void	app_confirm_view(struct app *, struct view *v, const char *question,
  */
 void	app_ask(struct app *, struct view *v, const char *question,
 	    const char *initial, void (*done)(struct view *, const char *));
-/* The same for a file name: Tab completes file names. */
-void	app_ask_path(struct app *, struct view *v, const char *question,
-	    const char *initial, void (*done)(struct view *, const char *));
 
 /* The session requests run in (who is signed in); NULL before a run. */
 struct session *app_session(const struct app *);

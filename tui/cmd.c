@@ -505,7 +505,7 @@ cmd_decide_registration(struct app *a, const struct cmd_args *c,
 static bool
 cmd_save_document(struct app *a, const struct cmd_args *c, char **cause)
 {
-	if (cmd_opt(c, "to") == NULL) {
+	if (app_batch(a) && cmd_opt(c, "to") == NULL) {
 		*cause = xstrdup("save-document needs --to FILE");
 		return false;
 	}
@@ -812,8 +812,8 @@ const struct command commands[] = {
 	  { { "reason", "TEXT", COMPLETE_NONE, "what to change, for the "
 	      "applicant" } },
 	  1, 1, COMPLETE_ID, CMD_AUTH, cmd_decide_registration },
-	{ "save-document", NULL, "ID DOCUMENT --to FILE", "save a "
-	  "registration's document to a file (never over another)",
+	{ "save-document", NULL, "ID DOCUMENT [--to FILE]", "save a "
+	  "registration's document to a file (asks before replacing one)",
 	  { { "to", "FILE", COMPLETE_FILE, "where: a file, or a directory to "
 	      "put it in" } },
 	  2, 2, COMPLETE_ID, CMD_AUTH, cmd_save_document },

@@ -18,7 +18,6 @@ enum prompt_kind {
 	PROMPT_FILTER,
 	PROMPT_FIELD,
 	PROMPT_ASK,		/* a question's answer, on the message line */
-	PROMPT_PATH,		/* the same, a file name (Tab completes it) */
 };
 
 /* Called with the final line, or NULL when the prompt was cancelled. */
@@ -47,6 +46,8 @@ void	prompt_begin(enum prompt_kind, const char *prefix,
 	    const char *initial, prompt_change_cb, prompt_done_cb, void *arg);
 /* Hides what is typed (each character shows as '*'), until the prompt ends. */
 void	prompt_secret(void);
+/* Tab completes file names, until the prompt ends. */
+void	prompt_files(void);
 /* Feeds a key (keys.h) to the open prompt. */
 void	prompt_key(int key);
 /* Closes the prompt as if Esc was pressed. */

@@ -270,9 +270,10 @@ void	views_money(long long minor, const char *currency, char *buf,
 	    size_t len);
 /*
  * A listing's price from its price_min, price_max and currency: one
- * amount, a range "₹100.00–₹250.00", or "" when it has none.
+ * amount, a range "₹100.00–₹250.00" (or with from, "₹100.00+" for a
+ * table), or "" when it has none.
  */
-void	views_price(const json_t *listing, char *buf, size_t len);
+void	views_price(const json_t *listing, bool from, char *buf, size_t len);
 /* A size in bytes: "512 bytes", "12.3 KiB", "4.0 MiB". */
 void	views_bytes(long long n, char *buf, size_t len);
 

@@ -51,9 +51,9 @@ static char *
 listing_what(const json_t *o)
 {
 	const char	*title = json_string_value(json_object_get(o, "title"));
-	char		 id[32];
+	char		 num[32];
+	const char	*id = views_text(o, "id", num, sizeof num);
 
-	views_text(o, "id", id, sizeof id);
 	if (title == NULL)
 		return xasprintf("listing %s", id);
 	return xasprintf("listing %s (%s)", id, title);
@@ -108,8 +108,8 @@ static void
 listing_decide(struct app *a, struct view *v, const json_t *o,
     enum listing_decision what)
 {
-	const char	*status;
-	char		 id[32], *path, *name;
+	const char	*status, *id;
+	char		 num[32], *path, *name;
 
 	if (o == NULL)
 		return;
@@ -123,7 +123,7 @@ listing_decide(struct app *a, struct view *v, const json_t *o,
 		free(name);
 		return;
 	}
-	views_text(o, "id", id, sizeof id);
+	id = views_text(o, "id", num, sizeof num);
 	path = listing_path(id);
 	decision_begin(v, listing_decision_of(v), &listing_kinds[what], path,
 	    id, name, listing_reasoned, listing_yes);
@@ -135,11 +135,11 @@ listing_decide(struct app *a, struct view *v, const json_t *o,
 
 static const struct table_col listings_cols[] = {
 	{ "ID", TABLE_NUMBER, 2, 0, 0, false },
-	{ "TITLE", TABLE_TEXT, 8, 36, 0, true },
-	{ "VENDOR", TABLE_TEXT, 6, 20, 2, true },
-	{ "KIND", TABLE_TEXT, 4, 0, 4, false },
-	{ "STATUS", TABLE_TEXT, 6, 0, 0, false },
-	{ "PRICE", TABLE_MONEY, 6, 0, 1, false },
+	{ "TITLE", TABLE_TEXT, 16, 36, 0, true },
+	{ "VENDOR", TABLE_TEXT, 10, 20, 2, true },
+	{ "KIND", TABLE_TEXT, 7, 0, 4, false },
+	{ "STATUS", TABLE_TEXT, 14, 0, 0, false },
+	{ "PRICE", TABLE_MONEY, 10, 0, 1, false },
 	{ "UPDATED", TABLE_TEXT, 16, 0, 3, false },
 };
 
@@ -162,7 +162,7 @@ listings_add(struct view *v, json_t *o)
 	const char	*cells[LISTINGS_NCOLS];
 	char		 id[32], price[64], when[32];
 
-	views_price(o, price, sizeof price);
+	views_price(o, true, price, sizeof price);
 	views_time(json_string_value(json_object_get(o, "updated_at")), false,
 	    when, sizeof when);
 	cells[0] = views_text(o, "id", id, sizeof id);
@@ -364,8 +364,7 @@ listing_variant(const json_t *x, const char *currency)
 {
 	const json_t	*stock = json_object_get(x, "stock");
 	const json_t	*was = json_object_get(x, "compare_at_price");
-	char		*opts, *text, price[48], before[64], avail[32],
-			 held[32];
+	char		*opts, *text, price[48], before[64], n1[32], n2[32];
 
 	opts = listing_options(json_object_get(x, "options"));
 	views_money(json_integer_value(json_object_get(x, "price")),
@@ -378,11 +377,11 @@ listing_variant(const json_t *x, const char *currency)
 		    sizeof amount);
 		snprintf(before, sizeof before, " (was %s)", amount);
 	}
-	views_text(stock, "available", avail, sizeof avail);
-	views_text(stock, "reserved", held, sizeof held);
 	text = xasprintf("%s%s%s  %s%s  stock %s (%s held)  %s",
 	    views_text(x, "sku", NULL, 0), *opts != '\0' ? "  " : "", opts,
-	    price, before, avail, held, views_text(x, "status", NULL, 0));
+	    price, before, views_text(stock, "available", n1, sizeof n1),
+	    views_text(stock, "reserved", n2, sizeof n2), views_text(x,
+	    "status", NULL, 0));
 	free(opts);
 	return text;
 }
@@ -417,15 +416,16 @@ listing_event(const json_t *e)
 	const char	*from = json_string_value(json_object_get(e, "from"));
 	const char	*reason = json_string_value(json_object_get(e,
 			    "reason"));
-	char		 when[32], actor[32];
+	char		 when[32], num[32];
 
 	views_time(json_string_value(json_object_get(e, "at")), false, when,
 	    sizeof when);
-	views_text(e, "actor_id", actor, sizeof actor);
-	return xasprintf("%s  %s%s%s  %s %s%s%s", when, from != NULL ? from :
+	return xasprintf("%s  %s%s%s  %s%s%s%s%s", when, from != NULL ? from :
 	    "", from == NULL ? "" : text_utf8() ? " \xe2\x86\x92 " : " -> ",
 	    views_text(e, "to", NULL, 0), views_text(e, "actor_role", NULL, 0),
-	    actor, reason != NULL ? ": " : "", reason != NULL ? reason : "");
+	    json_is_integer(json_object_get(e, "actor_id")) ? " " : "",
+	    views_text(e, "actor_id", num, sizeof num), reason != NULL ?
+	    ": " : "", reason != NULL ? reason : "");
 }
 
 static void
@@ -435,7 +435,7 @@ listing_fill(struct view *v, json_t *o)
 	struct form_field	*f;
 	const json_t		*x, *val;
 	const char		*cur = json_string_value(json_object_get(o,
-				    "currency")), *k;
+				    "currency")), *k, *vendor;
 	char			*text, *cmd, num[32], price[64];
 	size_t			 i, keep = form_cursor(v->form);
 	bool			 first;
@@ -447,11 +447,12 @@ listing_fill(struct view *v, json_t *o)
 	/* Named as soukd names a rejection's reason: its errors show here. */
 	form_add(v->form, "reason", "Because", views_text(o, "status_reason",
 	    NULL, 0), 0);
+	vendor = views_text(o, "vendor_id", num, sizeof num);
 	text = xasprintf("%s (%s)", views_text(o, "vendor_name", NULL, 0),
-	    views_text(o, "vendor_id", num, sizeof num));
+	    vendor);
 	f = form_add(v->form, "vendor_id", "Vendor", text, 0);
 	free(text);
-	cmd = xasprintf("vendor %s", num);
+	cmd = xasprintf("vendor %s", vendor);
 	form_link(f, cmd);
 	free(cmd);
 	views_field(v->form, o, "kind", "Kind");
@@ -460,7 +461,7 @@ listing_fill(struct view *v, json_t *o)
 	form_add(v->form, "brand", "Brand", views_text(json_object_get(o,
 	    "brand"), "name", NULL, 0), 0);
 	views_field(v->form, o, "review", "Review rule");
-	views_price(o, price, sizeof price);
+	views_price(o, false, price, sizeof price);
 	form_add(v->form, "price", "Price", price, 0);
 	views_field(v->form, o, "quality", "Quality");
 	text = views_words_join(json_object_get(o, "tags"), ", ");

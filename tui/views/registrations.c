@@ -64,13 +64,13 @@ reg_may(const char *state, enum reg_decision what)
 static char *
 reg_what(const json_t *o)
 {
-	const char	*name;
-	char		 id[32];
+	const char	*name, *id;
+	char		 num[32];
 
 	name = json_string_value(json_object_get(o, "display_name"));
 	if (name == NULL)
 		name = json_string_value(json_object_get(o, "legal_name"));
-	views_text(o, "id", id, sizeof id);
+	id = views_text(o, "id", num, sizeof num);
 	if (name == NULL)
 		return xasprintf("registration %s", id);
 	return xasprintf("registration %s (%s)", id, name);
@@ -105,13 +105,13 @@ static void
 reg_decide(struct app *a, struct view *v, const json_t *o,
     enum reg_decision what)
 {
-	const char	*state;
-	char		 id[32], *path, *name;
+	const char	*state, *id;
+	char		 num[32], *path, *name;
 
 	if (o == NULL)
 		return;
 	state = json_string_value(json_object_get(o, "state"));
-	views_text(o, "id", id, sizeof id);
+	id = views_text(o, "id", num, sizeof num);
 	name = reg_what(o);
 	if (!reg_may(state, what)) {
 		app_message(a, MSG_ERROR, "%s is %s: only %s registrations can "
@@ -132,9 +132,9 @@ reg_decide(struct app *a, struct view *v, const json_t *o,
 
 static const struct table_col registrations_cols[] = {
 	{ "ID", TABLE_NUMBER, 2, 0, 0, false },
-	{ "BUSINESS", TABLE_TEXT, 8, 28, 0, true },
+	{ "BUSINESS", TABLE_TEXT, 12, 28, 0, true },
 	{ "CATEGORY", TABLE_TEXT, 6, 16, 2, true },
-	{ "STATE", TABLE_TEXT, 5, 0, 0, false },
+	{ "STATE", TABLE_TEXT, 13, 0, 0, false },
 	{ "REGION", TABLE_NUMBER, 6, 0, 3, false },
 	{ "PINCODE", TABLE_TEXT, 7, 0, 4, false },
 	{ "SUBMITTED", TABLE_TEXT, 16, 0, 1, false },
@@ -288,11 +288,6 @@ registrations_key_state(struct app *a, struct view *v, int key)
 struct registration {
 	struct decision	 d;
 	char		*id;
-	/* The document being saved. */
-	char		*doc_id;
-	char		*doc_name;
-	char		*save_path;
-	bool		 replace;
 };
 
 static void
@@ -326,15 +321,16 @@ registration_event(const json_t *e)
 	const char	*from = json_string_value(json_object_get(e, "from"));
 	const char	*reason = json_string_value(json_object_get(e,
 			    "reason"));
-	char		 when[32], actor[32];
+	char		 when[32], num[32];
 
 	views_time(json_string_value(json_object_get(e, "at")), false, when,
 	    sizeof when);
-	views_text(e, "actor_id", actor, sizeof actor);
-	return xasprintf("%s  %s%s%s  %s %s%s%s", when, from != NULL ? from :
+	return xasprintf("%s  %s%s%s  %s%s%s%s%s", when, from != NULL ? from :
 	    "", from == NULL ? "" : text_utf8() ? " \xe2\x86\x92 " : " -> ",
 	    views_text(e, "to", NULL, 0), views_text(e, "actor_role", NULL, 0),
-	    actor, reason != NULL ? ": " : "", reason != NULL ? reason : "");
+	    json_is_integer(json_object_get(e, "actor_id")) ? " " : "",
+	    views_text(e, "actor_id", num, sizeof num), reason != NULL ?
+	    ": " : "", reason != NULL ? reason : "");
 }
 
 static void
@@ -387,8 +383,12 @@ registration_fill(struct view *v, json_t *o)
 		form_add(v->form, "documents", "Documents", "none", 0);
 	json_array_foreach(json_object_get(o, "documents"), i, d) {
 		text = registration_document(d);
-		form_add(v->form, "documents", i == 0 ? "Documents" : "", text,
-		    FORM_BUTTON);
+		f = form_add(v->form, "documents", i == 0 ? "Documents" : "",
+		    text, 0);
+		cmd = xasprintf("save-document %s %s", g->id, views_text(d,
+		    "id", num, sizeof num));
+		form_link(f, cmd);
+		free(cmd);
 		free(text);
 	}
 	json_array_foreach(json_object_get(o, "events"), i, d) {
@@ -396,115 +396,13 @@ registration_fill(struct view *v, json_t *o)
 		form_add(v->form, "events", i == 0 ? "History" : "", text, 0);
 		free(text);
 	}
-	form_add(v->form, "keys", "", "t take up  a approve  x reject  c ask "
-	    "for changes  Enter on a document saves it", 0);
+	form_add(v->form, "keys", "", "t take up  a approve  x reject  "
+	    "c changes  Enter: save the document", 0);
 	form_seek(v->form, keep);
 	free(v->title);
 	v->title = xasprintf("registration %s", g->id);
 	json_decref(v->json);
 	v->json = json_incref(o);
-}
-
-/* --- saving a document ------------------------------------------------------ */
-
-static void
-registration_fetch(struct view *v)
-{
-	struct registration	*g = v->data;
-	char			*reg = reg_path(g->id), *e, *path;
-
-	e = client_escape(g->doc_id);
-	path = xasprintf("%s/documents/%s", reg, e);
-	view_request_file(v, TAG_FILE, path);
-	free(path);
-	free(e);
-	free(reg);
-}
-
-static void
-registration_replace_yes(struct view *v)
-{
-	struct registration	*g = v->data;
-
-	g->replace = true;
-	registration_fetch(v);
-}
-
-static void
-registration_save_to(struct view *v, const char *line)
-{
-	struct registration	*g = v->data;
-	char			*cause = NULL, *q;
-
-	free(g->save_path);
-	if ((g->save_path = views_save_path(line, g->doc_name, getenv("HOME"),
-	    &cause)) == NULL) {
-		app_message(v->app, MSG_ERROR, "%s; nothing saved", cause);
-		free(cause);
-		return;
-	}
-	g->replace = false;
-	if (access(g->save_path, F_OK) == 0) {
-		q = xasprintf("%s exists: replace it with %s?", g->save_path,
-		    g->doc_name);
-		app_confirm_view(v->app, v, q, registration_replace_yes);
-		free(q);
-		return;
-	}
-	registration_fetch(v);
-}
-
-/* Enter on a document: where to save it? */
-static void
-registration_open(struct view *v)
-{
-	struct registration	*g = v->data;
-	const json_t		*d;
-	struct form_field	*f;
-	size_t			 i, first, at = form_cursor(v->form);
-	char			*q, id[32];
-
-	f = form_field(v->form, at);
-	if (f == NULL || strcmp(f->name, "documents") != 0 || v->json == NULL)
-		return;
-	for (first = at; first > 0; first--) {
-		if (strcmp(form_field(v->form, first - 1)->name,
-		    "documents") != 0)
-			break;
-	}
-	i = at - first;
-	if ((d = json_array_get(json_object_get(v->json, "documents"), i)) ==
-	    NULL)
-		return;
-	free(g->doc_id);
-	free(g->doc_name);
-	g->doc_id = xstrdup(views_text(d, "id", id, sizeof id));
-	g->doc_name = xstrdup(views_text(d, "filename", NULL, 0));
-	q = xasprintf("Save %s to: ", g->doc_name);
-	app_ask_path(v->app, v, q, g->doc_name, registration_save_to);
-	free(q);
-}
-
-static void
-registration_saved(struct view *v, struct request *r)
-{
-	struct registration	*g = v->data;
-	char			*cause = NULL, size[32];
-
-	v->loading = v->inflight > 0;
-	if (r->resp.status != CLIENT_OK) {
-		app_message(v->app, MSG_ERROR, "%s", r->resp.message);
-		return;
-	}
-	if (!views_save_file(g->save_path, r->resp.file, r->resp.file_len,
-	    g->replace, &cause)) {
-		app_message(v->app, MSG_ERROR, "%s", cause);
-		free(cause);
-		return;
-	}
-	views_bytes((long long)r->resp.file_len, size, sizeof size);
-	app_message(v->app, MSG_INFO, "saved %s to %s (%s)", g->doc_name,
-	    g->save_path, size);
 }
 
 static void
@@ -516,10 +414,6 @@ registration_result(struct view *v, struct request *r)
 	if (decision_result(v, r, &g->d, &ok)) {
 		if (ok)
 			view_load(v);
-		return;
-	}
-	if (r->tag == TAG_FILE) {
-		registration_saved(v, r);
 		return;
 	}
 	if (r->resp.status != CLIENT_OK) {
@@ -539,16 +433,13 @@ registration_free(struct view *v)
 		return;
 	decision_clear(&g->d);
 	free(g->id);
-	free(g->doc_id);
-	free(g->doc_name);
-	free(g->save_path);
 	free(g);
 }
 
 static const struct view_ops registration_ops = {
 	"registration", SCOPE_REGISTRATION, WIDGET_FORM, NULL, NULL,
-	registration_load, registration_result, registration_open,
-	registration_free, 0, NULL,
+	registration_load, registration_result, NULL, registration_free, 0,
+	NULL,
 };
 
 static struct decision *
@@ -644,109 +535,201 @@ registration_decide_view(struct app *a, const char *id,
 }
 
 /*
- * save-document: GETs the registration (for the document's name), then
- * the file, and writes it where --to says; an existing file is refused.
+ * save-document: a form naming where a registration's document goes,
+ * filled once the registration (for the document's name) is in; in the
+ * console it starts editing that name (Tab completes file names), and
+ * Enter saves.  A file that is there already is replaced only after a
+ * question; in batch mode, never.
  */
 struct doc_save {
 	char	*id;
 	char	*doc;
 	char	*to;
-	char	*path;
 	char	*name;
-	bool	 saved;
+	char	*path;		/* where it goes, once asked */
+	bool	 replace;
+	bool	 asked;		/* the first load started the editing */
 };
-
-/* Ends the load in failure, saying why (taken). */
-static void
-doc_save_fail(struct view *v, char *why)
-{
-	free(v->error);
-	v->error = why;
-	v->loading = false;
-	v->inflight = 0;
-	app_message(v->app, MSG_ERROR, "%s", v->error);
-}
 
 static void
 doc_save_load(struct view *v)
 {
 	struct doc_save	*s = v->data;
-	char		*path;
+	char		*path = reg_path(s->id);
 
-	if (s->saved) {		/* saved once: never again */
-		view_done(v);
-		return;
-	}
-	path = reg_path(s->id);
 	view_request(v, TAG_GET, "GET", path, NULL);
 	free(path);
+}
+
+/* Says why the document was not saved, next to the file name. */
+static void
+doc_save_refuse(struct view *v, char *why)
+{
+	struct form_field	*to = form_find(v->form, "to");
+
+	if (to != NULL) {
+		free(to->error);
+		to->error = xstrdup(why);
+	}
+	if (app_batch(v->app)) {
+		free(v->error);
+		v->error = why;
+		return;
+	}
+	app_message(v->app, MSG_ERROR, "%s", why);
+	free(why);
+}
+
+static void
+doc_save_fetch(struct view *v)
+{
+	struct doc_save	*s = v->data;
+	char		*reg = reg_path(s->id), *e, *path;
+
+	e = client_escape(s->doc);
+	path = xasprintf("%s/documents/%s", reg, e);
+	view_request_file(v, TAG_FILE, path);
+	free(path);
+	free(e);
+	free(reg);
+}
+
+static void
+doc_save_replace_yes(struct view *v)
+{
+	struct doc_save	*s = v->data;
+
+	s->replace = true;
+	doc_save_fetch(v);
+}
+
+/* "Save": where to, then the file. */
+static void
+doc_save_submit(struct view *v)
+{
+	struct doc_save		*s = v->data;
+	struct form_field	*to = form_find(v->form, "to");
+	char			*cause = NULL, *q;
+
+	if (to == NULL || s->name == NULL)
+		return;
+	form_clear_errors(v->form);
+	free(s->path);
+	if ((s->path = views_save_path(to->value, s->name, getenv("HOME"),
+	    &cause)) == NULL) {
+		doc_save_refuse(v, cause);
+		return;
+	}
+	s->replace = false;
+	if (access(s->path, F_OK) == 0) {
+		if (app_batch(v->app)) {
+			doc_save_refuse(v, xasprintf("%s exists; souk did not "
+			    "replace it", s->path));
+			return;
+		}
+		q = xasprintf("%s exists: replace it with %s?", s->path,
+		    s->name);
+		app_confirm_view(v->app, v, q, doc_save_replace_yes);
+		free(q);
+		return;
+	}
+	doc_save_fetch(v);
+}
+
+static void
+doc_save_edited(struct view *v, struct form_field *f)
+{
+	if (strcmp(f->name, "to") == 0)
+		doc_save_submit(v);
+	else
+		form_move(v->form, 1);
+}
+
+static void
+doc_save_fill(struct view *v, json_t *o)
+{
+	struct doc_save		*s = v->data;
+	const json_t		*d, *found = NULL;
+	char			*what, *text, id[32];
+	size_t			 i;
+
+	json_array_foreach(json_object_get(o, "documents"), i, d) {
+		if (strcmp(views_text(d, "id", id, sizeof id), s->doc) == 0)
+			found = d;
+	}
+	form_clear(v->form);
+	what = reg_what(o);
+	form_add(v->form, "registration", "Registration", what, 0);
+	free(what);
+	if (found == NULL) {
+		free(v->error);
+		v->error = xasprintf("registration %s has no document %s",
+		    s->id, s->doc);
+		app_message(v->app, MSG_ERROR, "%s", v->error);
+		return;
+	}
+	free(s->name);
+	s->name = xstrdup(views_text(found, "filename", NULL, 0));
+	text = registration_document(found);
+	form_add(v->form, "document", "Document", text, 0);
+	free(text);
+	form_add(v->form, "to", "Save to", s->to != NULL ? s->to : s->name,
+	    FORM_EDIT | FORM_PATH);
+	form_add(v->form, "save", "", "Save", FORM_BUTTON);
+	if (!app_batch(v->app))
+		form_add(v->form, "note", "", "a directory keeps the "
+		    "document's name; ~/ is your home; Tab completes", 0);
+	form_seek(v->form, 2);
 }
 
 static void
 doc_save_result(struct view *v, struct request *r)
 {
 	struct doc_save	*s = v->data;
-	const json_t	*d, *found = NULL;
-	char		*cause = NULL, *path, *e, *url, id[32], size[32];
-	size_t		 i;
+	char		*cause = NULL, size[32], *text;
 
-	if (r->resp.status != CLIENT_OK) {
-		view_fail(v, &r->resp);
-		return;
-	}
 	if (r->tag == TAG_GET) {
-		json_array_foreach(json_object_get(r->resp.json, "documents"),
-		    i, d) {
-			if (strcmp(views_text(d, "id", id, sizeof id),
-			    s->doc) == 0)
-				found = d;
-		}
-		if (found == NULL) {
-			doc_save_fail(v, xasprintf("registration %s has no "
-			    "document %s", s->id, s->doc));
+		if (r->resp.status != CLIENT_OK) {
+			view_fail(v, &r->resp);
 			return;
 		}
-		free(s->name);
-		s->name = xstrdup(views_text(found, "filename", NULL, 0));
-		free(s->path);
-		if ((s->path = views_save_path(s->to, s->name,
-		    getenv("HOME"), &cause)) == NULL) {
-			doc_save_fail(v, cause);
+		doc_save_fill(v, r->resp.json);
+		if (v->error != NULL) {
+			v->loading = false;
 			return;
 		}
-		if (access(s->path, F_OK) == 0) {
-			doc_save_fail(v, xasprintf("%s exists; souk did not "
-			    "replace it: remove it or choose another name",
-			    s->path));
-			return;
+		view_done(v);
+		if (app_batch(v->app))
+			doc_save_submit(v);
+		else if (!s->asked) {
+			s->asked = true;
+			app_edit_field(v->app, v, 2);
 		}
-		e = client_escape(s->doc);
-		path = reg_path(s->id);
-		url = xasprintf("%s/documents/%s", path, e);
-		view_request_file(v, TAG_FILE, url);
-		free(url);
-		free(path);
-		free(e);
 		return;
 	}
-	if (!views_save_file(s->path, r->resp.file, r->resp.file_len, false,
-	    &cause)) {
-		doc_save_fail(v, cause);
+	v->loading = v->inflight > 0;
+	if (r->resp.status != CLIENT_OK) {
+		doc_save_refuse(v, xstrdup(r->resp.message));
 		return;
 	}
-	s->saved = true;
+	if (!views_save_file(s->path, r->resp.file, r->resp.file_len,
+	    s->replace, &cause)) {
+		doc_save_refuse(v, cause);
+		return;
+	}
 	views_bytes((long long)r->resp.file_len, size, sizeof size);
-	form_clear(v->form);
-	form_add(v->form, "registration", "Registration", s->id, 0);
-	form_add(v->form, "document", "Document", s->name, 0);
-	form_add(v->form, "path", "Saved to", s->path, 0);
-	form_add(v->form, "size", "Size", size, 0);
+	text = xasprintf("%s (%s)", s->path, size);
+	if (form_find(v->form, "saved") != NULL)
+		form_set(form_find(v->form, "saved"), text);
+	else
+		form_add(v->form, "saved", "Saved", text, 0);
+	free(text);
 	json_decref(v->json);
 	v->json = json_pack("{s:s, s:s, s:s, s:I}", "registration", s->id,
 	    "document", s->name, "path", s->path, "size",
 	    (json_int_t)r->resp.file_len);
-	view_done(v);
-	app_message(v->app, MSG_INFO, "saved %s", s->path);
+	app_message(v->app, MSG_INFO, "saved %s to %s (%s)", s->name,
+	    s->path, size);
 }
 
 static void
@@ -759,15 +742,15 @@ doc_save_free(struct view *v)
 	free(s->id);
 	free(s->doc);
 	free(s->to);
-	free(s->path);
 	free(s->name);
+	free(s->path);
 	free(s);
 }
 
 static const struct view_ops doc_save_ops = {
 	"save-document", SCOPE_FORM, WIDGET_FORM, NULL, NULL,
-	doc_save_load, doc_save_result, NULL, doc_save_free, VIEW_MANUAL,
-	NULL,
+	doc_save_load, doc_save_result, doc_save_submit, doc_save_free,
+	VIEW_MANUAL, doc_save_edited,
 };
 
 struct view *
@@ -776,14 +759,13 @@ registration_save_view(struct app *a, const char *id, const char *doc,
 {
 	struct doc_save	*s = xcalloc(1, sizeof *s);
 	struct view	*v;
-	char		*title = xasprintf("save document %s of registration "
-			    "%s", doc, id);
+	char		*title = xasprintf("save document %s", doc);
 
 	v = view_new(a, &doc_save_ops, title, NULL, 0);
 	free(title);
 	s->id = xstrdup(id);
 	s->doc = xstrdup(doc);
-	s->to = xstrdup(to);
+	s->to = to != NULL ? xstrdup(to) : NULL;
 	v->data = s;
 	return v;
 }

@@ -39,6 +39,8 @@ views_text(const json_t *o, const char *key, char *buf, size_t len)
 const char *
 views_value(const json_t *v, char *buf, size_t len)
 {
+	if (buf != NULL && len > 0)
+		buf[0] = '\0';	/* never garbage, whatever comes back */
 	if (json_is_string(v))
 		return json_string_value(v);
 	if (json_is_integer(v) && len > 0) {
@@ -249,7 +251,7 @@ views_money(long long minor, const char *currency, char *buf, size_t len)
 }
 
 void
-views_price(const json_t *o, char *buf, size_t len)
+views_price(const json_t *o, bool from, char *buf, size_t len)
 {
 	const json_t	*min = json_object_get(o, "price_min");
 	const json_t	*max = json_object_get(o, "price_max");
@@ -266,6 +268,10 @@ views_price(const json_t *o, char *buf, size_t len)
 	if (!json_is_integer(max) || json_integer_value(max) ==
 	    json_integer_value(min)) {
 		snprintf(buf, len, "%s", lo);
+		return;
+	}
+	if (from) {
+		snprintf(buf, len, "%s+", lo);
 		return;
 	}
 	views_money(json_integer_value(max), cur, hi, sizeof hi);

@@ -50,9 +50,9 @@ static char *
 vendor_what(const json_t *o)
 {
 	const char	*name = json_string_value(json_object_get(o, "name"));
-	char		 id[32];
+	char		 num[32];
+	const char	*id = views_text(o, "id", num, sizeof num);
 
-	views_text(o, "id", id, sizeof id);
 	if (name == NULL)
 		return xasprintf("vendor %s", id);
 	return xasprintf("vendor %s (%s)", id, name);
@@ -87,8 +87,8 @@ static void
 vendor_decide(struct app *a, struct view *v, const json_t *o,
     enum vendor_decision what)
 {
-	const char	*status;
-	char		 id[32], *path, *name;
+	const char	*status, *id;
+	char		 num[32], *path, *name;
 
 	if (o == NULL)
 		return;
@@ -100,7 +100,7 @@ vendor_decide(struct app *a, struct view *v, const json_t *o,
 		free(name);
 		return;
 	}
-	views_text(o, "id", id, sizeof id);
+	id = views_text(o, "id", num, sizeof num);
 	path = vendor_path(id);
 	decision_begin(v, vendor_decision_of(v), &vendor_kinds[what], path, id,
 	    name, vendor_reasoned, vendor_yes);
@@ -127,11 +127,11 @@ vendor_rating(const json_t *o, char *buf, size_t len)
 
 static const struct table_col vendors_cols[] = {
 	{ "ID", TABLE_NUMBER, 2, 0, 0, false },
-	{ "NAME", TABLE_TEXT, 8, 28, 0, true },
-	{ "CATEGORY", TABLE_TEXT, 6, 16, 2, true },
-	{ "STATUS", TABLE_TEXT, 6, 0, 0, false },
-	{ "RATING", TABLE_TEXT, 6, 0, 3, false },
-	{ "BADGES", TABLE_TEXT, 6, 30, 5, true },
+	{ "NAME", TABLE_TEXT, 12, 28, 0, true },
+	{ "CATEGORY", TABLE_TEXT, 8, 16, 2, true },
+	{ "STATUS", TABLE_TEXT, 9, 0, 0, false },
+	{ "RATING", TABLE_TEXT, 9, 0, 3, false },
+	{ "BADGES", TABLE_TEXT, 14, 30, 5, true },
 	{ "REGION", TABLE_NUMBER, 6, 0, 4, false },
 	{ "JOINED", TABLE_TEXT, 16, 0, 1, false },
 };
@@ -355,11 +355,11 @@ vendor_sales(const json_t *sales)
 {
 	const char	*last = json_string_value(json_object_get(sales,
 			    "last_sale_at"));
-	char		 d30[32], all[32], when[32];
+	char		 n1[32], n2[32], when[32];
+	const char	*d30 = views_text(sales, "units_30d", n1, sizeof n1);
+	const char	*all = views_text(sales, "units_total", n2, sizeof n2);
 
 	views_time(last, false, when, sizeof when);
-	views_text(sales, "units_30d", d30, sizeof d30);
-	views_text(sales, "units_total", all, sizeof all);
 	return xasprintf("%s unit%s in 30 days, %s in all; %s%s", d30,
 	    strcmp(d30, "1") == 0 ? "" : "s", all, last != NULL ?
 	    "last sale " : "no sale yet", when);
@@ -370,7 +370,8 @@ vendor_summary(struct view *v, const json_t *o, const char *id)
 {
 	const json_t		*summary = json_object_get(o, "summary");
 	struct form_field	*f;
-	char			*text, *cmd, n[32];
+	char			*text, *cmd, num[32];
+	const char		*n;
 
 	if (summary == NULL)
 		return;
@@ -383,7 +384,7 @@ vendor_summary(struct view *v, const json_t *o, const char *id)
 	text = vendor_sales(json_object_get(summary, "sales"));
 	form_add(v->form, "summary", "Sold", text, 0);
 	free(text);
-	views_text(summary, "low_stock_variants", n, sizeof n);
+	n = views_text(summary, "low_stock_variants", num, sizeof num);
 	text = xasprintf("%s variant%s at or below its alert level", n,
 	    strcmp(n, "1") == 0 ? "" : "s");
 	form_add(v->form, "summary", "Low stock", text, 0);
@@ -395,7 +396,8 @@ vendor_recent_listings(struct view *v, struct vendor *vd)
 {
 	struct form_field	*f;
 	const json_t		*l;
-	char			*text, *cmd, id[32], price[64];
+	char			*text, *cmd, num[32], price[64];
+	const char		*id;
 	size_t			 i;
 
 	if (vd->listings_error != NULL) {
@@ -406,8 +408,8 @@ vendor_recent_listings(struct view *v, struct vendor *vd)
 	if (json_array_size(vd->listings) == 0)
 		form_add(v->form, "listings", "Newest listings", "none", 0);
 	json_array_foreach(vd->listings, i, l) {
-		views_price(l, price, sizeof price);
-		views_text(l, "id", id, sizeof id);
+		views_price(l, false, price, sizeof price);
+		id = views_text(l, "id", num, sizeof num);
 		text = xasprintf("%s  %s  %s  %s", id, views_text(l, "title",
 		    NULL, 0), views_text(l, "status", NULL, 0), price);
 		f = form_add(v->form, "listings", i == 0 ? "Newest listings" :
