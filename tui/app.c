@@ -1885,7 +1885,8 @@ app_run_batch(struct app *a, const char *command, bool json, FILE *out)
 	}
 	if (json) {
 		if (v->json != NULL) {
-			json_dumpf(v->json, out, JSON_INDENT(2));
+			json_dumpf(v->json, out, JSON_INDENT(2) |
+			    JSON_REAL_PRECISION(15));
 			fputc('\n', out);
 		}
 	} else if (v->table != NULL && (table_nrows(v->table) > 0 ||

@@ -41,7 +41,7 @@ enum listing_decision { LISTING_APPROVE, LISTING_REJECT };
 
 static const struct decision_kind listing_kinds[] = {
 	[LISTING_APPROVE] = { "approve", "Approve", NULL, false,
-	    "is approved: customers see it" },
+	    "is approved" },
 	[LISTING_REJECT] = { "reject", "Reject", "Reason for rejecting",
 	    false, "is rejected" },
 };
@@ -136,7 +136,7 @@ listing_decide(struct app *a, struct view *v, const json_t *o,
 static const struct table_col listings_cols[] = {
 	{ "ID", TABLE_NUMBER, 2, 0, 0, false },
 	{ "TITLE", TABLE_TEXT, 16, 36, 0, true },
-	{ "VENDOR", TABLE_TEXT, 10, 20, 2, true },
+	{ "VENDOR", TABLE_TEXT, 13, 20, 2, true },
 	{ "KIND", TABLE_TEXT, 7, 0, 4, false },
 	{ "STATUS", TABLE_TEXT, 14, 0, 0, false },
 	{ "PRICE", TABLE_MONEY, 10, 0, 1, false },
@@ -542,8 +542,8 @@ listing_next(struct view *v)
 	ls->seek = next != NULL ? xstrdup(next) : NULL;
 	view_load(q);
 	if (next == NULL) {
-		app_message(v->app, MSG_INFO, "%s %s; nothing else is in the "
-		    "queue", lo->d.what, lo->d.kind->past);
+		app_message(v->app, MSG_INFO, "%s %s; the queue is empty",
+		    lo->d.what, lo->d.kind->past);
 		app_pop(v->app);	/* v is gone now */
 		return;
 	}

@@ -512,6 +512,7 @@ decision_begin(struct view *v, struct decision *d,
     void (*yes)(struct view *))
 {
 	char	*q;
+	size_t	 n;
 
 	decision_clear(d);
 	d->kind = kind;
@@ -522,8 +523,12 @@ decision_begin(struct view *v, struct decision *d,
 		decision_confirm(v, d, yes);
 		return;
 	}
-	q = xasprintf("%s %s%s: ", kind->reason, d->what, kind->optional ?
-	    " (may be empty)" : "");
+	/* "registration 3", no name: a prompt takes half the line at most. */
+	n = strcspn(d->what, "(");
+	while (n > 0 && d->what[n - 1] == ' ')
+		n--;
+	q = xasprintf("%s %.*s%s: ", kind->reason, (int)n, d->what,
+	    kind->optional ? " (optional)" : "");
 	app_ask(v->app, v, q, NULL, reasoned);
 	free(q);
 }

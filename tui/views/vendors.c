@@ -42,7 +42,7 @@ static const struct decision_kind vendor_kinds[] = {
 	[VENDOR_SUSPEND] = { "suspend", "Suspend", "Reason for suspending",
 	    false, "is suspended: its listings are hidden from customers" },
 	[VENDOR_REACTIVATE] = { "reactivate", "Reactivate",
-	    "Reason for reactivating", true, "is active again" },
+	    "Why reactivate", true, "is active again" },
 };
 
 /* "vendor 2 (Kirana King)" */
@@ -823,8 +823,8 @@ vendor_note_view(struct app *a, const char *id, bool visit, const char *at,
 	form_add(v->form, "save", "", visit ? "Record the visit" :
 	    "Add the note", FORM_BUTTON);
 	if (visit)
-		form_add(v->form, "when", "", "When: now, today 11am, 2h (that "
-		    "long ago), 2026-11-20 10:00 or RFC 3339", 0);
+		form_add(v->form, "when", "", "When: now, today 11am, yesterday "
+		    "4pm, 2h (that long ago) or RFC 3339", 0);
 	form_seek(v->form, visit ? 2 : 3);
 	if (app_batch(a))
 		vendor_note_submit(v);
