@@ -479,7 +479,9 @@ vendor_fill(struct view *v)
 	views_field(v->form, o, "id", "ID");
 	views_field(v->form, o, "name", "Name");
 	views_field(v->form, o, "status", "Status");
-	views_field(v->form, o, "status_reason", "Because");
+	/* Named as soukd names the reason it checks: its errors show here. */
+	form_add(v->form, "reason", "Because", views_text(o, "status_reason",
+	    NULL, 0), 0);
 	views_field(v->form, o, "legal_name", "Legal name");
 	views_field(v->form, o, "category", "Category");
 	text = views_words_join(json_object_get(o, "badges"), ", ");
