@@ -827,7 +827,7 @@ vendor_note_view(struct app *a, const char *id, bool visit, const char *at,
 	if (visit)
 		form_add(v->form, "when", "", "When: now, today 11am, yesterday "
 		    "4pm, 2h (that long ago) or RFC 3339", 0);
-	form_seek(v->form, visit ? 2 : 3);
+	form_seek(v->form, 2);	/* when, or the text of a note */
 	if (app_batch(a))
 		vendor_note_submit(v);
 	return v;
