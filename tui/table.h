@@ -22,7 +22,8 @@ enum table_type {
 	TABLE_NUMBER,		/* right-aligned, sorted by value */
 	TABLE_MONEY,		/* right-aligned, sorted by amount: the
 				   currency and the grouping commas of
-				   "-₹1,23,456.00" are ignored */
+				   "-₹1,23,456.00" are ignored, and a
+				   range sorts by its first amount */
 };
 
 struct table_col {

@@ -7,7 +7,6 @@
  * and decisions taken with one key.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
