@@ -132,10 +132,11 @@ struct view *audit_view(struct app *, const char *actor, const char *action,
 	    char **cause);
 void	audit_key_layout(struct app *, struct view *, int);
 /*
- * A time for --since and --until: RFC 3339 as it is, a date (its
- * midnight), a time of day or phrase when.h reads, or an age such as 2h,
- * 30m or 7d (that long before now).  Writes RFC 3339 UTC into out.
- * False with *cause (caller frees).
+ * A time people type (audit's --since and --until, when a vendor joined,
+ * when a visit took place): RFC 3339 as it is, a date (its midnight), a
+ * time of day or phrase when.h reads, or an age such as 2h, 30m or 7d
+ * (that long before now).  Writes RFC 3339 UTC into out.  False with
+ * *cause (caller frees).
  */
 bool	audit_time(const char *text, time_t now, char *out, size_t len,
 	    char **cause) __attribute__((warn_unused_result));
