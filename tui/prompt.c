@@ -383,7 +383,7 @@ prompt_key(int key)
 			prompt_command(rl_get_next_history);
 		break;
 	case K_TAB:
-		if (history)
+		if (history || prompt.files)
 			prompt_feed("\t", 1);
 		break;
 	case K_BS:

@@ -644,6 +644,7 @@ if [ "$(sql_value "SELECT count(*) FROM registrations WHERE state =
 fi
 
 make_home registrations 0 ravi@test.souk
+mkdir -p "$out/kyc-documents"
 (cd "$out" && souk_env SOUK_SCRIPT="$top/tests/tui/registrations.script" \
 	"$souk") 2>"$work/registrations.err" &
 souk_pid=$!
@@ -666,11 +667,11 @@ if grep -q 'rejected' "$out/registrations-17.txt" 2>/dev/null &&
 else
 	fail "live: the queue was not reloaded by the event"
 fi
-if cmp -s "$out/cheque.pdf" "$work/cheque.pdf" &&
-	[ "$(stat -c %a "$out/cheque.pdf")" = 600 ]; then
+saved="$out/kyc-documents/cheque.pdf"
+if cmp -s "$saved" "$work/cheque.pdf" && [ "$(stat -c %a "$saved")" = 600 ]; then
 	pass "a saved document is the uploaded file, mode 0600"
 else
-	fail "saved document" "$(ls -la "$out/cheque.pdf" 2>&1)"
+	fail "saved document" "$(ls -la "$saved" 2>&1)"
 fi
 
 make_home vendors 0 ravi@test.souk
