@@ -358,6 +358,15 @@ bool	decision_result(struct view *, struct request *, struct decision *,
 	    bool *ok);
 /* The body of a decision with a reason (NULL or "": none).  Caller frees. */
 char	*decision_body(const char *reason);
+/*
+ * The command deciding kind about noun id (its resource is path) at
+ * once, showing soukd's answer with show: "approve-listing 5".
+ */
+struct view *decision_view(struct app *, const struct decision_kind *,
+	    const char *noun, const char *path, const char *id,
+	    const char *reason, void (*show)(struct view *, json_t *));
+/* A resource's path: base and the id escaped ("/v1/vendors/12").  Caller frees. */
+char	*views_path(const char *base, const char *id);
 
 /*
  * A table loaded from one of soukd's paged lists, page by page, up to max

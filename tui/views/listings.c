@@ -62,11 +62,7 @@ listing_what(const json_t *o)
 static char *
 listing_path(const char *id)
 {
-	char	*e = client_escape(id), *path;
-
-	path = xasprintf("/v1/listings/%s", e);
-	free(e);
-	return path;
+	return views_path("/v1/listings", id);
 }
 
 /*
@@ -653,22 +649,11 @@ struct view *
 listing_decide_view(struct app *a, const char *id, bool approve,
     const char *reason)
 {
-	const struct decision_kind	*k = &listing_kinds[approve ?
-					    LISTING_APPROVE : LISTING_REJECT];
-	struct view			*v;
-	char				*base = listing_path(id), *path;
-	char				*body, *title, *msg;
+	struct view	*v;
+	char		*path = listing_path(id);
 
-	path = xasprintf("%s/%s", base, k->action);
-	body = decision_body(reason);
-	title = xasprintf("%s listing %s", k->action, id);
-	msg = xasprintf("listing %s %s", id, k->past);
-	v = views_action(a, title, "POST", path, body != NULL ? body : "{}",
-	    msg, listing_show);
-	free(base);
+	v = decision_view(a, &listing_kinds[approve ? LISTING_APPROVE :
+	    LISTING_REJECT], "listing", path, id, reason, listing_show);
 	free(path);
-	free(body);
-	free(title);
-	free(msg);
 	return v;
 }

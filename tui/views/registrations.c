@@ -79,11 +79,7 @@ reg_what(const json_t *o)
 static char *
 reg_path(const char *id)
 {
-	char	*e = client_escape(id), *path;
-
-	path = xasprintf("/v1/registrations/%s", e);
-	free(e);
-	return path;
+	return views_path("/v1/registrations", id);
 }
 
 static struct decision *reg_decision_of(struct view *);
@@ -518,19 +514,11 @@ registration_decide_view(struct app *a, const char *id,
     enum reg_decision what, const char *reason)
 {
 	struct view	*v;
-	char		*reg = reg_path(id), *path, *body, *title, *msg;
+	char		*path = reg_path(id);
 
-	path = xasprintf("%s/%s", reg, reg_kinds[what].action);
-	body = decision_body(reason);
-	title = xasprintf("%s registration %s", reg_kinds[what].action, id);
-	msg = xasprintf("registration %s %s", id, reg_kinds[what].past);
-	v = views_action(a, title, "POST", path, body != NULL ? body : "{}",
-	    msg, registration_show);
-	free(reg);
+	v = decision_view(a, &reg_kinds[what], "registration", path, id,
+	    reason, registration_show);
 	free(path);
-	free(body);
-	free(title);
-	free(msg);
 	return v;
 }
 
@@ -584,13 +572,13 @@ static void
 doc_save_fetch(struct view *v)
 {
 	struct doc_save	*s = v->data;
-	char		*reg = reg_path(s->id), *e, *path;
+	char		*reg = reg_path(s->id), *docs, *path;
 
-	e = client_escape(s->doc);
-	path = xasprintf("%s/documents/%s", reg, e);
+	docs = xasprintf("%s/documents", reg);
+	path = views_path(docs, s->doc);
 	view_request_file(v, TAG_FILE, path);
 	free(path);
-	free(e);
+	free(docs);
 	free(reg);
 }
 

@@ -488,6 +488,37 @@ decision_body(const char *reason)
 	return text;
 }
 
+struct view *
+decision_view(struct app *a, const struct decision_kind *kind,
+    const char *noun, const char *path, const char *id, const char *reason,
+    void (*show)(struct view *, json_t *))
+{
+	struct view	*v;
+	char		*to, *body, *title, *done;
+
+	to = xasprintf("%s/%s", path, kind->action);
+	body = decision_body(reason);
+	title = xasprintf("%s %s %s", kind->action, noun, id);
+	done = xasprintf("%s %s %s", noun, id, kind->past);
+	v = views_action(a, title, "POST", to, body != NULL ? body : "{}",
+	    done, show);
+	free(to);
+	free(body);
+	free(title);
+	free(done);
+	return v;
+}
+
+char *
+views_path(const char *base, const char *id)
+{
+	char	*e = client_escape(id), *path;
+
+	path = xasprintf("%s/%s", base, e);
+	free(e);
+	return path;
+}
+
 /* Asks whether to go ahead: "Reject registration 3 (X): \"why\"?" */
 static void
 decision_confirm(struct view *v, struct decision *d,

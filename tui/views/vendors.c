@@ -61,11 +61,7 @@ vendor_what(const json_t *o)
 static char *
 vendor_path(const char *id)
 {
-	char	*e = client_escape(id), *path;
-
-	path = xasprintf("/v1/vendors/%s", e);
-	free(e);
-	return path;
+	return views_path("/v1/vendors", id);
 }
 
 static struct decision *vendor_decision_of(struct view *);
@@ -848,22 +844,11 @@ struct view *
 vendor_status_view(struct app *a, const char *id, bool suspend,
     const char *reason)
 {
-	const struct decision_kind	*k = &vendor_kinds[suspend ?
-					    VENDOR_SUSPEND : VENDOR_REACTIVATE];
-	struct view			*v;
-	char				*base = vendor_path(id), *path, *body;
-	char				*title, *msg;
+	struct view	*v;
+	char		*path = vendor_path(id);
 
-	path = xasprintf("%s/%s", base, k->action);
-	body = decision_body(reason);
-	title = xasprintf("%s vendor %s", k->action, id);
-	msg = xasprintf("vendor %s %s", id, k->past);
-	v = views_action(a, title, "POST", path, body != NULL ? body : "{}",
-	    msg, vendor_show);
-	free(base);
+	v = decision_view(a, &vendor_kinds[suspend ? VENDOR_SUSPEND :
+	    VENDOR_REACTIVATE], "vendor", path, id, reason, vendor_show);
 	free(path);
-	free(body);
-	free(title);
-	free(msg);
 	return v;
 }
