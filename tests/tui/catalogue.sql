@@ -1,5 +1,5 @@
 -- Vendors, categories and listings for the console's tests of :vendors and
--- :listings (tests/tui/run.sh loads it after the demo data).  Times are
+-- :listings (tests/tui/run.sh loads it after the region tree).  Times are
 -- relative to now, so what a screen shows does not age.
 
 INSERT INTO categories (slug, name, review) VALUES

@@ -1,6 +1,8 @@
 #!/bin/sh
 # The console's tests, against a real soukd over a throwaway PostgreSQL
-# cluster loaded with the demo data and a few accounts (soukd runs the API
+# cluster loaded with the demo region tree, the test's own vendors and
+# listings (tests/tui/catalogue.sql: other demo data would move the ids
+# and rows the screens show) and a few accounts (soukd runs the API
 # only: no workers or schedules change the jobs a screen shows):
 #
 #   - scripted screen tests: souk plays tests/tui/NAME.script in a fixed
@@ -266,7 +268,7 @@ echo "== console tests ($build)"
 scripts/pg.sh start "$work/pg" --fast >/dev/null
 conninfo=$(scripts/pg.sh conninfo "$work/pg")
 "$soukd" migrate --database "$conninfo" >/dev/null 2>&1
-for f in sql/seed/*.sql tests/tui/catalogue.sql; do
+for f in sql/seed/0001_regions.sql tests/tui/catalogue.sql; do
 	scripts/pg.sh psql "$work/pg" -q -v ON_ERROR_STOP=1 -f "$f" >/dev/null
 done
 start_soukd
