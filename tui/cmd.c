@@ -453,7 +453,7 @@ cmd_audit(struct app *a, const struct cmd_args *c, char **cause)
 	return true;
 }
 
-/* --- registrations ---------------------------------------------------------- */
+/* --- registrations -------------------------------------------------------- */
 
 static bool
 cmd_registrations(struct app *a, const struct cmd_args *c, char **cause)
@@ -514,7 +514,7 @@ cmd_save_document(struct app *a, const struct cmd_args *c, char **cause)
 	return true;
 }
 
-/* --- vendors ---------------------------------------------------------------- */
+/* --- vendors -------------------------------------------------------------- */
 
 static bool
 cmd_vendors(struct app *a, const struct cmd_args *c, char **cause)
@@ -583,7 +583,7 @@ cmd_note_vendor(struct app *a, const struct cmd_args *c, char **cause)
 	return true;
 }
 
-/* --- listings --------------------------------------------------------------- */
+/* --- listings ------------------------------------------------------------- */
 
 static const char *const cmd_orders[] = { "newest", "oldest", NULL };
 

@@ -180,7 +180,10 @@ struct vendors_filter {
 	const char	*joined_before;
 	const char	*region;	/* a region id: it and those under it */
 };
-/* The vendors of one's regions, newest first; NULL with *cause on a bad time. */
+/*
+ * The vendors of one's regions, newest first; NULL with *cause on a
+ * time audit_time cannot read.
+ */
 struct view *vendors_view(struct app *, const struct vendors_filter *,
 	    char **cause);
 /* One vendor: profile, summary, newest listings, visits and notes. */
@@ -365,7 +368,10 @@ char	*decision_body(const char *reason);
 struct view *decision_view(struct app *, const struct decision_kind *,
 	    const char *noun, const char *path, const char *id,
 	    const char *reason, void (*show)(struct view *, json_t *));
-/* A resource's path: base and the id escaped ("/v1/vendors/12").  Caller frees. */
+/*
+ * A resource's path: base and the id escaped ("/v1/vendors/12").
+ * Caller frees.
+ */
 char	*views_path(const char *base, const char *id);
 
 /*

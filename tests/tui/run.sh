@@ -593,7 +593,7 @@ else
 	fail "no terminal" "status $status: $(cat "$out/notty.txt")"
 fi
 
-# --- registrations, vendors, listings -------------------------------------------
+# --- registrations, vendors, listings -----------------------------------------
 
 echo "-- registrations, vendors, listings"
 add_user employee ravi@test.souk "Ravi Regional" IN-MH
@@ -624,11 +624,13 @@ register() {
 		\"pincode\": \"$4\", \"pan\": \"$5\",
 		\"bank_account\": \"123456789012\", \"ifsc\": \"HDFC0001234\",
 		\"bank_holder\": \"$2\", \"contact_name\": \"$2\",
-		\"contact_phone\": \"+9198000000$3\", \"contact_email\": \"$1\"}" |
+		\"contact_phone\": \"+9198000000$3\",
+		\"contact_email\": \"$1\"}" |
 		sed -n 's/^{"id" *: *\([0-9]*\),.*/\1/p')
-	api "$1" "/v1/registrations/$rid/documents?kind=pan_card&filename=pan.pdf" \
-		"@$work/pan.pdf" >/dev/null
-	api "$1" "/v1/registrations/$rid/documents?kind=bank_proof&filename=cheque.pdf" \
+	docs="/v1/registrations/$rid/documents"
+	api "$1" "$docs?kind=pan_card&filename=pan.pdf" "@$work/pan.pdf" \
+		>/dev/null
+	api "$1" "$docs?kind=bank_proof&filename=cheque.pdf" \
 		"@$work/cheque.pdf" >/dev/null
 	api "$1" "/v1/registrations/$rid/submit" '{}' >/dev/null
 }
@@ -670,7 +672,8 @@ else
 	fail "live: the queue was not reloaded by the event"
 fi
 saved="$out/kyc-documents/cheque.pdf"
-if cmp -s "$saved" "$work/cheque.pdf" && [ "$(stat -c %a "$saved")" = 600 ]; then
+if cmp -s "$saved" "$work/cheque.pdf" &&
+	[ "$(stat -c %a "$saved")" = 600 ]; then
 	pass "a saved document is the uploaded file, mode 0600"
 else
 	fail "saved document" "$(ls -la "$saved" 2>&1)"
@@ -699,7 +702,7 @@ for d in $(dumps_of listings); do
 done
 if grep -q 'Ruled notebook' "$out/listings-8.txt" 2>/dev/null &&
 	! grep -q 'Ruled notebook' "$out/listings-7.txt" 2>/dev/null; then
-	pass "live: a listing submitted elsewhere joined the queue without a key"
+	pass "live: a listing submitted elsewhere joined the queue by itself"
 else
 	fail "live: the listing queue was not reloaded by the event"
 fi

@@ -127,7 +127,7 @@ listing_decide(struct app *a, struct view *v, const json_t *o,
 	free(name);
 }
 
-/* --- the queue, or any listings -------------------------------------------- */
+/* --- the queue, or any listings ------------------------------------------- */
 
 static const struct table_col listings_cols[] = {
 	{ "ID", TABLE_NUMBER, 2, 0, 0, false },
@@ -317,12 +317,12 @@ listings_key_status(struct app *a, struct view *v, int key)
 	    "status", ls->status);
 }
 
-/* --- one listing -------------------------------------------------------------- */
+/* --- one listing ---------------------------------------------------------- */
 
 struct listing_one {
 	struct decision	 d;
 	char		*id;
-	unsigned	 queue;		/* the queue it was opened from; 0: none */
+	unsigned	 queue;		/* the queue it came from; 0: none */
 };
 
 static void
@@ -487,7 +487,8 @@ listing_fill(struct view *v, json_t *o)
 		form_add(v->form, "variants", "Variants", "none", 0);
 	json_array_foreach(json_object_get(o, "variants"), i, x) {
 		text = listing_variant(x, cur);
-		form_add(v->form, "variants", i == 0 ? "Variants" : "", text, 0);
+		form_add(v->form, "variants", i == 0 ? "Variants" : "", text,
+		    0);
 		free(text);
 	}
 	if (json_array_size(json_object_get(o, "images")) == 0)
@@ -633,7 +634,7 @@ listings_key_reject(struct app *a, struct view *v, int key)
 	    v->json, LISTING_REJECT);
 }
 
-/* --- the commands that act at once ------------------------------------------- */
+/* --- the commands that act at once ---------------------------------------- */
 
 static void
 listing_show(struct view *v, json_t *o)

@@ -124,7 +124,7 @@ reg_decide(struct app *a, struct view *v, const json_t *o,
 	free(name);
 }
 
-/* --- the queue --------------------------------------------------------------- */
+/* --- the queue ------------------------------------------------------------ */
 
 static const struct table_col registrations_cols[] = {
 	{ "ID", TABLE_NUMBER, 2, 0, 0, false },
@@ -279,7 +279,7 @@ registrations_key_state(struct app *a, struct view *v, int key)
 	    "state", g->state != NULL ? g->state : "all");
 }
 
-/* --- one registration ------------------------------------------------------- */
+/* --- one registration ----------------------------------------------------- */
 
 struct registration {
 	struct decision	 d;
@@ -496,7 +496,7 @@ registrations_key_changes(struct app *a, struct view *v, int key)
 	reg_key(a, v, REG_CHANGES);
 }
 
-/* --- the commands that act at once ------------------------------------------ */
+/* --- the commands that act at once ---------------------------------------- */
 
 static void
 registration_show(struct view *v, json_t *o)

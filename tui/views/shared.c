@@ -254,7 +254,8 @@ views_price(const json_t *o, bool from, char *buf, size_t len)
 {
 	const json_t	*min = json_object_get(o, "price_min");
 	const json_t	*max = json_object_get(o, "price_max");
-	const char	*cur = json_string_value(json_object_get(o, "currency"));
+	const char	*cur = json_string_value(json_object_get(o,
+			    "currency"));
 	char		 lo[48], hi[48];
 
 	if (len == 0)

@@ -119,7 +119,7 @@ vendor_rating(const json_t *o, char *buf, size_t len)
 	    "rating_count", n, sizeof n));
 }
 
-/* --- the list ---------------------------------------------------------------- */
+/* --- the list ------------------------------------------------------------- */
 
 static const struct table_col vendors_cols[] = {
 	{ "ID", TABLE_NUMBER, 2, 0, 0, false },
@@ -276,7 +276,7 @@ vendors_view(struct app *a, const struct vendors_filter *f, char **cause)
 	return v;
 }
 
-/* --- one vendor ---------------------------------------------------------------- */
+/* --- one vendor ----------------------------------------------------------- */
 
 struct vendor {
 	struct decision	 d;
@@ -669,7 +669,7 @@ vendors_key_listings(struct app *a, struct view *v, int key)
 	    sizeof id), NULL, NULL));
 }
 
-/* --- a visit or a note --------------------------------------------------------- */
+/* --- a visit or a note ---------------------------------------------------- */
 
 struct vendor_note {
 	char	*id;
@@ -821,15 +821,15 @@ vendor_note_view(struct app *a, const char *id, bool visit, const char *at,
 	form_add(v->form, "save", "", visit ? "Record the visit" :
 	    "Add the note", FORM_BUTTON);
 	if (visit)
-		form_add(v->form, "when", "", "When: now, today 11am, yesterday "
-		    "4pm, 2h (that long ago) or RFC 3339", 0);
+		form_add(v->form, "when", "", "When: now, today 11am, "
+		    "yesterday 4pm, 2h (that long ago) or RFC 3339", 0);
 	form_seek(v->form, 2);	/* when, or the text of a note */
 	if (app_batch(a))
 		vendor_note_submit(v);
 	return v;
 }
 
-/* --- the commands that act at once -------------------------------------------- */
+/* --- the commands that act at once ---------------------------------------- */
 
 static void
 vendor_show(struct view *v, json_t *o)
