@@ -276,9 +276,9 @@ app_ask(struct app *a, struct view *v, const char *question,
 
 void
 app_submit(struct app *a, unsigned owner, unsigned gen, int tag,
-    const char *method, const char *path, const char *body)
+    const char *method, const char *path, const char *body, int flags)
 {
-	fetch_submit(a->fetch, owner, gen, tag, method, path, body);
+	fetch_submit(a->fetch, owner, gen, tag, method, path, body, flags);
 }
 
 void
@@ -405,7 +405,7 @@ app_event(struct app *a, const char *topic)
 		return;
 	if (strcmp(topic, STREAM_RESET) == 0) {
 		/* The stream may have missed events: reload what watches. */
-		if (v->ops->topics != NULL)
+		if (view_topics(v) != NULL)
 			app_event_load(a, v);
 		return;
 	}
@@ -456,7 +456,7 @@ static void
 app_probe(struct app *a)
 {
 	a->probing = true;
-	app_submit(a, 0, 0, TAG_PROBE, "GET", "/readyz", NULL);
+	app_submit(a, 0, 0, TAG_PROBE, "GET", "/readyz", NULL, 0);
 }
 
 static void
@@ -663,7 +663,7 @@ app_logout(struct app *a)
 		}
 		return;
 	}
-	app_submit(a, 0, 0, TAG_LOGOUT, "POST", "/v1/auth/logout", NULL);
+	app_submit(a, 0, 0, TAG_LOGOUT, "POST", "/v1/auth/logout", NULL, 0);
 }
 
 static void
@@ -705,8 +705,8 @@ app_stream_topics(struct app *a)
 	buf_init(&b, 0);
 	if (!buf_printf(&b, "user:%lld", (long long)a->user_id))
 		fatalx("app_stream_topics");
-	if (v != NULL && v->ops->topics != NULL) {
-		for (p = v->ops->topics; *p != '\0'; p = *end == ',' ?
+	if (v != NULL && view_topics(v) != NULL) {
+		for (p = view_topics(v); *p != '\0'; p = *end == ',' ?
 		    end + 1 : end) {
 			if ((end = strchr(p, ',')) == NULL)
 				end = p + strlen(p);
@@ -885,7 +885,7 @@ app_draw_status(struct app *a)
 	const char	*live = "";
 	enum style	 badge;
 	char		 lat[32], every[32], right[256], *health;
-	int		 x, w, y = LINES - 2;
+	int		 x, lx, w, y = LINES - 2;
 
 	screen_fill(y, 0, COLS, STYLE_STATUS);
 	if (prompt_matches() != NULL) {
@@ -914,7 +914,7 @@ app_draw_status(struct app *a)
 		snprintf(lat, sizeof lat, "%5ldms", a->latency);
 	else
 		snprintf(lat, sizeof lat, "%7s", "");
-	screen_put(y, x, 7, lat, STYLE_STATUS, TEXT_LEFT);
+	lx = x;
 	x += 9;
 	if (a->o.refresh_ms <= 0)
 		snprintf(every, sizeof every, "auto off");
@@ -939,6 +939,9 @@ app_draw_status(struct app *a)
 			w = text_width(right);
 		}
 	}
+	/* The round trip, unless what is on the right would cover it. */
+	if (lx + 7 <= COLS - w)
+		screen_put(y, lx, 7, lat, STYLE_STATUS, TEXT_LEFT);
 	screen_put(y, x, COLS - x - w - 1, a->url, STYLE_STATUS, TEXT_LEFT);
 	screen_put(y, COLS - w, w, right, a->stream_state == STREAM_LIVE ||
 	    *live == '\0' ? STYLE_STATUS : STYLE_STATUS_BAD, TEXT_RIGHT);
@@ -1133,6 +1136,8 @@ app_edit_field(struct app *a, struct view *v, size_t i)
 	prompt_begin(PROMPT_FIELD, "", f->value, NULL, app_field_done, a);
 	if (f->flags & FORM_SECRET)
 		prompt_secret();
+	if (f->flags & FORM_PATH)
+		prompt_files();
 	a->dirty = true;
 }
 
@@ -1485,7 +1490,7 @@ app_timers(struct app *a)
 		if (v != NULL && v->ops->load != NULL && !v->loading &&
 		    !(v->ops->flags & VIEW_MANUAL) &&
 		    !(a->stream_state == STREAM_LIVE &&
-		    v->ops->topics != NULL) &&
+		    view_topics(v) != NULL) &&
 		    !(prompt_active() && prompt_kind() == PROMPT_FIELD)) {
 			view_load(v);
 			a->dirty = true;
@@ -1680,6 +1685,9 @@ app_complete(void *arg, const char *line, int start, const char *text)
 	case COMPLETE_CHANNEL:
 	case COMPLETE_USER_STATUS:
 	case COMPLETE_OUTBOX_STATE:
+	case COMPLETE_REG_STATE:
+	case COMPLETE_VENDOR_STATUS:
+	case COMPLETE_LISTING_STATUS:
 		{
 			static const char *const statuses[] = { "active",
 			    "suspended", NULL };
@@ -1688,7 +1696,11 @@ app_complete(void *arg, const char *line, int start, const char *text)
 			const char *const *words = what == COMPLETE_JOB_STATE ?
 			    job_states : what == COMPLETE_ROLE ? user_roles :
 			    what == COMPLETE_CHANNEL ? notify_channels :
-			    what == COMPLETE_USER_STATUS ? statuses : sent;
+			    what == COMPLETE_USER_STATUS ? statuses :
+			    what == COMPLETE_REG_STATE ? registration_states :
+			    what == COMPLETE_VENDOR_STATUS ? vendor_statuses :
+			    what == COMPLETE_LISTING_STATUS ?
+			    listing_statuses : sent;
 
 			for (i = 0; words[i] != NULL && n < ncommands * 2 + 7;
 			    i++)
@@ -1873,7 +1885,8 @@ app_run_batch(struct app *a, const char *command, bool json, FILE *out)
 	}
 	if (json) {
 		if (v->json != NULL) {
-			json_dumpf(v->json, out, JSON_INDENT(2));
+			json_dumpf(v->json, out, JSON_INDENT(2) |
+			    JSON_REAL_PRECISION(15));
 			fputc('\n', out);
 		}
 	} else if (v->table != NULL && (table_nrows(v->table) > 0 ||

@@ -56,9 +56,10 @@ struct view *app_top(const struct app *);
 /* The view with this serial on the stack, or NULL. */
 struct view *app_find(const struct app *, unsigned serial);
 unsigned app_serial(struct app *);
-/* Queues a request on behalf of a view (owner: its serial). */
+/* Queues a request on behalf of a view (owner: its serial); see fetch.h. */
 void	app_submit(struct app *, unsigned owner, unsigned gen, int tag,
-	    const char *method, const char *path, const char *body);
+	    const char *method, const char *path, const char *body,
+	    int flags);
 /* Shows a message on the message line (replacing the previous one). */
 void	app_message(struct app *, enum msg_level, const char *, ...)
 	    PRINTF_LIKE(3, 4);

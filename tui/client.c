@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <curl/curl.h>
 
@@ -15,6 +16,7 @@ struct client {
 	long			 connect_ms;
 	long			 timeout_ms;
 	const volatile int	*cancel;
+	bool			 files;
 	char			 errbuf[CURL_ERROR_SIZE];
 };
 
@@ -60,13 +62,35 @@ client_free(struct client *c)
 }
 
 void
+client_files(struct client *c, bool files)
+{
+	c->files = files;
+}
+
+void
 response_free(struct response *r)
 {
 	if (r == NULL)
 		return;
 	json_decref(r->json);
 	free(r->message);
+	if (r->file != NULL)
+		explicit_bzero(r->file, r->file_len);
+	free(r->file);
 	memset(r, 0, sizeof *r);
+}
+
+/* Whether a Content-Type is JSON (application/json, or +json). */
+static bool
+client_is_json(const char *ctype)
+{
+	size_t	n;
+
+	if (ctype == NULL)
+		return false;
+	n = strcspn(ctype, "; ");
+	return (n == 16 && strncasecmp(ctype, "application/json", 16) == 0) ||
+	    (n > 5 && strncasecmp(ctype + n - 5, "+json", 5) == 0);
 }
 
 static size_t
@@ -288,6 +312,15 @@ client_call(struct client *c, const char *method, const char *path,
 	if (in.len > 0 && utf8_valid(in.data, in.len))
 		r->json = json_loadb(in.data, in.len, 0, &jerr);
 	if (r->http >= 200 && r->http < 300) {
+		if (c->files && in.len > 0 && !client_is_json(ctype)) {
+			/* A file: its bytes, whatever they look like. */
+			json_decref(r->json);
+			r->json = NULL;
+			r->file_len = in.len;
+			r->file = buf_take(&in, NULL);
+			r->status = CLIENT_OK;
+			goto out;
+		}
 		if (r->json == NULL && (r->http == 204 || in.len == 0)) {
 			/* No content (a logout, a revoked session): fine. */
 			r->json = json_object();

@@ -31,6 +31,8 @@ struct response {
 	json_t			*json;		/* body (the problem on error) */
 	char			*message;	/* readable; NULL on CLIENT_OK */
 	long			 latency_ms;	/* round trip */
+	char			*file;		/* a file's bytes (client_files) */
+	size_t			 file_len;
 };
 
 struct client_opts {
@@ -47,6 +49,12 @@ void	client_global_cleanup(void);
 /* A client for base URL opts->url (copied).  Never NULL. */
 struct client *client_new(const struct client_opts *);
 void	client_free(struct client *);
+/*
+ * Whether the next requests fetch files: a 2xx answer that is not JSON
+ * is then CLIENT_OK with its bytes in file and file_len (and json NULL)
+ * instead of a reply souk cannot read.  JSON answers are read as ever.
+ */
+void	client_files(struct client *, bool);
 
 /*
  * Sends method path (with its query; appended to the base URL) and body
@@ -58,6 +66,7 @@ bool	client_do(struct client *, const char *method, const char *path,
 /*
  * The same with "Authorization: Bearer token" when token is not NULL.  A
  * 2xx answer without a body (204) is CLIENT_OK with an empty object.
+ * response_free wipes a file's bytes (KYC documents are private).
  */
 bool	client_call(struct client *, const char *method, const char *path,
 	    const char *body, const char *token, struct response *r);

@@ -453,6 +453,181 @@ cmd_audit(struct app *a, const struct cmd_args *c, char **cause)
 	return true;
 }
 
+/* --- registrations -------------------------------------------------------- */
+
+static bool
+cmd_registrations(struct app *a, const struct cmd_args *c, char **cause)
+{
+	if (!cmd_one_of("--state", cmd_opt(c, "state"), registration_states,
+	    cause))
+		return false;
+	app_push(a, registrations_view(a, cmd_opt(c, "state"), cmd_opt(c,
+	    "region")));
+	return true;
+}
+
+static bool
+cmd_registration(struct app *a, const struct cmd_args *c, char **cause)
+{
+	(void)cause;
+	app_push(a, registration_view(a, c->argv[0]));
+	return true;
+}
+
+/* The commands deciding a registration, by name. */
+static bool
+cmd_decide_registration(struct app *a, const struct cmd_args *c,
+    char **cause)
+{
+	static const struct {
+		const char		*name;
+		enum reg_decision	 what;
+	} names[] = {
+		{ "review-registration", REG_REVIEW },
+		{ "approve-registration", REG_APPROVE },
+		{ "reject-registration", REG_REJECT },
+		{ "request-changes", REG_CHANGES },
+	};
+	size_t	i;
+
+	for (i = 0; strcmp(names[i].name, c->cmd->name) != 0; i++)
+		;
+	if ((names[i].what == REG_REJECT || names[i].what == REG_CHANGES) &&
+	    cmd_opt(c, "reason") == NULL) {
+		*cause = xasprintf("%s needs --reason", c->cmd->name);
+		return false;
+	}
+	app_push(a, registration_decide_view(a, c->argv[0], names[i].what,
+	    cmd_opt(c, "reason")));
+	return true;
+}
+
+static bool
+cmd_save_document(struct app *a, const struct cmd_args *c, char **cause)
+{
+	if (app_batch(a) && cmd_opt(c, "to") == NULL) {
+		*cause = xstrdup("save-document needs --to FILE");
+		return false;
+	}
+	app_push(a, registration_save_view(a, c->argv[0], c->argv[1],
+	    cmd_opt(c, "to")));
+	return true;
+}
+
+/* --- vendors -------------------------------------------------------------- */
+
+static bool
+cmd_vendors(struct app *a, const struct cmd_args *c, char **cause)
+{
+	struct vendors_filter	 f;
+	struct view		*v;
+
+	if (!cmd_one_of("--status", cmd_opt(c, "status"), vendor_statuses,
+	    cause))
+		return false;
+	memset(&f, 0, sizeof f);
+	f.q = c->argc > 0 ? c->argv[0] : NULL;
+	f.status = cmd_opt(c, "status");
+	f.category = cmd_opt(c, "category");
+	f.badge = cmd_opt(c, "badge");
+	f.rating = cmd_opt(c, "rating");
+	f.joined_after = cmd_opt(c, "joined-after");
+	f.joined_before = cmd_opt(c, "joined-before");
+	f.region = cmd_opt(c, "region");
+	if ((v = vendors_view(a, &f, cause)) == NULL)
+		return false;
+	app_push(a, v);
+	return true;
+}
+
+static bool
+cmd_vendor(struct app *a, const struct cmd_args *c, char **cause)
+{
+	(void)cause;
+	app_push(a, vendor_view(a, c->argv[0]));
+	return true;
+}
+
+static bool
+cmd_suspend_vendor(struct app *a, const struct cmd_args *c, char **cause)
+{
+	if (cmd_opt(c, "reason") == NULL) {
+		*cause = xstrdup("suspend-vendor needs --reason");
+		return false;
+	}
+	app_push(a, vendor_status_view(a, c->argv[0], true, cmd_opt(c,
+	    "reason")));
+	return true;
+}
+
+static bool
+cmd_reactivate_vendor(struct app *a, const struct cmd_args *c, char **cause)
+{
+	(void)cause;
+	app_push(a, vendor_status_view(a, c->argv[0], false, cmd_opt(c,
+	    "reason")));
+	return true;
+}
+
+static bool
+cmd_note_vendor(struct app *a, const struct cmd_args *c, char **cause)
+{
+	bool	visit = strcmp(c->cmd->name, "visit-vendor") == 0;
+
+	if (app_batch(a) && cmd_opt(c, "text") == NULL) {
+		*cause = xasprintf("%s needs --text", c->cmd->name);
+		return false;
+	}
+	app_push(a, vendor_note_view(a, c->argv[0], visit, visit ? cmd_opt(c,
+	    "at") : NULL, cmd_opt(c, "text")));
+	return true;
+}
+
+/* --- listings ------------------------------------------------------------- */
+
+static const char *const cmd_orders[] = { "newest", "oldest", NULL };
+
+static bool
+cmd_listings(struct app *a, const struct cmd_args *c, char **cause)
+{
+	if (!cmd_one_of("--status", cmd_opt(c, "status"), listing_statuses,
+	    cause) || !cmd_one_of("--order", cmd_opt(c, "order"), cmd_orders,
+	    cause))
+		return false;
+	app_push(a, listings_view(a, c->argc > 0 ? c->argv[0] : NULL,
+	    cmd_opt(c, "status"), cmd_opt(c, "vendor"), cmd_opt(c,
+	    "category"), cmd_opt(c, "order")));
+	return true;
+}
+
+static bool
+cmd_listing(struct app *a, const struct cmd_args *c, char **cause)
+{
+	(void)cause;
+	app_push(a, listing_view(a, c->argv[0]));
+	return true;
+}
+
+static bool
+cmd_approve_listing(struct app *a, const struct cmd_args *c, char **cause)
+{
+	(void)cause;
+	app_push(a, listing_decide_view(a, c->argv[0], true, NULL));
+	return true;
+}
+
+static bool
+cmd_reject_listing(struct app *a, const struct cmd_args *c, char **cause)
+{
+	if (cmd_opt(c, "reason") == NULL) {
+		*cause = xstrdup("reject-listing needs --reason");
+		return false;
+	}
+	app_push(a, listing_decide_view(a, c->argv[0], false, cmd_opt(c,
+	    "reason")));
+	return true;
+}
+
 #define NOOPTS	{ { NULL, NULL, 0, NULL } }
 
 /* Every command of the console; see cmd.h. */
@@ -610,6 +785,99 @@ const struct command commands[] = {
 	      "9am, RFC 3339" },
 	    { "until", "TIME", COMPLETE_NONE, "before that time" } },
 	  0, 0, COMPLETE_NONE, CMD_AUTH, cmd_audit },
+
+	{ "registrations", NULL, "[--state STATE] [--region ID]",
+	  "businesses asking to sell, oldest first (employee, supervisor, "
+	  "admin)",
+	  { { "state", "STATE", COMPLETE_REG_STATE, "submitted, under_review, "
+	      "needs_changes, approved or rejected" },
+	    { "region", "ID", COMPLETE_NONE, "a region: its registrations and "
+	      "its subregions'" } },
+	  0, 0, COMPLETE_NONE, CMD_AUTH, cmd_registrations },
+	{ "registration", NULL, "ID", "one registration: its details, "
+	  "documents and history", NOOPTS, 1, 1, COMPLETE_ID, CMD_AUTH,
+	  cmd_registration },
+	{ "review-registration", NULL, "ID", "take a submitted registration "
+	  "up for review", NOOPTS, 1, 1, COMPLETE_ID, CMD_AUTH,
+	  cmd_decide_registration },
+	{ "approve-registration", NULL, "ID", "approve a registration: the "
+	  "business becomes a vendor", NOOPTS, 1, 1, COMPLETE_ID, CMD_AUTH,
+	  cmd_decide_registration },
+	{ "reject-registration", NULL, "ID --reason TEXT", "reject a "
+	  "registration, saying why",
+	  { { "reason", "TEXT", COMPLETE_NONE, "why, for the applicant" } },
+	  1, 1, COMPLETE_ID, CMD_AUTH, cmd_decide_registration },
+	{ "request-changes", NULL, "ID --reason TEXT", "send a registration "
+	  "back, saying what to change",
+	  { { "reason", "TEXT", COMPLETE_NONE, "what to change, for the "
+	      "applicant" } },
+	  1, 1, COMPLETE_ID, CMD_AUTH, cmd_decide_registration },
+	{ "save-document", NULL, "ID DOCUMENT [--to FILE]", "save a "
+	  "registration's document to a file (asks before replacing one)",
+	  { { "to", "FILE", COMPLETE_FILE, "where: a file, or a directory to "
+	      "put it in" } },
+	  2, 2, COMPLETE_ID, CMD_AUTH, cmd_save_document },
+
+	{ "vendors", NULL, "[QUERY] [--status STATUS] [--category CATEGORY] "
+	  "[--badge BADGE] [--rating N] [--joined-after TIME] "
+	  "[--joined-before TIME] [--region ID]",
+	  "vendors of my regions, newest first: a name or part of one",
+	  { { "status", "STATUS", COMPLETE_VENDOR_STATUS, "active or "
+	      "suspended" },
+	    { "category", "CATEGORY", COMPLETE_NONE, "such as Grocery" },
+	    { "badge", "BADGE", COMPLETE_NONE, "such as verified_gst" },
+	    { "rating", "N", COMPLETE_NONE, "rated at least N stars (1 to "
+	      "5)" },
+	    { "joined-after", "TIME", COMPLETE_NONE, "joined since: 30d, "
+	      "2026-01-01, RFC 3339" },
+	    { "joined-before", "TIME", COMPLETE_NONE, "joined before that "
+	      "time" },
+	    { "region", "ID", COMPLETE_NONE, "a region: its vendors and its "
+	      "subregions'" } },
+	  0, 1, COMPLETE_NONE, CMD_AUTH, cmd_vendors },
+	{ "vendor", NULL, "ID", "one vendor: profile, listings, sales, visits "
+	  "and notes", NOOPTS, 1, 1, COMPLETE_ID, CMD_AUTH, cmd_vendor },
+	{ "suspend-vendor", NULL, "ID --reason TEXT", "suspend a vendor: its "
+	  "listings are hidden; the owner is told why",
+	  { { "reason", "TEXT", COMPLETE_NONE, "why, for the owner and the "
+	      "record" } },
+	  1, 1, COMPLETE_ID, CMD_AUTH, cmd_suspend_vendor },
+	{ "reactivate-vendor", NULL, "ID [--reason TEXT]", "reactivate a "
+	  "suspended vendor",
+	  { { "reason", "TEXT", COMPLETE_NONE, "why, for the record" } },
+	  1, 1, COMPLETE_ID, CMD_AUTH, cmd_reactivate_vendor },
+	{ "note-vendor", NULL, "ID [--text TEXT]", "write a note about a "
+	  "vendor",
+	  { { "text", "TEXT", COMPLETE_NONE, "the note" } },
+	  1, 1, COMPLETE_ID, CMD_AUTH, cmd_note_vendor },
+	{ "visit-vendor", NULL, "ID [--at TIME] [--text TEXT]", "record a "
+	  "visit to a vendor",
+	  { { "at", "TIME", COMPLETE_NONE, "when: now (the default), today "
+	      "11am, 2h, RFC 3339" },
+	    { "text", "TEXT", COMPLETE_NONE, "what happened" } },
+	  1, 1, COMPLETE_ID, CMD_AUTH, cmd_note_vendor },
+
+	{ "listings", NULL, "[QUERY] [--status STATUS|all] [--vendor ID] "
+	  "[--category ID] [--order newest|oldest]", "the review queue, "
+	  "oldest first; or listings of a status, vendor or category",
+	  { { "status", "STATUS", COMPLETE_LISTING_STATUS, "pending_review "
+	      "(the default), active, rejected, draft, archived or all" },
+	    { "vendor", "ID", COMPLETE_NONE, "a vendor's id" },
+	    { "category", "ID", COMPLETE_NONE, "a category's id: it and those "
+	      "under it" },
+	    { "order", "newest|oldest", COMPLETE_NONE, "the queue is oldest "
+	      "first, the others newest first" } },
+	  0, 1, COMPLETE_NONE, CMD_AUTH, cmd_listings },
+	{ "listing", NULL, "ID", "one listing: variants, prices, stock, "
+	  "images, history", NOOPTS, 1, 1, COMPLETE_ID, CMD_AUTH,
+	  cmd_listing },
+	{ "approve-listing", NULL, "ID", "approve a listing waiting for "
+	  "review (moderator, admin)", NOOPTS, 1, 1, COMPLETE_ID, CMD_AUTH,
+	  cmd_approve_listing },
+	{ "reject-listing", NULL, "ID --reason TEXT", "reject a listing "
+	  "waiting for review, saying why",
+	  { { "reason", "TEXT", COMPLETE_NONE, "why, for the vendor" } },
+	  1, 1, COMPLETE_ID, CMD_AUTH, cmd_reject_listing },
 };
 
 const size_t ncommands = sizeof commands / sizeof commands[0];

@@ -28,9 +28,12 @@ enum cmd_complete {
 	COMPLETE_CHANNEL,	/* sms, whatsapp, email, push */
 	COMPLETE_USER_STATUS,	/* active, suspended */
 	COMPLETE_OUTBOX_STATE,	/* pending, sent, failed, suppressed */
+	COMPLETE_REG_STATE,	/* submitted, under_review, ... */
+	COMPLETE_VENDOR_STATUS,	/* active, suspended */
+	COMPLETE_LISTING_STATUS,	/* pending_review, ..., all */
 };
 
-#define CMD_MAXOPTS	6
+#define CMD_MAXOPTS	8
 
 struct cmd_opt {
 	const char		*name;		/* without the dashes */

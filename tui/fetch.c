@@ -87,6 +87,7 @@ fetch_worker(void *arg)
 		r = fetch_pop(&f->todo, &f->todo_tail);
 		pthread_mutex_unlock(&f->lock);
 
+		client_files(c, (r->flags & FETCH_FILE) != 0);
 		session_do(f->session, c, r->method, r->path, r->body,
 		    &r->resp);
 
@@ -176,7 +177,7 @@ fetch_free(struct fetch *f)
 
 unsigned
 fetch_submit(struct fetch *f, unsigned owner, unsigned gen, int tag,
-    const char *method, const char *path, const char *body)
+    const char *method, const char *path, const char *body, int flags)
 {
 	struct request	*r = xcalloc(1, sizeof *r);
 
@@ -189,6 +190,7 @@ fetch_submit(struct fetch *f, unsigned owner, unsigned gen, int tag,
 	r->method = xstrdup(method);
 	r->path = xstrdup(path);
 	r->body = body != NULL ? xstrdup(body) : NULL;
+	r->flags = flags;
 	f->pending++;
 	if (f->nthreads == 0) {
 		fetch_append(&f->todo, &f->todo_tail, r);
@@ -216,6 +218,7 @@ fetch_take(struct fetch *f)
 	if (f->nthreads == 0) {
 		if ((r = fetch_pop(&f->todo, &f->todo_tail)) == NULL)
 			return NULL;
+		client_files(f->inline_client, (r->flags & FETCH_FILE) != 0);
 		session_do(f->session, f->inline_client, r->method, r->path,
 		    r->body, &r->resp);
 		f->pending--;

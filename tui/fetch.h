@@ -21,6 +21,7 @@ struct request {
 	char		*method;
 	char		*path;
 	char		*body;
+	int		 flags;		/* FETCH_FILE */
 	struct response	 resp;		/* filled in when it is done */
 	struct request	*next;
 };
@@ -41,9 +42,15 @@ struct fetch *fetch_new(const struct client_opts *, struct session *,
  * request not yet taken.  Fine with NULL.
  */
 void	fetch_free(struct fetch *);
-/* Queues a request (strings copied; body may be NULL); returns its id. */
+#define FETCH_FILE	0x1	/* the answer is a file (see client_files) */
+
+/*
+ * Queues a request (strings copied; body may be NULL) with flags
+ * (FETCH_FILE or 0); returns its id.
+ */
 unsigned fetch_submit(struct fetch *, unsigned owner, unsigned gen, int tag,
-	    const char *method, const char *path, const char *body);
+	    const char *method, const char *path, const char *body,
+	    int flags);
 /* A descriptor readable while finished requests wait; -1 inline. */
 int	fetch_fd(const struct fetch *);
 /*

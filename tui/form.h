@@ -17,6 +17,7 @@
 #define FORM_LINK	0x2	/* Enter runs the field's command */
 #define FORM_BUTTON	0x4	/* Enter presses it */
 #define FORM_SECRET	0x8	/* shown as '*'s, never printed */
+#define FORM_PATH	0x10	/* a file name: Tab completes it */
 
 struct form_field {
 	char	*name;		/* as soukd names it in errors */

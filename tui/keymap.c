@@ -107,6 +107,65 @@ const struct keybind keymap[] = {
 	  KEY_DESTRUCTIVE },
 	{ 'o', SCOPE_ENTRY, "layout", "before and after side by side, or one "
 	  "under the other", audit_key_layout, 0 },
+	{ 's', SCOPE_REGISTRATIONS, "state", "show the registrations of the "
+	  "next state: all, submitted, under_review, needs_changes, "
+	  "approved, rejected", registrations_key_state, 0 },
+	{ 't', SCOPE_REGISTRATIONS, "take-up", "take a submitted registration "
+	  "up for review (asks first)", registrations_key_review,
+	  KEY_DESTRUCTIVE },
+	{ 'a', SCOPE_REGISTRATIONS, "approve", "approve: the business becomes "
+	  "a vendor (asks first)", registrations_key_approve,
+	  KEY_DESTRUCTIVE },
+	{ 'x', SCOPE_REGISTRATIONS, "reject", "reject, with a reason (asks "
+	  "first)", registrations_key_reject, KEY_DESTRUCTIVE },
+	{ 'c', SCOPE_REGISTRATIONS, "changes", "send back, saying what to "
+	  "change (asks first)", registrations_key_changes, KEY_DESTRUCTIVE },
+	{ 't', SCOPE_REGISTRATION, "take-up", "take the registration up for "
+	  "review (asks first)", registrations_key_review, KEY_DESTRUCTIVE },
+	{ 'a', SCOPE_REGISTRATION, "approve", "approve: the business becomes "
+	  "a vendor (asks first)", registrations_key_approve,
+	  KEY_DESTRUCTIVE },
+	{ 'x', SCOPE_REGISTRATION, "reject", "reject, with a reason (asks "
+	  "first)", registrations_key_reject, KEY_DESTRUCTIVE },
+	{ 'c', SCOPE_REGISTRATION, "changes", "send back, saying what to "
+	  "change (asks first)", registrations_key_changes, KEY_DESTRUCTIVE },
+	{ 's', SCOPE_VENDORS, "suspend", "suspend the vendor, with a reason: "
+	  "its listings are hidden (asks first)", vendors_key_suspend,
+	  KEY_DESTRUCTIVE },
+	{ 'a', SCOPE_VENDORS, "reactivate", "reactivate a suspended vendor, "
+	  "with a reason if you like (asks first)", vendors_key_reactivate,
+	  KEY_DESTRUCTIVE },
+	{ 'n', SCOPE_VENDORS, "note", "write a note about the vendor",
+	  vendors_key_note, 0 },
+	{ 'v', SCOPE_VENDORS, "visit", "record a visit to the vendor",
+	  vendors_key_visit, 0 },
+	{ 'L', SCOPE_VENDORS, "listings", "the vendor's listings",
+	  vendors_key_listings, 0 },
+	{ 's', SCOPE_VENDOR, "suspend", "suspend the vendor, with a reason: "
+	  "its listings are hidden (asks first)", vendors_key_suspend,
+	  KEY_DESTRUCTIVE },
+	{ 'a', SCOPE_VENDOR, "reactivate", "reactivate the vendor if it is "
+	  "suspended (asks first)", vendors_key_reactivate, KEY_DESTRUCTIVE },
+	{ 'n', SCOPE_VENDOR, "note", "write a note about the vendor",
+	  vendors_key_note, 0 },
+	{ 'v', SCOPE_VENDOR, "visit", "record a visit to the vendor",
+	  vendors_key_visit, 0 },
+	{ 'L', SCOPE_VENDOR, "listings", "the vendor's listings",
+	  vendors_key_listings, 0 },
+	{ 'a', SCOPE_LISTINGS, "approve", "approve a listing waiting for "
+	  "review (asks first)", listings_key_approve, KEY_DESTRUCTIVE },
+	{ 'x', SCOPE_LISTINGS, "reject", "reject a listing waiting for "
+	  "review, with a reason (asks first)", listings_key_reject,
+	  KEY_DESTRUCTIVE },
+	{ 's', SCOPE_LISTINGS, "status", "show the listings of the next "
+	  "status: pending_review (the queue), active, rejected, draft, "
+	  "archived, all", listings_key_status, 0 },
+	{ 'a', SCOPE_LISTING, "approve", "approve the listing, then show the "
+	  "next of the queue (asks first)", listings_key_approve,
+	  KEY_DESTRUCTIVE },
+	{ 'x', SCOPE_LISTING, "reject", "reject the listing with a reason, "
+	  "then show the next of the queue (asks first)", listings_key_reject,
+	  KEY_DESTRUCTIVE },
 };
 
 const size_t keymap_len = sizeof keymap / sizeof keymap[0];
@@ -136,6 +195,12 @@ static const char *const scope_names[SCOPE_COUNT] = {
 	[SCOPE_USER] = "user",
 	[SCOPE_AUDIT] = "audit",
 	[SCOPE_ENTRY] = "audit entry",
+	[SCOPE_REGISTRATIONS] = "registrations",
+	[SCOPE_REGISTRATION] = "registration",
+	[SCOPE_VENDORS] = "vendors",
+	[SCOPE_VENDOR] = "vendor",
+	[SCOPE_LISTINGS] = "listings",
+	[SCOPE_LISTING] = "listing",
 };
 
 const char *

@@ -42,6 +42,7 @@ static struct {
 	size_t			 qhead, qlen;
 	bool			 finished;		/* Enter, or EOF */
 	bool			 secret;		/* shown as '*'s */
+	bool			 files;			/* Tab: file names */
 	char			*line;			/* what Enter gave */
 	char			 matches[PROMPT_MATCHES_MAX];
 	char			**candidates;
@@ -117,6 +118,8 @@ prompt_completion(const char *text, int start, int end)
 
 	(void)end;
 	prompt_free_candidates();
+	if (prompt.files)
+		return NULL;	/* readline completes file names */
 	if (prompt.kind != PROMPT_COMMAND || prompt.complete == NULL) {
 		rl_attempted_completion_over = 1;
 		return NULL;
@@ -241,6 +244,7 @@ prompt_begin(enum prompt_kind kind, const char *prefix, const char *initial,
 		prompt_cancel();
 	prompt.active = true;
 	prompt.secret = false;
+	prompt.files = false;
 	prompt.kind = kind;
 	free(prompt.prefix);
 	prompt.prefix = xstrdup(prefix);
@@ -268,6 +272,7 @@ prompt_finish(const char *line)
 
 	prompt.active = false;
 	prompt.secret = false;
+	prompt.files = false;
 	prompt.matches[0] = '\0';
 	if (copy != NULL && prompt.kind == PROMPT_COMMAND && *copy != '\0') {
 		HIST_ENTRY *last = history_get(history_base + history_length -
@@ -329,6 +334,13 @@ prompt_secret(void)
 }
 
 void
+prompt_files(void)
+{
+	if (prompt.active)
+		prompt.files = true;
+}
+
+void
 prompt_key(int key)
 {
 	char		 mb[MB_LEN_MAX];
@@ -371,7 +383,7 @@ prompt_key(int key)
 			prompt_command(rl_get_next_history);
 		break;
 	case K_TAB:
-		if (history)
+		if (history || prompt.files)
 			prompt_feed("\t", 1);
 		break;
 	case K_BS:

@@ -46,6 +46,8 @@ void	prompt_begin(enum prompt_kind, const char *prefix,
 	    const char *initial, prompt_change_cb, prompt_done_cb, void *arg);
 /* Hides what is typed (each character shows as '*'), until the prompt ends. */
 void	prompt_secret(void);
+/* Tab completes file names, until the prompt ends. */
+void	prompt_files(void);
 /* Feeds a key (keys.h) to the open prompt. */
 void	prompt_key(int key);
 /* Closes the prompt as if Esc was pressed. */

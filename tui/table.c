@@ -216,6 +216,48 @@ table_number(const char *s, double *out)
 	return *end == '\0';
 }
 
+/*
+ * Parses a cell as an amount: a sign, a currency (a symbol, or a code
+ * and a blank) and digits grouped by commas, with decimals; what follows
+ * the first amount ("–₹200.00" of a range) is ignored.
+ */
+static bool
+table_amount(const char *s, double *out)
+{
+	char	 digits[64];
+	size_t	 n = 0;
+	bool	 neg = false, any = false;
+
+	if (s == NULL)
+		return false;
+	if (*s == '-') {
+		neg = true;
+		s++;
+	}
+	/* The currency: anything up to the first digit. */
+	while (*s != '\0' && (*s < '0' || *s > '9')) {
+		if (*s == '-' && !neg)
+			neg = true;
+		s++;
+	}
+	for (; *s != '\0'; s++) {
+		if (*s == ',')
+			continue;
+		if ((*s < '0' || *s > '9') && *s != '.')
+			break;	/* a range sorts by its first amount */
+		if (n + 1 >= sizeof digits)
+			return false;
+		any = any || *s != '.';
+		digits[n++] = *s;
+	}
+	digits[n] = '\0';
+	if (!any || !table_number(digits, out))
+		return false;
+	if (neg)
+		*out = -*out;
+	return true;
+}
+
 int
 table_compare(const char *a, const char *b, enum table_type type)
 {
@@ -233,6 +275,14 @@ table_compare(const char *a, const char *b, enum table_type type)
 	if (type == TABLE_NUMBER) {
 		na = table_number(a, &x);
 		nb = table_number(b, &y);
+		if (na && nb)
+			return x < y ? -1 : x > y;
+		if (na != nb)
+			return na ? -1 : 1;
+	}
+	if (type == TABLE_MONEY) {
+		na = table_amount(a, &x);
+		nb = table_amount(b, &y);
 		if (na && nb)
 			return x < y ? -1 : x > y;
 		if (na != nb)
@@ -779,8 +829,8 @@ table_draw(struct table *t, int y, int x, int h, int w, const char *empty)
 			continue;
 		title = table_title(t, c);
 		screen_put(y, cx, out[c], title, t->sorted && t->sort_col == c ?
-		    STYLE_SORTED : STYLE_HEADER, t->cols[c].type ==
-		    TABLE_NUMBER ? TEXT_RIGHT : TEXT_LEFT);
+		    STYLE_SORTED : STYLE_HEADER, t->cols[c].type !=
+		    TABLE_TEXT ? TEXT_RIGHT : TEXT_LEFT);
 		free(title);
 		cx += out[c] + TABLE_GAP;
 	}
@@ -816,7 +866,7 @@ table_draw(struct table *t, int y, int x, int h, int w, const char *empty)
 			if (out[c] == 0)
 				continue;
 			screen_put(y + row, cx, out[c], r->cells[c], st,
-			    t->cols[c].type == TABLE_NUMBER ? TEXT_RIGHT :
+			    t->cols[c].type != TABLE_TEXT ? TEXT_RIGHT :
 			    TEXT_LEFT);
 			cx += out[c] + TABLE_GAP;
 		}
@@ -856,7 +906,7 @@ table_print(struct table *t, FILE *f)
 		for (c = 0; c < t->ncols; c++) {
 			const char *s = i == 0 ? t->cols[c].title :
 			    t->rows.v[t->shown[i - 1]]->cells[c];
-			enum text_align a = t->cols[c].type == TABLE_NUMBER ?
+			enum text_align a = t->cols[c].type != TABLE_TEXT ?
 			    TEXT_RIGHT : TEXT_LEFT;
 
 			/* The last column is not padded: no trailing blanks. */

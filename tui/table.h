@@ -20,6 +20,10 @@
 enum table_type {
 	TABLE_TEXT,		/* left-aligned, sorted by text */
 	TABLE_NUMBER,		/* right-aligned, sorted by value */
+	TABLE_MONEY,		/* right-aligned, sorted by amount: the
+				   currency and the grouping commas of
+				   "-₹1,23,456.00" are ignored, and a
+				   range sorts by its first amount */
 };
 
 struct table_col {
@@ -58,8 +62,9 @@ int	table_layout(const struct table_fit *, size_t n, int width, int gap,
  */
 bool	table_match(const char *const *cells, size_t n, const char *query);
 /*
- * Orders two cells of a column: numbers by value (before any text), text
- * ignoring ASCII case, empty cells last.  Returns <0, 0 or >0.
+ * Orders two cells of a column: numbers (and amounts) by value (before
+ * any text), text ignoring ASCII case, empty cells last.  Returns <0, 0
+ * or >0.
  */
 int	table_compare(const char *a, const char *b, enum table_type);
 

@@ -34,6 +34,7 @@ view_free(struct view *v)
 	table_free(v->table);
 	form_free(v->form);
 	json_decref(v->json);
+	free(v->topics);
 	free(v->error);
 	free(v->summary);
 	free(v->title);
@@ -68,7 +69,16 @@ view_request(struct view *v, int tag, const char *method, const char *path,
 {
 	v->inflight++;
 	v->loading = true;
-	app_submit(v->app, v->serial, v->gen, tag, method, path, body);
+	app_submit(v->app, v->serial, v->gen, tag, method, path, body, 0);
+}
+
+void
+view_request_file(struct view *v, int tag, const char *path)
+{
+	v->inflight++;
+	v->loading = true;
+	app_submit(v->app, v->serial, v->gen, tag, "GET", path, NULL,
+	    FETCH_FILE);
 }
 
 void
@@ -129,9 +139,9 @@ view_wants(const struct view *v, const char *topic)
 	const char	*p, *end;
 	size_t		 len;
 
-	if (v->ops->topics == NULL || topic == NULL)
+	if (view_topics(v) == NULL || topic == NULL)
 		return false;
-	for (p = v->ops->topics; *p != '\0'; p = *end == ',' ? end + 1 : end) {
+	for (p = view_topics(v); *p != '\0'; p = *end == ',' ? end + 1 : end) {
 		end = strchr(p, ',');
 		if (end == NULL)
 			end = p + strlen(p);
@@ -141,4 +151,20 @@ view_wants(const struct view *v, const char *topic)
 			return true;
 	}
 	return false;
+}
+
+const char *
+view_topics(const struct view *v)
+{
+	if (v->topics != NULL)
+		return *v->topics != '\0' ? v->topics : NULL;
+	return v->ops->topics;
+}
+
+void
+view_set_topics(struct view *v, char *topics)
+{
+	free(v->topics);
+	/* "": set, and none (ops' topics must not come back). */
+	v->topics = topics != NULL ? topics : xstrdup("");
 }

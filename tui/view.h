@@ -64,6 +64,7 @@ struct view {
 	bool			 loading;
 	bool			 opened;	/* has been on top once */
 	bool			 stale;		/* reload when the load ends */
+	char			*topics;	/* its own, in place of ops' */
 	void			*data;		/* the view's own */
 };
 
@@ -82,6 +83,8 @@ void	view_restart(struct view *);
 /* Sends a request for the current load (body may be NULL). */
 void	view_request(struct view *, int tag, const char *method,
 	    const char *path, const char *body);
+/* GETs a file: its bytes come back in resp.file (see client_files). */
+void	view_request_file(struct view *, int tag, const char *path);
 /* Hands an answer to the view; dropped if it is for an older load. */
 void	view_deliver(struct view *, struct request *);
 /*
@@ -96,5 +99,12 @@ void	view_done(struct view *);
 char	**view_ids(struct view *);
 /* True if an event of this topic concerns the view. */
 bool	view_wants(const struct view *, const char *topic);
+/*
+ * The topics the view follows: its own when it set them (they depend on
+ * who is signed in), else its ops'.  NULL: none.
+ */
+const char *view_topics(const struct view *);
+/* Sets the view's own topics (taken; NULL: none at all). */
+void	view_set_topics(struct view *, char *topics);
 
 #endif

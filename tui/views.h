@@ -132,13 +132,96 @@ struct view *audit_view(struct app *, const char *actor, const char *action,
 	    char **cause);
 void	audit_key_layout(struct app *, struct view *, int);
 /*
- * A time for --since and --until: RFC 3339 as it is, a date (its
- * midnight), a time of day or phrase when.h reads, or an age such as 2h,
- * 30m or 7d (that long before now).  Writes RFC 3339 UTC into out.
- * False with *cause (caller frees).
+ * A time people type (audit's --since and --until, when a vendor joined,
+ * when a visit took place): RFC 3339 as it is, a date (its midnight), a
+ * time of day or phrase when.h reads, or an age such as 2h, 30m or 7d
+ * (that long before now).  Writes RFC 3339 UTC into out.  False with
+ * *cause (caller frees).
  */
 bool	audit_time(const char *text, time_t now, char *out, size_t len,
 	    char **cause) __attribute__((warn_unused_result));
+
+/* --- business registrations (registrations.c) --- */
+
+/* The states staff see, as soukd names them (NULL-terminated). */
+extern const char *const registration_states[];
+/* The queue, by state and region (NULL: all), oldest first. */
+struct view *registrations_view(struct app *, const char *state,
+	    const char *region);
+/* One registration with its documents and history. */
+struct view *registration_view(struct app *, const char *id);
+enum reg_decision { REG_REVIEW, REG_APPROVE, REG_REJECT, REG_CHANGES };
+/*
+ * review-registration, approve-registration, reject-registration and
+ * request-changes: sent at once (reason: for the last two).
+ */
+struct view *registration_decide_view(struct app *, const char *id,
+	    enum reg_decision, const char *reason);
+/* save-document: a document written to the file to (never replaced). */
+struct view *registration_save_view(struct app *, const char *id,
+	    const char *doc, const char *to);
+void	registrations_key_state(struct app *, struct view *, int);
+void	registrations_key_review(struct app *, struct view *, int);
+void	registrations_key_approve(struct app *, struct view *, int);
+void	registrations_key_reject(struct app *, struct view *, int);
+void	registrations_key_changes(struct app *, struct view *, int);
+
+/* --- vendors (vendors.c) --- */
+
+extern const char *const vendor_statuses[];
+/* The list's filters; NULL: any. */
+struct vendors_filter {
+	const char	*q;		/* a name, or part of one */
+	const char	*status;	/* active, suspended */
+	const char	*category;
+	const char	*badge;		/* verified_business, ... */
+	const char	*rating;	/* at least this many stars, 1 to 5 */
+	const char	*joined_after;	/* times as audit_time reads them */
+	const char	*joined_before;
+	const char	*region;	/* a region id: it and those under it */
+};
+/*
+ * The vendors of one's regions, newest first; NULL with *cause on a
+ * time audit_time cannot read.
+ */
+struct view *vendors_view(struct app *, const struct vendors_filter *,
+	    char **cause);
+/* One vendor: profile, summary, newest listings, visits and notes. */
+struct view *vendor_view(struct app *, const char *id);
+/*
+ * The form recording a visit (at: when, as people type it) or a note
+ * about vendor id; in batch mode sent at once.
+ */
+struct view *vendor_note_view(struct app *, const char *id, bool visit,
+	    const char *at, const char *text);
+/* suspend-vendor and reactivate-vendor: sent at once. */
+struct view *vendor_status_view(struct app *, const char *id, bool suspend,
+	    const char *reason);
+void	vendors_key_suspend(struct app *, struct view *, int);
+void	vendors_key_reactivate(struct app *, struct view *, int);
+void	vendors_key_note(struct app *, struct view *, int);
+void	vendors_key_visit(struct app *, struct view *, int);
+void	vendors_key_listings(struct app *, struct view *, int);
+
+/* --- listings and their review (listings.c) --- */
+
+/* Listing statuses as soukd names them, then "all" (NULL-terminated). */
+extern const char *const listing_statuses[];
+/*
+ * Listings: status NULL is the review queue (pending_review, oldest
+ * first), "all" every status; by vendor and category id and words of
+ * the title (q); order newest or oldest (NULL: soukd's default).
+ */
+struct view *listings_view(struct app *, const char *q, const char *status,
+	    const char *vendor, const char *category, const char *order);
+/* One listing: variants with prices and stock, images, history. */
+struct view *listing_view(struct app *, const char *id);
+/* approve-listing and reject-listing: sent at once. */
+struct view *listing_decide_view(struct app *, const char *id,
+	    bool approve, const char *reason);
+void	listings_key_approve(struct app *, struct view *, int);
+void	listings_key_reject(struct app *, struct view *, int);
+void	listings_key_status(struct app *, struct view *, int);
 
 /* --- shared helpers (shared.c) --- */
 
@@ -182,6 +265,114 @@ struct view *views_action(struct app *, const char *title,
 struct view *views_note(struct app *, const char *title);
 /* The items of a JSON array as text joined with sep.  Caller frees. */
 char	*views_words_join(const json_t *, const char *sep);
+/*
+ * An amount in minor units (paise) as people read it: "₹1,23,456.00" in
+ * Indian grouping for INR (or a NULL currency), else the ISO code,
+ * a blank and thousands ("USD 1,234.50").  Two decimals.
+ */
+void	views_money(long long minor, const char *currency, char *buf,
+	    size_t len);
+/*
+ * A listing's price from its price_min, price_max and currency: one
+ * amount, a range "₹100.00–₹250.00" (or with from, "₹100.00+" for a
+ * table), or "" when it has none.
+ */
+void	views_price(const json_t *listing, bool from, char *buf, size_t len);
+/* A size in bytes: "512 bytes", "12.3 KiB", "4.0 MiB". */
+void	views_bytes(long long n, char *buf, size_t len);
+
+/*
+ * The live topics a view of kind topic may follow as user (soukd's
+ * account JSON, {role, regions}: see daemon/api/stream.c): topic itself
+ * when the role is one of any (comma-separated role names); else
+ * "topic:<region>" for each of the user's regions when it is one of
+ * regional (NULL: none); else NULL, and NULL too when there would be
+ * more than VIEWS_MAX_TOPICS (soukd takes 20 a stream, one is the
+ * user's own).  Caller frees.
+ */
+#define VIEWS_MAX_TOPICS	19
+char	*views_topics(const json_t *user, const char *topic, const char *any,
+	    const char *regional);
+/* The same for the signed-in user, set as v's topics. */
+void	views_follow(struct view *, const char *topic, const char *any,
+	    const char *regional);
+/* The signed-in user's role ("admin"), into buf; "" when signed out. */
+const char *views_role(struct app *, char *buf, size_t len);
+
+/*
+ * Where to save a file the user named: text as typed ("~/" is $HOME),
+ * or in it when it is a directory, under name.  NULL with *cause when
+ * text is empty.  Caller frees.
+ */
+char	*views_save_path(const char *text, const char *name, const char *home,
+	    char **cause);
+/*
+ * Writes len bytes to path, readable by its owner only (mode 0600).  An
+ * existing file is replaced only when replace, else refused.  False with
+ * *cause (caller frees); a failed write leaves no partial new file.
+ */
+bool	views_save_file(const char *path, const void *data, size_t len,
+	    bool replace, char **cause) __attribute__((warn_unused_result));
+
+/*
+ * A change made with one key: asked about (after its reason, when it
+ * takes one), confirmed with y, then POSTed to the subject's path and
+ * the kind's action, with {"reason"} when there is one.
+ */
+struct decision_kind {
+	const char	*action;	/* the path's last part: "approve" */
+	const char	*verb;		/* "Approve", in the question */
+	const char	*reason;	/* its question ("Reason for
+					   rejecting"); NULL: none asked */
+	bool		 optional;	/* an empty reason is sent as none */
+	const char	*past;		/* "is approved", in the message */
+};
+
+struct decision {
+	const struct decision_kind *kind;
+	char	*path;		/* the subject: "/v1/registrations/3" */
+	char	*id;		/* its id */
+	char	*what;		/* "registration 3 (Sharma Stores)" */
+	char	*reason;
+};
+
+#define DECISION_TAG	101
+
+void	decision_clear(struct decision *);
+/*
+ * Starts deciding kind about the subject (strings copied) for view v:
+ * asks for the reason, whose answer goes to reasoned (which calls
+ * decision_reasoned), or at once to confirm; y calls yes (which calls
+ * decision_send).
+ */
+void	decision_begin(struct view *, struct decision *,
+	    const struct decision_kind *, const char *path, const char *id,
+	    const char *what, void (*reasoned)(struct view *, const char *),
+	    void (*yes)(struct view *));
+void	decision_reasoned(struct view *, struct decision *, const char *line,
+	    void (*yes)(struct view *));
+void	decision_send(struct view *, struct decision *);
+/*
+ * Handles the answer (false: r is not one).  *ok says whether it was
+ * done; either way the message line says so, and soukd's objections to
+ * a field show next to the view's form field of that name.
+ */
+bool	decision_result(struct view *, struct request *, struct decision *,
+	    bool *ok);
+/* The body of a decision with a reason (NULL or "": none).  Caller frees. */
+char	*decision_body(const char *reason);
+/*
+ * The command deciding kind about noun id (its resource is path) at
+ * once, showing soukd's answer with show: "approve-listing 5".
+ */
+struct view *decision_view(struct app *, const struct decision_kind *,
+	    const char *noun, const char *path, const char *id,
+	    const char *reason, void (*show)(struct view *, json_t *));
+/*
+ * A resource's path: base and the id escaped ("/v1/vendors/12").
+ * Caller frees.
+ */
+char	*views_path(const char *base, const char *id);
 
 /*
  * A table loaded from one of soukd's paged lists, page by page, up to max

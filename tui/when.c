@@ -81,7 +81,8 @@ struct when_parts {
 	bool	 rel;		/* a relative amount was given */
 	long	 rel_secs;
 	long	 rel_days;
-	int	 day;		/* 0 none, 1 today, 2 tomorrow, 3 weekday, 4 date */
+	int	 day;		/* 0 none, 1 today, 2 tomorrow, 3 weekday, 4 date,
+				   5 yesterday */
 	bool	 next;
 	int	 wday;
 	int	 year, mon, mday;
@@ -355,6 +356,11 @@ when_read(char words[][WHEN_WORDLEN], int n, struct when_parts *p,
 				return false;
 			continue;
 		}
+		if (strcmp(w, "yesterday") == 0) {
+			if (!when_set_day(p, 5, cause))
+				return false;
+			continue;
+		}
 		if (strcmp(w, "next") == 0) {
 			p->next = true;
 			continue;
@@ -460,6 +466,9 @@ when_parse(const char *text, time_t now, const struct when_zone *z,
 		break;
 	case 2:
 		tm.tm_mday++;
+		break;
+	case 5:
+		tm.tm_mday--;
 		break;
 	case 3:
 		ahead = (p.wday - base.tm_wday + 7) % 7;

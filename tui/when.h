@@ -7,18 +7,18 @@
  *   now			the reference time
  *   +2h, +1h30m, in 30m,	the reference time plus the amount; units s, m,
  *   in 2 hours			h (exact), d, w (calendar days: same wall time)
- *   today, tomorrow, mon..sun,	that day at the time given, or at the
- *   monday.., YYYY-MM-DD	reference time of day when none is given; a
- *				weekday is the next one not yet past ("mon" on
- *				a Monday after the time means next Monday);
+ *   today, tomorrow,		that day at the time given, or at the
+ *   yesterday, mon..sun,	reference time of day when none is given; a
+ *   monday.., YYYY-MM-DD	weekday is the next one not yet past ("mon"
+ *				on a Monday after the time means next Monday);
  *				"next mon" is never today
  *   11am, 9:30pm, 17:00,	that time on the day given; alone, the next
  *   noon, midnight, 9		time it comes (today, else tomorrow); a bare
  *				hour needs a day
  *
  * Words are case-insensitive, may come in either order and "at" is
- * ignored: "at 11am tomorrow" works.  "today 9am" may lie in the past: the
- * caller decides whether that is acceptable.
+ * ignored: "at 11am tomorrow" works.  "today 9am" and "yesterday" may lie
+ * in the past: the caller decides whether that is acceptable.
  */
 #ifndef SOUK_WHEN_H
 #define SOUK_WHEN_H

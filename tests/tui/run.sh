@@ -1,6 +1,8 @@
 #!/bin/sh
 # The console's tests, against a real soukd over a throwaway PostgreSQL
-# cluster loaded with the demo data and a few accounts (soukd runs the API
+# cluster loaded with the demo region tree, the test's own vendors and
+# listings (tests/tui/catalogue.sql: other demo data would move the ids
+# and rows the screens show) and a few accounts (soukd runs the API
 # only: no workers or schedules change the jobs a screen shows):
 #
 #   - scripted screen tests: souk plays tests/tui/NAME.script in a fixed
@@ -10,6 +12,9 @@
 #     run to run (port, latency, timestamps);
 #   - signing in: the sign-in screen, a token revoked mid-session renewed
 #     silently, a used-up refresh token sending souk back to sign in;
+#   - the staff's registration queue, vendors and listing review, on data
+#     made through the API (registrations with their documents) and
+#     tests/tui/catalogue.sql (vendors, listings);
 #   - live updates: an event from soukd reloads the view by itself;
 #   - souk -c: tables, JSON, exit statuses and messages, souk login and
 #     logout, the credentials file's checks;
@@ -117,8 +122,8 @@ start_soukd() {
 	listen=${1:-127.0.0.1:0}
 	log="$work/soukd.log"
 	lines=$(cat "$log" 2>/dev/null | wc -l)
-	ASAN_OPTIONS=detect_leaks=0 "$soukd" --database "$conninfo" \
-		--listen "$listen" --role api 2>>"$log" &
+	ASAN_OPTIONS=detect_leaks=0 SOUKD_MEDIA_DIR="$work/media" "$soukd" \
+		--database "$conninfo" --listen "$listen" --role api 2>>"$log" &
 	soukd_pid=$!
 	n=0
 	while :; do
@@ -224,6 +229,11 @@ sql() {
 	scripts/pg.sh psql "$work/pg" -q -v ON_ERROR_STOP=1 -c "$1" >/dev/null
 }
 
+# The one value a query answers.
+sql_value() {
+	scripts/pg.sh psql "$work/pg" -q -A -t -v ON_ERROR_STOP=1 -c "$1"
+}
+
 # The fixed terminal of the scripted runs (souk replaces the shell).
 souk_env() {
 	exec env -i PATH="$PATH" HOME="$home" TERM=xterm-256color LINES=24 \
@@ -258,7 +268,7 @@ echo "== console tests ($build)"
 scripts/pg.sh start "$work/pg" --fast >/dev/null
 conninfo=$(scripts/pg.sh conninfo "$work/pg")
 "$soukd" migrate --database "$conninfo" >/dev/null 2>&1
-for f in sql/seed/*.sql; do
+for f in sql/seed/0001_regions.sql tests/tui/catalogue.sql; do
 	scripts/pg.sh psql "$work/pg" -q -v ON_ERROR_STOP=1 -f "$f" >/dev/null
 done
 start_soukd
@@ -582,6 +592,160 @@ if [ "$status" -eq 2 ] && grep -q 'needs a terminal' "$out/notty.txt"; then
 else
 	fail "no terminal" "status $status: $(cat "$out/notty.txt")"
 fi
+
+# --- registrations, vendors, listings -----------------------------------------
+
+echo "-- registrations, vendors, listings"
+add_user employee ravi@test.souk "Ravi Regional" IN-MH
+add_user moderator mo@test.souk "Mo Moderator"
+
+# POSTs $3 (JSON, or @FILE sent as it is) to path $2 as $1 (an email) and
+# prints soukd's answer.
+api() {
+	token=$(curl -s -X POST -H 'Content-Type: application/json' \
+		-d "{\"email\": \"$1\", \"password\": \"$password\"}" \
+		"$url/v1/auth/login" |
+		sed -n 's/.*"access_token": *"\([^"]*\)".*/\1/p')
+	case "$3" in
+	@*) type=application/octet-stream ;;
+	*) type=application/json ;;
+	esac
+	curl -s -X POST -H "Authorization: Bearer $token" \
+		-H "Content-Type: $type" --data-binary "$3" "$url$2"
+}
+
+# A business registered by its applicant (a new customer, $1): its fields,
+# a PAN card ($5) and a bank proof, submitted for review.
+register() {
+	add_user customer "$1" "$2"
+	rid=$(api "$1" /v1/registrations "{\"legal_name\": \"$2 Pvt Ltd\",
+		\"display_name\": \"$2\", \"category\": \"Grocery\",
+		\"address\": \"1 Market Road\", \"region_id\": $3,
+		\"pincode\": \"$4\", \"pan\": \"$5\",
+		\"bank_account\": \"123456789012\", \"ifsc\": \"HDFC0001234\",
+		\"bank_holder\": \"$2\", \"contact_name\": \"$2\",
+		\"contact_phone\": \"+9198000000$3\",
+		\"contact_email\": \"$1\"}" |
+		sed -n 's/^{"id" *: *\([0-9]*\),.*/\1/p')
+	docs="/v1/registrations/$rid/documents"
+	api "$1" "$docs?kind=pan_card&filename=pan.pdf" "@$work/pan.pdf" \
+		>/dev/null
+	api "$1" "$docs?kind=bank_proof&filename=cheque.pdf" \
+		"@$work/cheque.pdf" >/dev/null
+	api "$1" "/v1/registrations/$rid/submit" '{}' >/dev/null
+}
+printf '%%PDF-1.4\n%% the PAN card\n%%%%EOF\n' >"$work/pan.pdf"
+printf '%%PDF-1.4\n%% a cancelled cheque\n%%%%EOF\n' >"$work/cheque.pdf"
+# Mumbai (38) twice and Pune (39), in Maharashtra; Bengaluru's Karnataka (12).
+register sharma@test.souk "Sharma Stores" 38 400001 ABCDE1234F
+register gupta@test.souk "Gupta General" 38 400002 BCDEF2345G
+register patil@test.souk "Patil Provisions" 39 411001 CDEFG3456H
+register bazaar@test.souk "Bengaluru Bazaar" 12 560001 DEFGH4567J
+if [ "$(sql_value "SELECT count(*) FROM registrations WHERE state =
+	'submitted'")" != 4 ]; then
+	fail "registrations: the test's four were not made" \
+		"$(tail -n 5 "$work/soukd.log")"
+fi
+
+make_home registrations 0 ravi@test.souk
+mkdir -p "$out/kyc-documents"
+(cd "$out" && souk_env SOUK_SCRIPT="$top/tests/tui/registrations.script" \
+	"$souk") 2>"$work/registrations.err" &
+souk_pid=$!
+if wait_file "$out/registrations-16.txt"; then
+	# An administrator elsewhere rejects the third.
+	api admin@test.souk /v1/registrations/3/reject \
+		'{"reason": "the shop is registered twice"}' >/dev/null
+	touch "$out/registration-decided"
+fi
+status=0
+wait "$souk_pid" || status=$?
+souk_pid=""
+check_run registrations "$status" "$work/registrations.err"
+for d in $(dumps_of registrations); do
+	check_dump "$d"
+done
+if grep -q 'rejected' "$out/registrations-17.txt" 2>/dev/null &&
+	! grep -q 'rejected' "$out/registrations-16.txt" 2>/dev/null; then
+	pass "live: a decision elsewhere reloaded the queue without a key"
+else
+	fail "live: the queue was not reloaded by the event"
+fi
+saved="$out/kyc-documents/cheque.pdf"
+if cmp -s "$saved" "$work/cheque.pdf" &&
+	[ "$(stat -c %a "$saved")" = 600 ]; then
+	pass "a saved document is the uploaded file, mode 0600"
+else
+	fail "saved document" "$(ls -la "$saved" 2>&1)"
+fi
+
+make_home vendors 0 ravi@test.souk
+play_and_check vendors
+
+make_home listings 0 mo@test.souk
+(cd "$out" && souk_env SOUK_SCRIPT="$top/tests/tui/listings.script" \
+	"$souk") 2>"$work/listings.err" &
+souk_pid=$!
+if wait_file "$out/listings-7.txt"; then
+	# A vendor submits its draft: it joins the queue.
+	sql "UPDATE listings SET status = 'pending_review' WHERE id = 5;
+		INSERT INTO events (topic, type, data) VALUES ('listings',
+		'listing.status', '{\"id\": 5}'); NOTIFY souk_events"
+	touch "$out/listing-submitted"
+fi
+status=0
+wait "$souk_pid" || status=$?
+souk_pid=""
+check_run listings "$status" "$work/listings.err"
+for d in $(dumps_of listings); do
+	check_dump "$d"
+done
+if grep -q 'Ruled notebook' "$out/listings-8.txt" 2>/dev/null &&
+	! grep -q 'Ruled notebook' "$out/listings-7.txt" 2>/dev/null; then
+	pass "live: a listing submitted elsewhere joined the queue by itself"
+else
+	fail "live: the listing queue was not reloaded by the event"
+fi
+
+# The same with souk -c.
+make_home batch-staff
+batch batch-registrations 0 -c registrations
+batch batch-registrations-json 0 -c 'registrations --state needs_changes
+	--region 15' --json
+batch batch-registrations-bad-state 2 -c 'registrations --state draft'
+batch batch-registration 0 -c 'registration 1'
+batch batch-review-registration 0 -c 'review-registration 4'
+batch batch-approve-registration 0 -c 'approve-registration 4'
+batch batch-reject-registration-late 1 -c 'reject-registration 4
+	--reason "too late now"'
+batch batch-request-changes-no-reason 2 -c 'request-changes 4'
+batch batch-save-document 0 -c "save-document 1 1 --to $out/"
+batch batch-save-document-exists 1 -c "save-document 1 1 --to $out/"
+batch batch-vendors 0 -c vendors
+batch batch-vendors-filtered 0 -c 'vendors --status active
+	--badge verified_business --rating 4 --joined-before 30d'
+batch batch-vendors-bad-time 2 -c 'vendors --joined-after whenever'
+batch batch-vendor 0 -c 'vendor 2'
+batch batch-suspend-vendor 0 -c 'suspend-vendor 2 --reason "licence expired"'
+batch batch-suspend-vendor-again 1 -c 'suspend-vendor 2 --reason again'
+batch batch-reactivate-vendor 0 -c 'reactivate-vendor 2 --reason renewed'
+batch batch-note-vendor 0 -c 'note-vendor 2 --text "Owner asked about ads"'
+batch batch-visit-vendor 0 -c 'visit-vendor 2 --at 3h --text "Stock checked"'
+batch batch-visit-vendor-bad-time 1 -c 'visit-vendor 2 --at whenever
+	--text x'
+batch batch-listings 0 -c 'listings --status all --vendor 1'
+batch batch-listings-json 0 -c 'listings --status active' --json
+batch batch-listing 0 -c 'listing 4'
+batch batch-approve-listing 0 -c 'approve-listing 5'
+batch batch-approve-listing-again 1 -c 'approve-listing 5'
+batch batch-reject-listing-no-reason 2 -c 'reject-listing 4'
+# Regional staff: their regions only, and no moderation.
+make_home batch-regional 0 ravi@test.souk
+batch batch-registration-elsewhere 1 -c 'registration 4'
+batch batch-approve-listing-regional 1 -c 'approve-listing 4'
+make_home batch-caller-vendors 0 caller@test.souk
+batch batch-vendors-caller 0 -c 'vendors --region 38'
+batch batch-listings-caller 1 -c listings
 
 # --- a real terminal -----------------------------------------------------------
 

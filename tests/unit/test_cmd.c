@@ -74,6 +74,33 @@ START_TEST(test_cmd_parse)
 	ck_assert_uint_eq(a.argc, 3);
 	ck_assert_str_eq(a.argv[2], "--7");
 	cmd_args_free(&a);
+
+	/* Seven options and a query, in any order. */
+	ck_assert(cmd_parse("vendors --status active kirana --category Grocery "
+	    "--badge verified_gst --rating 4 --joined-after 30d "
+	    "--joined-before=2026-01-01 --region 15", &a, &cause));
+	ck_assert_uint_eq(a.argc, 1);
+	ck_assert_str_eq(a.argv[0], "kirana");
+	ck_assert_str_eq(cmd_opt(&a, "joined-after"), "30d");
+	ck_assert_str_eq(cmd_opt(&a, "joined-before"), "2026-01-01");
+	ck_assert_str_eq(cmd_opt(&a, "region"), "15");
+	cmd_args_free(&a);
+
+	ck_assert(cmd_parse("reject-registration 3 --reason 'PAN is blurred'",
+	    &a, &cause));
+	ck_assert_str_eq(a.argv[0], "3");
+	ck_assert_str_eq(cmd_opt(&a, "reason"), "PAN is blurred");
+	cmd_args_free(&a);
+
+	ck_assert(cmd_parse("save-document 3 7 --to ~/kyc/", &a, &cause));
+	ck_assert_uint_eq(a.argc, 2);
+	ck_assert_str_eq(cmd_opt(&a, "to"), "~/kyc/");
+	cmd_args_free(&a);
+
+	ck_assert(cmd_parse("visit-vendor 12 --at 'today 11am' --text ok", &a,
+	    &cause));
+	ck_assert_str_eq(cmd_opt(&a, "at"), "today 11am");
+	cmd_args_free(&a);
 }
 END_TEST
 
@@ -103,6 +130,11 @@ START_TEST(test_cmd_refuses)
 	refused("regions --colour red", "regions has no option --colour; "
 	    "usage: regions [--parent ID|none] [--kind KIND]");
 	refused("regions extra", NULL);
+	refused("save-document 3", "usage: save-document ID DOCUMENT "
+	    "[--to FILE]");
+	refused("listing", "usage: listing ID");
+	refused("vendors a b", NULL);
+	refused("approve-listing 1 --reason why", NULL);
 	refused("health 'unclosed", NULL);
 	refused("\xff\xfe", NULL);
 }
@@ -128,6 +160,16 @@ START_TEST(test_cmd_completion)
 	ck_assert_int_eq(cmd_completion("bogus ", ""), COMPLETE_NONE);
 	ck_assert_int_eq(cmd_completion("health ", "--"), COMPLETE_NONE);
 	ck_assert_int_eq(cmd_completion("region 'x", ""), COMPLETE_NONE);
+	ck_assert_int_eq(cmd_completion("registrations --state ", "sub"),
+	    COMPLETE_REG_STATE);
+	ck_assert_int_eq(cmd_completion("vendors --status ", ""),
+	    COMPLETE_VENDOR_STATUS);
+	ck_assert_int_eq(cmd_completion("listings --status ", "p"),
+	    COMPLETE_LISTING_STATUS);
+	ck_assert_int_eq(cmd_completion("save-document 3 7 --to ", "/tm"),
+	    COMPLETE_FILE);
+	ck_assert_int_eq(cmd_completion("save-document 3 ", ""), COMPLETE_ID);
+	ck_assert_int_eq(cmd_completion("vendors ", "kir"), COMPLETE_NONE);
 	ck_assert_int_eq(cmd_completion(NULL, NULL), COMPLETE_COMMAND);
 }
 END_TEST

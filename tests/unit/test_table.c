@@ -135,6 +135,31 @@ START_TEST(test_table_compare)
 }
 END_TEST
 
+START_TEST(test_table_compare_money)
+{
+	/* By amount, whatever the currency sign and the grouping. */
+	ck_assert_int_lt(table_compare("₹999.00", "₹1,299.00", TABLE_MONEY),
+	    0);
+	ck_assert_int_gt(table_compare("₹1,23,456.00", "₹99,999.99",
+	    TABLE_MONEY), 0);
+	ck_assert_int_eq(table_compare("Rs 5.00", "₹5.00", TABLE_MONEY), 0);
+	ck_assert_int_lt(table_compare("-₹5.00", "₹1.00", TABLE_MONEY), 0);
+	ck_assert_int_lt(table_compare("USD 1,234.50", "USD 1,234.51",
+	    TABLE_MONEY), 0);
+	/* A range, or a price "and up", sorts by its first amount. */
+	ck_assert_int_lt(table_compare("₹100.00–₹900.00", "₹200.00",
+	    TABLE_MONEY), 0);
+	ck_assert_int_gt(table_compare("₹300.00+", "₹200.00", TABLE_MONEY),
+	    0);
+	/* Amounts before text; empty cells last; text as text. */
+	ck_assert_int_lt(table_compare("₹1.00", "free", TABLE_MONEY), 0);
+	ck_assert_int_gt(table_compare("", "₹1.00", TABLE_MONEY), 0);
+	ck_assert_int_lt(table_compare("abc", "abd", TABLE_MONEY), 0);
+	ck_assert_int_gt(table_compare("₹", "₹1.00", TABLE_MONEY), 0);
+	ck_assert_int_eq(table_compare("₹1,2,3", "₹123", TABLE_MONEY), 0);
+}
+END_TEST
+
 static const struct table_col cols[] = {
 	{ "ID", TABLE_NUMBER, 2, 0, 0, false },
 	{ "NAME", TABLE_TEXT, 4, 0, 0, true },
@@ -303,6 +328,7 @@ table_suite(void)
 	tcase_add_test(tc, test_table_layout_small_wants);
 	tcase_add_test(tc, test_table_match);
 	tcase_add_test(tc, test_table_compare);
+	tcase_add_test(tc, test_table_compare_money);
 	tcase_add_test(tc, test_table_cursor_and_sort);
 	tcase_add_test(tc, test_table_filter_and_marks);
 	tcase_add_test(tc, test_table_reload_keeps_state);

@@ -87,6 +87,9 @@ START_TEST(test_when_days_and_times)
 	ck_assert_int_eq(parse_ok("tomorrow"), ist(2025, 3, 13, 10, 0));
 	ck_assert_int_eq(parse_ok("today 17:00"), ist(2025, 3, 12, 17, 0));
 	ck_assert_int_eq(parse_ok("today 9am"), ist(2025, 3, 12, 9, 0));
+	/* Yesterday is in the past, as a visit being recorded is. */
+	ck_assert_int_eq(parse_ok("yesterday 4pm"), ist(2025, 3, 11, 16, 0));
+	ck_assert_int_eq(parse_ok("yesterday"), ist(2025, 3, 11, 10, 0));
 	ck_assert_int_eq(parse_ok("mon 9:30"), ist(2025, 3, 17, 9, 30));
 	ck_assert_int_eq(parse_ok("monday 9:30pm"), ist(2025, 3, 17, 21, 30));
 	ck_assert_int_eq(parse_ok("fri"), ist(2025, 3, 14, 10, 0));
@@ -115,6 +118,7 @@ START_TEST(test_when_refuses)
 	const char *const bad[] = {
 		"", "   ", "banana", "9", "25:00", "13pm", "0am", "9:7",
 		"9:60", "tomorrow tomorrow", "mon tue", "+2h tomorrow",
+		"yesterday tomorrow", "+2h yesterday",
 		"now 9am", "in", "in banana", "+5x", "+", "next",
 		"next 9am", "2025-02-29", "2025-13-01", "11am 5pm",
 		"+999999999h", "tomorrow at noon noon",

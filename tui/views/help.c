@@ -64,7 +64,7 @@ static const struct view_ops help_commands_ops = {
 struct view *
 help_keys_view(struct app *a, const struct view *of)
 {
-	struct keyhelp	 lines[128];
+	struct keyhelp	 lines[192];
 	enum scope	 scopes[SCOPE_COUNT];
 	struct view	*v;
 	const char	*cells[4];
