@@ -287,10 +287,11 @@ void	views_bytes(long long n, char *buf, size_t len);
  * when the role is one of any (comma-separated role names); else
  * "topic:<region>" for each of the user's regions when it is one of
  * regional (NULL: none); else NULL, and NULL too when there would be
- * more than VIEWS_MAX_TOPICS (soukd takes 20 a stream, one is the
+ * more than VIEWS_MAX_TOPICS (soukd takes 72 a stream, room for one
+ * topic per region of the most regions an account can have; one is the
  * user's own).  Caller frees.
  */
-#define VIEWS_MAX_TOPICS	19
+#define VIEWS_MAX_TOPICS	71
 char	*views_topics(const json_t *user, const char *topic, const char *any,
 	    const char *regional);
 /* The same for the signed-in user, set as v's topics. */

@@ -1050,7 +1050,7 @@ listing_approve(struct req *r)
 }
 
 static const struct jsonv_field reason_fields[] = {
-	{ "reason", JV_STRING, JV_REQUIRED, 1, 2000, 0, 0, 0, NULL },
+	{ "reason", JV_STRING, JV_REQUIRED, 3, 2000, 0, 0, 0, NULL },
 	{ NULL, 0, 0, 0, 0, 0, 0, 0, NULL },
 };
 

@@ -698,6 +698,21 @@ act_tx_run(struct db *db, void *arg)
 		if (!auth_void_tokens(db, strtoll(PQgetvalue(lock, 0,
 		    LOCK_APPLICANT), NULL, 10)))
 			goto out;
+		/* A new vendor, for the staff watching their regions'. */
+		{
+			char	*created = xasprintf("{\"id\":%s,\"status\":"
+				    "\"active\"}", vendor);
+			bool	 told = events_publish(db, "vendors",
+				    "vendor.created", created) &&
+				    (PQgetisnull(lock, 0, LOCK_PATH) ||
+				    events_publish_regions(db, "vendors",
+				    PQgetvalue(lock, 0, LOCK_PATH),
+				    "vendor.created", created));
+
+			free(created);
+			if (!told)
+				goto out;
+		}
 		break;
 	case ACT_UPLOAD:
 		params[0] = t->id;

@@ -13,7 +13,8 @@
 #include "num.h"
 #include "req.h"
 
-#define STREAM_MAX_TOPICS 20
+/* Enough for a user's own topic and one for each region they can have. */
+#define STREAM_MAX_TOPICS (AUTH_MAX_REGIONS + 8)
 
 /*
  * Who may watch which topics: the roles that may watch any topic of a

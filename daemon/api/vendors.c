@@ -425,6 +425,19 @@ vendor_private(struct db *db, const char *id)
 	return s;
 }
 
+/*
+ * Tells souk's staff of a change of a vendor: admins ("vendors") and the
+ * staff of its region and of those above it ("vendors:<region>"), path
+ * being the region's path ("{1,5,9}").
+ */
+static bool
+vendor_tell_staff(struct db *db, const char *path, const char *type,
+    const char *data)
+{
+	return events_publish(db, "vendors", type, data) &&
+	    events_publish_regions(db, "vendors", path, type, data);
+}
+
 /* Sends message kind to the vendor's owners by email and SMS. */
 static bool
 vendor_tell_owners(struct db *db, const char *id, const char *name,
@@ -770,10 +783,9 @@ status_tx_run(struct db *db, void *arg)
 	topic = xasprintf("vendor:%s", t->id);
 	/* Its people, admins, and staff of its region and those above. */
 	ok = events_publish(db, topic, suspend ? "vendor.suspended" :
-	    "vendor.reactivated", data) && events_publish(db, "vendors",
-	    suspend ? "vendor.suspended" : "vendor.reactivated", data) &&
-	    events_publish_regions(db, "vendors", PQgetvalue(lock, 0, 3),
-	    suspend ? "vendor.suspended" : "vendor.reactivated", data);
+	    "vendor.reactivated", data) && vendor_tell_staff(db,
+	    PQgetvalue(lock, 0, 3), suspend ? "vendor.suspended" :
+	    "vendor.reactivated", data);
 	free(data);
 	free(topic);
 	ok = ok && account_audit(db, t->r, 0, suspend ? "vendor.suspended" :
@@ -928,13 +940,15 @@ note_tx_run(struct db *db, void *arg)
 {
 	struct note_tx	*t = arg;
 	const char	*params[5];
-	char		 me[24];
+	char		 me[24], region[256];
 	PGresult	*res;
 
 	free(t->json);
 	t->json = NULL;
 	if ((res = vendor_lock(db, t->r, t->id, &t->missing)) == NULL)
 		return false;
+	snprintf(region, sizeof region, "%s", PQgetisnull(res, 0, 3) ? "" :
+	    PQgetvalue(res, 0, 3));
 	PQclear(res);
 	snprintf(me, sizeof me, "%lld", (long long)req_principal(t->r)->
 	    user_id);
@@ -949,8 +963,11 @@ note_tx_run(struct db *db, void *arg)
 	t->json = xstrdup(PQgetvalue(res, 0, 0));
 	snprintf(t->note_id, sizeof t->note_id, "%s", PQgetvalue(res, 0, 1));
 	PQclear(res);
-	return account_audit(db, t->r, 0, strcmp(t->kind, "visit") == 0 ?
-	    "vendor.visit_recorded" : "vendor.note_added", "vendor", t->id,
+	/* Staff's own notes: to staff, never to the vendor's people. */
+	return vendor_tell_staff(db, region, strcmp(t->kind,
+	    "visit") == 0 ? "vendor.visit_recorded" : "vendor.note_added",
+	    t->json) && account_audit(db, t->r, 0, strcmp(t->kind, "visit") ==
+	    0 ? "vendor.visit_recorded" : "vendor.note_added", "vendor", t->id,
 	    NULL, t->json, NULL);
 }
 

@@ -1,11 +1,12 @@
 /*
  * vendors: the shops selling on souk, for the staff of their regions.
  * The list (GET /v1/vendors: a name, by status, category, badge, rating
- * and when they joined, and region), live from "vendors" for the roles
- * that may watch it; one vendor (GET /v1/vendors/{id}: its private
- * fields and a summary of listings, sales and low stock) with its newest
- * listings (GET /v1/listings?vendor_id=) and the staff's visits and
- * notes (GET /v1/vendors/{id}/notes), live from "vendor:<id>"; a visit
+ * and when they joined, and region); one vendor (GET /v1/vendors/{id}:
+ * its private fields and a summary of listings, sales and low stock) with
+ * its newest listings (GET /v1/listings?vendor_id=) and the staff's
+ * visits and notes (GET /v1/vendors/{id}/notes).  Both are live from
+ * "vendors" for admins and from "vendors:<region>" for each region of
+ * the regional staff, who hear of their regions' vendors only; a visit
  * or a note recorded in a form (POST /v1/vendors/{id}/notes: a visit's
  * time as people type it, "today 11am"); and suspending or reactivating
  * it with a reason (POST .../suspend, .../reactivate), each after a
@@ -29,8 +30,12 @@
 #define VENDORS_MAX	2000
 #define VENDOR_RECENT	10	/* listings and notes shown with a vendor */
 
-/* Who may follow the vendors' topics (daemon/api/stream.c). */
-#define VENDOR_WATCHERS	"employee,supervisor,admin"
+/*
+ * Who may follow "vendors", and who its regional topics
+ * (daemon/api/stream.c).
+ */
+#define VENDOR_WATCHERS		"admin"
+#define VENDOR_REGIONAL		"employee,supervisor,telecaller"
 
 enum { TAG_GET = 1, TAG_LISTINGS, TAG_NOTES, TAG_NOTE };
 
@@ -164,7 +169,7 @@ vendors_add(struct view *v, json_t *o)
 static void
 vendors_load(struct view *v)
 {
-	views_follow(v, "vendors", VENDOR_WATCHERS, NULL);
+	views_follow(v, "vendors", VENDOR_WATCHERS, VENDOR_REGIONAL);
 	listing_load(v);
 }
 
@@ -304,12 +309,11 @@ static void
 vendor_load(struct view *v)
 {
 	struct vendor	*vd = v->data;
-	char		*path = vendor_path(vd->id), *sub, *topic, limit[16];
+	char		*path = vendor_path(vd->id), *sub, limit[16];
 	struct buf	 b;
 
-	topic = xasprintf("vendor:%s", vd->id);
-	views_follow(v, topic, VENDOR_WATCHERS, NULL);
-	free(topic);
+	/* Its events come with its region's: the view reloads on either. */
+	views_follow(v, "vendors", VENDOR_WATCHERS, VENDOR_REGIONAL);
 	vendor_parts_clear(vd);
 	snprintf(limit, sizeof limit, "%d", VENDOR_RECENT);
 	view_request(v, TAG_GET, "GET", path, NULL);
