@@ -32,12 +32,10 @@
 	"'created_at', rfc3339(r.created_at), "				\
 	"'updated_at', rfc3339(r.updated_at)"
 
+/* The ancestors are kept on the row (migration 0016). */
 #define REGION_DETAIL							\
 	"json_build_object(" REGION_FIELDS ", 'ancestors', "		\
-	"(SELECT coalesce(json_agg(json_build_object('id', a.id, "	\
-	"'kind', a.kind, 'name', a.name) ORDER BY cardinality(a.path)), " \
-	"'[]') FROM regions a WHERE a.id = ANY (r.path) AND "		\
-	"a.id <> r.id))::text"
+	"r.ancestors)::text"
 
 /*
  * A list statement: $1 is the main filter (typed by the statement), $2 an

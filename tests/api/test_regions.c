@@ -245,6 +245,84 @@ START_TEST(test_moving_a_region_moves_its_subtree)
 }
 END_TEST
 
+/* An admin's writes: create, rename, move; refusals name the field. */
+START_TEST(test_admin_writes)
+{
+	struct test_user *admin = test_user_new(api_base(), "admin", NULL);
+	char		*a = test_unique("Writeland A"), *b = test_unique(
+			    "Writeland B"), *body, *path, *ca, *cb, *state,
+			*city;
+	struct api_resp	*r;
+	json_t		*anc;
+
+	ca = add_region(NULL, "country", a, NULL);
+	cb = add_region(NULL, "country", b, NULL);
+	body = xasprintf("{\"parent_id\":%s,\"kind\":\"state\",\"name\":"
+	    "\"Middle\",\"names\":{\"hi\":\"मध्य\"}}", ca);
+	r = test_user_request(api_base(), admin, "POST", "/v1/regions", body);
+	api_expect(r, 201, "POST", "/v1/regions");
+	state = xasprintf("%lld", (long long)json_integer_value(json_object_get(
+	    r->json, "id")));
+	api_free(r);
+	free(body);
+	body = xasprintf("{\"parent_id\":%s,\"kind\":\"city\",\"name\":"
+	    "\"Leaf\"}", state);
+	r = test_user_request(api_base(), admin, "POST", "/v1/regions", body);
+	api_expect(r, 201, "POST", "/v1/regions");
+	city = xasprintf("%lld", (long long)json_integer_value(json_object_get(
+	    r->json, "id")));
+	api_free(r);
+	free(body);
+	/* The same name under the same parent, a city above a state. */
+	r = test_user_request(api_base(), admin, "POST", "/v1/regions", body =
+	    xasprintf("{\"parent_id\":%s,\"kind\":\"city\",\"name\":"
+	    "\"Leaf\"}", state));
+	api_expect_problem(r, 400, "validation", "name");
+	api_free(r);
+	free(body);
+	path = xasprintf("/v1/regions/%s", state);
+	r = test_user_request(api_base(), admin, "PATCH", path, body =
+	    xasprintf("{\"parent_id\":%s}", city));
+	api_expect_problem(r, 400, "validation", "parent_id");
+	api_free(r);
+	free(body);
+	/* Renamed: its descendants' ancestors say so. */
+	r = test_user_request(api_base(), admin, "PATCH", path,
+	    "{\"name\":\"Middle Renamed\"}");
+	api_expect(r, 200, "PATCH", "/v1/regions/{id}");
+	api_free(r);
+	free(path);
+	path = xasprintf("/v1/regions/%s", city);
+	r = api_get(path);
+	anc = json_object_get(r->json, "ancestors");
+	ck_assert_uint_eq(json_array_size(anc), 2);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(anc,
+	    1), "name")), "Middle Renamed");
+	api_free(r);
+	/* Moved to the other country: the whole subtree follows. */
+	free(path);
+	path = xasprintf("/v1/regions/%s", state);
+	r = test_user_request(api_base(), admin, "PATCH", path, body =
+	    xasprintf("{\"parent_id\":%s}", cb));
+	api_expect(r, 200, "PATCH", "/v1/regions/{id}");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(
+	    json_object_get(r->json, "ancestors"), 0), "name")), b);
+	api_free(r);
+	free(body);
+	free(path);
+	path = xasprintf("/v1/regions/%s", city);
+	r = api_get(path);
+	anc = json_object_get(r->json, "ancestors");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(anc,
+	    0), "name")), b);
+	ck_assert_int_eq(json_integer_value(json_array_get(json_object_get(
+	    r->json, "path"), 0)), atoll(cb));
+	api_free(r);
+	free(path);
+	free(a); free(b); free(ca); free(cb); free(state); free(city);
+}
+END_TEST
+
 START_TEST(test_lookup)
 {
 	char		*name = test_unique("Lookupland"), *country, *city,
@@ -304,6 +382,7 @@ regions_suite(void)
 	tcase_add_test(tc, test_one_region_with_ancestors);
 	tcase_add_test(tc, test_moving_a_region_moves_its_subtree);
 	tcase_add_test(tc, test_lookup);
+	tcase_add_test(tc, test_admin_writes);
 	suite_add_tcase(s, tc);
 	return s;
 }
