@@ -362,16 +362,9 @@ inventory_reservation_json(struct db *db, int64_t id)
 {
 	char		 s[24];
 	const char	*params[1] = { s };
-	PGresult	*res;
-	char		*json;
 
 	snprintf(s, sizeof s, "%lld", (long long)id);
-	if ((res = db_exec(db, &inventory_stmts[STMT_RESERVATION], 1,
-	    params)) == NULL)
-		return NULL;
-	json = xstrdup(PQgetvalue(res, 0, 0));
-	PQclear(res);
-	return json;
+	return db_text(db, &inventory_stmts[STMT_RESERVATION], 1, params);
 }
 
 static bool

@@ -277,7 +277,6 @@ listing_get(struct req *r)
 {
 	struct listing_who	 w;
 	const char		*params[5];
-	PGresult		*res;
 
 	listing_who(r, &w);
 	params[0] = req_param(r, "id");
@@ -285,15 +284,7 @@ listing_get(struct req *r)
 	params[2] = w.all;
 	params[3] = w.regional;
 	params[4] = w.scope;
-	if ((res = req_exec(r, &listing_stmts[STMT_GET], 5, params)) == NULL)
-		return;
-	if (PQntuples(res) == 0)
-		req_problem(r, "not-found", "there is no listing %s",
-		    params[0]);
-	else
-		req_reply_json_text(r, 200, PQgetvalue(res, 0, 0),
-		    (size_t)PQgetlength(res, 0, 0));
-	PQclear(res);
+	req_reply_row(r, &listing_stmts[STMT_GET], 5, params, "listing");
 }
 
 static const char *const listing_statuses[] = {
@@ -424,15 +415,8 @@ static char *
 listing_detail(struct db *db, const char *id)
 {
 	const char	*params[1] = { id };
-	PGresult	*res;
-	char		*s;
 
-	if ((res = db_exec(db, &listing_stmts[STMT_DETAIL], 1, params)) ==
-	    NULL)
-		return NULL;
-	s = xstrdup(PQgetvalue(res, 0, 0));
-	PQclear(res);
-	return s;
+	return db_text(db, &listing_stmts[STMT_DETAIL], 1, params);
 }
 
 /*

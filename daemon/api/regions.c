@@ -195,16 +195,8 @@ static void
 regions_get(struct req *r)
 {
 	const char	*params[1] = { req_param(r, "id") };
-	PGresult	*res;
 
-	if ((res = req_exec(r, &regions_stmts[STMT_GET], 1, params)) == NULL)
-		return;
-	if (PQntuples(res) == 0)
-		req_problem(r, "not-found", "there is no region %s", params[0]);
-	else
-		req_reply_json_text(r, 200, PQgetvalue(res, 0, 0),
-		    (size_t)PQgetlength(res, 0, 0));
-	PQclear(res);
+	req_reply_row(r, &regions_stmts[STMT_GET], 1, params, "region");
 }
 
 static const struct jsonv_field lookup_fields[] = {

@@ -327,13 +327,9 @@ tax_tx_run(struct db *db, void *arg)
 		}
 		PQclear(res);
 	}
-	if (t->body != NULL) {
-		if ((res = db_exec(db, &tax_stmts[t->kind->get], 1,
-		    params)) == NULL)
-			return false;
-		t->after = xstrdup(PQgetvalue(res, 0, 0));
-		PQclear(res);
-	}
+	if (t->body != NULL && (t->after = db_text(db,
+	    &tax_stmts[t->kind->get], 1, params)) == NULL)
+		return false;
 	snprintf(action, sizeof action, "%s.%s", t->kind->noun, t->id == NULL ?
 	    "created" : t->body == NULL ? "deleted" : "updated");
 	return account_audit(db, t->r, 0, action, t->kind->noun, t->made,
@@ -394,17 +390,8 @@ static void
 tax_get(struct req *r, int stmt, const char *noun)
 {
 	const char	*params[1] = { req_param(r, "id") };
-	PGresult	*res;
 
-	if ((res = req_exec(r, &tax_stmts[stmt], 1, params)) == NULL)
-		return;
-	if (PQntuples(res) == 0)
-		req_problem(r, "not-found", "there is no %s %s", noun,
-		    params[0]);
-	else
-		req_reply_json_text(r, 200, PQgetvalue(res, 0, 0),
-		    (size_t)PQgetlength(res, 0, 0));
-	PQclear(res);
+	req_reply_row(r, &tax_stmts[stmt], 1, params, noun);
 }
 
 /*
@@ -558,11 +545,9 @@ attrs_tx_run(struct db *db, void *arg)
 	    params)) == NULL)
 		return false;
 	PQclear(res);
-	if ((res = db_exec(db, &tax_stmts[STMT_CATEGORY_GET], 1, params)) ==
-	    NULL)
+	if ((t->after = db_text(db, &tax_stmts[STMT_CATEGORY_GET], 1,
+	    params)) == NULL)
 		return false;
-	t->after = xstrdup(PQgetvalue(res, 0, 0));
-	PQclear(res);
 	return account_audit(db, t->r, 0, "category.attributes_set",
 	    "category", t->id, t->before, t->after, NULL);
 }

@@ -285,21 +285,13 @@ vendor_get(struct req *r)
 {
 	struct vendor_who	 w;
 	const char		*params[4];
-	PGresult		*res;
 
 	vendor_who(r, &w);
 	params[0] = req_param(r, "id");
 	params[1] = w.vendor;
 	params[2] = w.staff;
 	params[3] = w.scope;
-	if ((res = req_exec(r, &vendor_stmts[STMT_GET], 4, params)) == NULL)
-		return;
-	if (PQntuples(res) == 0)
-		req_problem(r, "not-found", "there is no vendor %s", params[0]);
-	else
-		req_reply_json_text(r, 200, PQgetvalue(res, 0, 0),
-		    (size_t)PQgetlength(res, 0, 0));
-	PQclear(res);
+	req_reply_row(r, &vendor_stmts[STMT_GET], 4, params, "vendor");
 }
 
 /* --- the list for staff -------------------------------------------------- */
@@ -414,15 +406,8 @@ static char *
 vendor_private(struct db *db, const char *id)
 {
 	const char	*params[1] = { id };
-	PGresult	*res;
-	char		*s;
 
-	if ((res = db_exec(db, &vendor_stmts[STMT_PRIVATE], 1, params)) ==
-	    NULL)
-		return NULL;
-	s = xstrdup(PQgetvalue(res, 0, 0));
-	PQclear(res);
-	return s;
+	return db_text(db, &vendor_stmts[STMT_PRIVATE], 1, params);
 }
 
 /*

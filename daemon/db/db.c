@@ -352,6 +352,21 @@ db_exec(struct db *db, const struct db_stmt *stmt, int nparams,
 	    values, NULL, NULL, 0));
 }
 
+char *
+db_text(struct db *db, const struct db_stmt *stmt, int nparams,
+    const char *const *values)
+{
+	PGresult	*res;
+	char		*s = NULL;
+
+	if ((res = db_exec(db, stmt, nparams, values)) == NULL)
+		return NULL;
+	if (PQntuples(res) > 0)
+		s = xstrdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return s;
+}
+
 PGresult *
 db_query(struct db *db, const char *sql, int nparams,
     const char *const *values)

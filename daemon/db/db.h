@@ -77,6 +77,13 @@ void	db_thread_close(void);
  */
 PGresult *db_exec(struct db *, const struct db_stmt *, int nparams,
 	    const char *const *values) __attribute__((warn_unused_result));
+/*
+ * Runs a registered statement that answers one text (a JSON document) and
+ * returns a copy of it (caller frees): NULL on a failure (status set) or
+ * when there is no row (status DB_OK).
+ */
+char	*db_text(struct db *, const struct db_stmt *, int nparams,
+	    const char *const *values);
 /* Same for a statement that is not prepared (migrations, rare queries). */
 PGresult *db_query(struct db *, const char *sql, int nparams,
 	    const char *const *values) __attribute__((warn_unused_result));

@@ -97,6 +97,13 @@ struct db *req_db(struct req *);
  */
 PGresult *req_exec(struct req *, const struct db_stmt *, int nparams,
 	    const char *const *values);
+/*
+ * Answers 200 with the text of the first column of a statement's row, or
+ * 404 "there is no <noun> <values[0]>" when it has none (the statements
+ * this serves take the id first).
+ */
+void	req_reply_row(struct req *, const struct db_stmt *, int nparams,
+	    const char *const *values, const char *noun);
 /* Sets the problem that fits the database's last failure. */
 void	req_db_problem(struct req *, struct db *);
 
