@@ -61,12 +61,10 @@ audit_list(struct req *r)
 			*tid = req_query(r, "target_id"),
 			*since = req_query(r, "since"),
 			*until = req_query(r, "until"), *params[8];
-	char		 after_s[24], limit_s[24];
-	json_t		*after = NULL;
-	int64_t		 limit;
+	struct req_page_id	 pg;
 	PGresult	*res = NULL;
 
-	if (!req_page(r, 1, &limit, &after))
+	if (!req_page_id(r, true, &pg))
 		goto fail;
 	if (actor != NULL && !router_valid_id(actor, strlen(actor)))
 		req_field_error(r, "actor_id", "invalid", "must be a user id");
@@ -79,9 +77,6 @@ audit_list(struct req *r)
 	if (tid != NULL && (*tid == '\0' || strlen(tid) > 100))
 		req_field_error(r, "target_id", "invalid", "must be 1 to 100 "
 		    "characters");
-	if (after != NULL && !json_is_integer(json_array_get(after, 0)))
-		req_field_error(r, "after", "cursor", "is not a cursor this "
-		    "list returned");
 	if (since != NULL && !rfc3339_valid(since))
 		req_field_error(r, "since", "invalid", "must be a time such as "
 		    "2026-11-21T10:00:00Z");
@@ -90,26 +85,21 @@ audit_list(struct req *r)
 		    "2026-11-21T10:00:00Z");
 	if (req_has_field_errors(r))
 		goto fail;
-	snprintf(after_s, sizeof after_s, "%lld", after != NULL ? (long long)
-	    json_integer_value(json_array_get(after, 0)) :
-	    (long long)INT64_MAX);
-	snprintf(limit_s, sizeof limit_s, "%lld", (long long)limit + 1);
 	params[0] = actor;
 	params[1] = action;
 	params[2] = ttype;
 	params[3] = tid;
 	params[4] = since;
 	params[5] = until;
-	params[6] = after_s;
-	params[7] = limit_s;
+	params[6] = pg.after;
+	params[7] = pg.limit_plus;
 	if ((res = req_exec(r, &audit_stmts[0], 8, params)) == NULL)
 		goto out;
-	req_reply_rows(r, res, limit);
+	req_reply_rows(r, res, pg.limit);
 	goto out;
 fail:
 	req_fail_fields(r);
 out:
-	json_decref(after);
 	PQclear(res);
 }
 

@@ -260,81 +260,58 @@ out:
 static void
 inventory_movements(struct req *r)
 {
-	const char	*params[3];
-	char		 after_s[24], limit_s[24];
-	json_t		*after = NULL;
-	PGresult	*res;
-	int64_t		 limit, vendor;
+	struct req_page_id	 pg;
+	const char		*params[3];
+	PGresult		*res;
+	int64_t			 vendor;
 
-	if (!req_page(r, 1, &limit, &after))
-		goto fail;
-	if (after != NULL && !json_is_integer(json_array_get(after, 0))) {
-		req_field_error(r, "after", "cursor", "is not a cursor this "
-		    "list returned");
-		goto fail;
+	if (!req_page_id(r, true, &pg)) {
+		req_fail_fields(r);
+		return;
 	}
 	if (!inventory_variant(r, &vendor))
-		goto out;
-	snprintf(after_s, sizeof after_s, "%lld", after != NULL ?
-	    (long long)json_integer_value(json_array_get(after, 0)) :
-	    (long long)INT64_MAX);
-	snprintf(limit_s, sizeof limit_s, "%lld", (long long)limit + 1);
+		return;
 	params[0] = req_param(r, "id");
-	params[1] = after_s;
-	params[2] = limit_s;
+	params[1] = pg.after;
+	params[2] = pg.limit_plus;
 	if ((res = req_exec(r, &inventory_stmts[STMT_MOVEMENTS], 3, params)) !=
 	    NULL) {
-		req_reply_rows(r, res, limit);
+		req_reply_rows(r, res, pg.limit);
 		PQclear(res);
 	}
-	goto out;
-fail:
-	req_fail_fields(r);
-out:
-	json_decref(after);
 }
 
 static void
 inventory_reservations(struct req *r)
 {
-	const char	*state = req_query(r, "state"), *params[4];
-	char		 after_s[24], limit_s[24];
-	json_t		*after = NULL;
-	PGresult	*res;
-	int64_t		 limit, vendor;
+	struct req_page_id	 pg;
+	const char		*state = req_query(r, "state"), *params[4];
+	PGresult		*res;
+	int64_t			 vendor;
+	bool			 paged;
 
-	if (!req_page(r, 1, &limit, &after))
-		goto fail;
-	if (after != NULL && !json_is_integer(json_array_get(after, 0)))
-		req_field_error(r, "after", "cursor", "is not a cursor this "
-		    "list returned");
+	paged = req_page_id(r, true, &pg);
 	if (state != NULL && strcmp(state, "held") != 0 &&
 	    strcmp(state, "committed") != 0 && strcmp(state, "released") !=
 	    0 && strcmp(state, "expired") != 0)
 		req_field_error(r, "state", "invalid", "must be held, "
 		    "committed, released or expired");
-	if (req_has_field_errors(r))
+	if (!paged || req_has_field_errors(r))
 		goto fail;
 	if (!inventory_variant(r, &vendor))
-		goto out;
-	snprintf(after_s, sizeof after_s, "%lld", after != NULL ?
-	    (long long)json_integer_value(json_array_get(after, 0)) :
-	    (long long)INT64_MAX);
-	snprintf(limit_s, sizeof limit_s, "%lld", (long long)limit + 1);
+		return;
 	params[0] = req_param(r, "id");
 	params[1] = state;
-	params[2] = after_s;
-	params[3] = limit_s;
+	params[2] = pg.after;
+	params[3] = pg.limit_plus;
 	if ((res = req_exec(r, &inventory_stmts[STMT_RESERVATIONS], 4,
 	    params)) != NULL) {
-		req_reply_rows(r, res, limit);
+		req_reply_rows(r, res, pg.limit);
 		PQclear(res);
 	}
-	goto out;
+	return;
 fail:
 	req_fail_fields(r);
-out:
-	json_decref(after);
 }
 
 static const struct jsonv_field reserve_fields[] = {

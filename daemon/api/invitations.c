@@ -98,35 +98,21 @@ invitation_send(struct db *db, int64_t user, int64_t vendor, int64_t by,
 static void
 invitation_page(struct req *r, int stmt, const char *owner)
 {
-	const char	*params[3];
-	char		 after_s[24], limit_s[24];
-	json_t		*after = NULL;
-	PGresult	*res;
-	int64_t		 limit;
+	struct req_page_id	 pg;
+	const char		*params[3];
+	PGresult		*res;
 
-	if (!req_page(r, 1, &limit, &after))
-		goto fail;
-	if (after != NULL && !json_is_integer(json_array_get(after, 0))) {
-		req_field_error(r, "after", "cursor", "is not a cursor this "
-		    "list returned");
-		goto fail;
+	if (!req_page_id(r, true, &pg)) {
+		req_fail_fields(r);
+		return;
 	}
-	snprintf(after_s, sizeof after_s, "%lld", after != NULL ?
-	    (long long)json_integer_value(json_array_get(after, 0)) :
-	    (long long)INT64_MAX);
-	snprintf(limit_s, sizeof limit_s, "%lld", (long long)limit + 1);
 	params[0] = owner;
-	params[1] = after_s;
-	params[2] = limit_s;
+	params[1] = pg.after;
+	params[2] = pg.limit_plus;
 	if ((res = req_exec(r, &invitation_stmts[stmt], 3, params)) != NULL) {
-		req_reply_rows(r, res, limit);
+		req_reply_rows(r, res, pg.limit);
 		PQclear(res);
 	}
-	json_decref(after);
-	return;
-fail:
-	req_fail_fields(r);
-	json_decref(after);
 }
 
 static void

@@ -81,14 +81,12 @@ jobs_list(struct req *r)
 {
 	const char	*state = req_query(r, "state"), *kind = req_query(r,
 			    "kind"), *params[4];
-	char		 after_s[24], limit_s[24];
-	json_t		*after = NULL;
+	struct req_page_id	 pg;
 	PGresult	*res = NULL;
-	int64_t		 limit;
 	size_t		 i;
 	bool		 known = state == NULL;
 
-	if (!req_page(r, 1, &limit, &after))
+	if (!req_page_id(r, true, &pg))
 		goto fail;
 	for (i = 0; !known && i < API_NELEM(job_states); i++)
 		known = strcmp(state, job_states[i]) == 0;
@@ -98,27 +96,19 @@ jobs_list(struct req *r)
 	if (kind != NULL && (strlen(kind) > 100 || strspn(kind,
 	    "abcdefghijklmnopqrstuvwxyz0123456789_.") != strlen(kind)))
 		req_field_error(r, "kind", "invalid", "is not a job kind");
-	if (after != NULL && !json_is_integer(json_array_get(after, 0)))
-		req_field_error(r, "after", "cursor", "is not a cursor this "
-		    "list returned");
 	if (req_has_field_errors(r))
 		goto fail;
-	snprintf(after_s, sizeof after_s, "%lld", after != NULL ?
-	    (long long)json_integer_value(json_array_get(after, 0)) :
-	    (long long)INT64_MAX);
-	snprintf(limit_s, sizeof limit_s, "%lld", (long long)limit + 1);
 	params[0] = state;
 	params[1] = kind;
-	params[2] = after_s;
-	params[3] = limit_s;
+	params[2] = pg.after;
+	params[3] = pg.limit_plus;
 	if ((res = req_exec(r, &jobs_api_stmts[STMT_LIST], 4, params)) == NULL)
 		goto out;
-	req_reply_rows(r, res, limit);
+	req_reply_rows(r, res, pg.limit);
 	goto out;
 fail:
 	req_fail_fields(r);
 out:
-	json_decref(after);
 	PQclear(res);
 }
 

@@ -1121,14 +1121,12 @@ reg_list(struct req *r)
 	static const char *const states[] = { "draft", "submitted",
 	    "under_review", "approved", "rejected", "needs_changes" };
 	struct reg_who	 w;
-	char		 after_s[24], limit_s[24];
-	json_t		*after = NULL;
+	struct req_page_id	 pg;
 	PGresult	*res = NULL;
-	int64_t		 limit;
 	size_t		 i;
 	bool		 known = state == NULL;
 
-	if (!req_page(r, 1, &limit, &after))
+	if (!req_page_id(r, false, &pg))
 		goto fail;
 	for (i = 0; !known && i < API_NELEM(states); i++)
 		known = strcmp(state, states[i]) == 0;
@@ -1138,30 +1136,23 @@ reg_list(struct req *r)
 	if (region != NULL && !router_valid_id(region, strlen(region)))
 		req_field_error(r, "region_id", "invalid", "must be a region "
 		    "id");
-	if (after != NULL && !json_is_integer(json_array_get(after, 0)))
-		req_field_error(r, "after", "cursor", "is not a cursor this "
-		    "list returned");
 	if (req_has_field_errors(r))
 		goto fail;
 	reg_who(r, &w);
-	snprintf(after_s, sizeof after_s, "%lld", after != NULL ?
-	    (long long)json_integer_value(json_array_get(after, 0)) : 0LL);
-	snprintf(limit_s, sizeof limit_s, "%lld", (long long)limit + 1);
 	params[0] = state;
 	params[1] = w.me;
 	params[2] = w.staff;
 	params[3] = w.scope;
 	params[4] = region;
-	params[5] = after_s;
-	params[6] = limit_s;
+	params[5] = pg.after;
+	params[6] = pg.limit_plus;
 	if ((res = req_exec(r, &reg_stmts[STMT_LIST], 7, params)) == NULL)
 		goto out;
-	req_reply_rows(r, res, limit);
+	req_reply_rows(r, res, pg.limit);
 	goto out;
 fail:
 	req_fail_fields(r);
 out:
-	json_decref(after);
 	PQclear(res);
 }
 

@@ -93,18 +93,17 @@ static const char *const user_statuses[] = { "active", "suspended" };
 static void
 users_list(struct req *r)
 {
+	struct req_page_id pg;
 	const char	*role = req_query(r, "role"), *status = req_query(r,
 			    "status"), *region = req_query(r, "region_id"),
 			*q = req_query(r, "q"), *params[8];
-	char		*lower = NULL, phone[32], after_s[24], limit_s[24];
+	char		*lower = NULL, phone[32];
 	enum role	 rr;
 	size_t		 i, n;
-	json_t		*after = NULL;
-	int64_t		 limit;
 	PGresult	*res = NULL;
 
 	memset(params, 0, sizeof params);
-	if (!req_page(r, 1, &limit, &after))
+	if (!req_page_id(r, true, &pg))
 		goto fail;
 	if (role != NULL && !auth_role_parse(role, &rr))
 		req_field_error(r, "role", "invalid", "is not a role");
@@ -119,9 +118,6 @@ users_list(struct req *r)
 	    utf8_len(q, strlen(q)) > 100))
 		req_field_error(r, "q", "length", "must be 1 to 100 "
 		    "characters");
-	if (after != NULL && !json_is_integer(json_array_get(after, 0)))
-		req_field_error(r, "after", "cursor", "is not a cursor this "
-		    "list returned; start again without it");
 	if (req_has_field_errors(r))
 		goto fail;
 	params[0] = role;
@@ -144,21 +140,16 @@ users_list(struct req *r)
 		else
 			params[5] = lower;
 	}
-	snprintf(after_s, sizeof after_s, "%lld", after != NULL ? (long long)
-	    json_integer_value(json_array_get(after, 0)) :
-	    (long long)INT64_MAX);
-	snprintf(limit_s, sizeof limit_s, "%lld", (long long)limit + 1);
-	params[6] = after_s;
-	params[7] = limit_s;
+	params[6] = pg.after;
+	params[7] = pg.limit_plus;
 	if ((res = req_exec(r, &users_stmts[STMT_LIST], 8, params)) == NULL)
 		goto out;
-	req_reply_rows(r, res, limit);
+	req_reply_rows(r, res, pg.limit);
 	goto out;
 fail:
 	req_fail_fields(r);
 out:
 	free(lower);
-	json_decref(after);
 	PQclear(res);
 }
 

@@ -306,16 +306,13 @@ vendor_list(struct req *r)
 			    req_query(r, "joined_before"), *region =
 			    req_query(r, "region_id"), *q = req_query(r, "q"),
 			*params[11];
-	char		 after_s[24], limit_s[24], rating_s[16];
-	json_t		*after = NULL;
+	char		 rating_s[16];
+	struct req_page_id	 pg;
 	PGresult	*res = NULL;
-	int64_t		 limit, stars = 0;
+	int64_t		 stars = 0;
 
-	if (!req_page(r, 1, &limit, &after))
+	if (!req_page_id(r, true, &pg))
 		goto fail;
-	if (after != NULL && !json_is_integer(json_array_get(after, 0)))
-		req_field_error(r, "after", "cursor", "is not a cursor this "
-		    "list returned");
 	if (status != NULL && strcmp(status, "active") != 0 &&
 	    strcmp(status, "suspended") != 0)
 		req_field_error(r, "status", "invalid", "must be active or "
@@ -345,10 +342,6 @@ vendor_list(struct req *r)
 	if (req_has_field_errors(r))
 		goto fail;
 	snprintf(rating_s, sizeof rating_s, "%lld", (long long)stars);
-	snprintf(after_s, sizeof after_s, "%lld", after != NULL ?
-	    (long long)json_integer_value(json_array_get(after, 0)) :
-	    (long long)INT64_MAX);
-	snprintf(limit_s, sizeof limit_s, "%lld", (long long)limit + 1);
 	params[0] = status;
 	params[1] = category;
 	params[2] = badge;
@@ -358,16 +351,15 @@ vendor_list(struct req *r)
 	params[6] = region;
 	params[7] = q;
 	params[8] = req_scope(r);
-	params[9] = after_s;
-	params[10] = limit_s;
+	params[9] = pg.after;
+	params[10] = pg.limit_plus;
 	if ((res = req_exec(r, &vendor_stmts[STMT_LIST], 11, params)) == NULL)
 		goto out;
-	req_reply_rows(r, res, limit);
+	req_reply_rows(r, res, pg.limit);
 	goto out;
 fail:
 	req_fail_fields(r);
 out:
-	json_decref(after);
 	PQclear(res);
 }
 
@@ -873,37 +865,23 @@ vendor_privy(struct req *r, const char *id)
 static void
 vendor_notes(struct req *r)
 {
-	const char	*id = req_param(r, "id"), *params[3];
-	char		 after_s[24], limit_s[24];
-	json_t		*after = NULL;
-	PGresult	*res;
-	int64_t		 limit;
+	struct req_page_id	 pg;
+	const char		*id = req_param(r, "id"), *params[3];
+	PGresult		*res;
 
-	if (!req_page(r, 1, &limit, &after))
-		goto fail;
-	if (after != NULL && !json_is_integer(json_array_get(after, 0))) {
-		req_field_error(r, "after", "cursor", "is not a cursor this "
-		    "list returned");
-		goto fail;
+	if (!req_page_id(r, true, &pg)) {
+		req_fail_fields(r);
+		return;
 	}
 	if (!vendor_privy(r, id))
-		goto out;
-	snprintf(after_s, sizeof after_s, "%lld", after != NULL ?
-	    (long long)json_integer_value(json_array_get(after, 0)) :
-	    (long long)INT64_MAX);
-	snprintf(limit_s, sizeof limit_s, "%lld", (long long)limit + 1);
+		return;
 	params[0] = id;
-	params[1] = after_s;
-	params[2] = limit_s;
+	params[1] = pg.after;
+	params[2] = pg.limit_plus;
 	if ((res = req_exec(r, &vendor_stmts[STMT_NOTES], 3, params)) != NULL) {
-		req_reply_rows(r, res, limit);
+		req_reply_rows(r, res, pg.limit);
 		PQclear(res);
 	}
-	goto out;
-fail:
-	req_fail_fields(r);
-out:
-	json_decref(after);
 }
 
 static const struct jsonv_field note_fields[] = {

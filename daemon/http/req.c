@@ -135,6 +135,27 @@ req_page(struct req *r, size_t nkeys, int64_t *limit, json_t **after)
 	return true;
 }
 
+bool
+req_page_id(struct req *r, bool newest_first, struct req_page_id *pg)
+{
+	json_t	*after = NULL;
+	bool	 ok;
+
+	if (!req_page(r, 1, &pg->limit, &after))
+		return false;
+	if ((ok = after == NULL || json_is_integer(json_array_get(after, 0))))
+		snprintf(pg->after, sizeof pg->after, "%lld", after != NULL ?
+		    (long long)json_integer_value(json_array_get(after, 0)) :
+		    newest_first ? (long long)INT64_MAX : 0LL);
+	else
+		req_field_error(r, "after", "cursor", "is not a cursor this "
+		    "list returned; start again without it");
+	snprintf(pg->limit_plus, sizeof pg->limit_plus, "%lld",
+	    (long long)pg->limit + 1);
+	json_decref(after);
+	return ok;
+}
+
 const char *
 req_body(const struct req *r, size_t *len)
 {

@@ -76,6 +76,21 @@ bool	req_query_int(struct req *, const char *name, int64_t min,
 bool	req_page(struct req *, size_t nkeys, int64_t *limit, json_t **after)
 	    __attribute__((warn_unused_result));
 
+/*
+ * Keyset paging by id, the common case: ?limit= and ?after= (a cursor of
+ * one id).  after gets the id to start after, as text (past the end when
+ * absent: INT64_MAX for newest-first lists, 0 for oldest-first ones), and
+ * limit_plus the LIMIT to ask for (one more than shown, which tells
+ * whether there is a next page).  False after recording a field error.
+ */
+struct req_page_id {
+	int64_t	limit;
+	char	after[24];
+	char	limit_plus[24];
+};
+bool	req_page_id(struct req *, bool newest_first, struct req_page_id *)
+	    __attribute__((warn_unused_result));
+
 /* The raw body (for uploads); *len gets its length.  Never NULL. */
 const char *req_body(const struct req *, size_t *len);
 

@@ -24,6 +24,7 @@ static Suite *(*const suites[])(void) = {
 	registrations_suite,
 	notify_suite,
 	taxonomy_suite,
+	audit_suite,
 	listings_csv_suite,
 	oauth_suite,
 	images_suite,

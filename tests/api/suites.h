@@ -20,6 +20,7 @@ Suite	*jobs_staff_suite(void);
 Suite	*registrations_suite(void);
 Suite	*notify_suite(void);
 Suite	*taxonomy_suite(void);
+Suite	*audit_suite(void);
 Suite	*listings_csv_suite(void);
 Suite	*oauth_suite(void);
 Suite	*images_suite(void);
