@@ -119,9 +119,9 @@ apikeys_create(struct req *r)
 		size_t	    j;
 
 		if (strcmp(s, "read") != 0 && strcmp(s, "catalog") != 0 &&
-		    strcmp(s, "orders") != 0) {
+		    strcmp(s, "orders") != 0 && strcmp(s, "leads") != 0) {
 			req_field_error(r, "scopes", "invalid", "each scope must "
-			    "be read, catalog or orders");
+			    "be read, catalog, orders or leads");
 			break;
 		}
 		for (j = 0; j < i && strcmp(s, json_string_value(

@@ -56,6 +56,7 @@ struct principal {
 #define AUTH_SCOPE_READ		0x1
 #define AUTH_SCOPE_CATALOG	0x2
 #define AUTH_SCOPE_ORDERS	0x4
+#define AUTH_SCOPE_LEADS	0x8
 
 struct perm {
 	const char	*name;

@@ -53,6 +53,33 @@ const struct perm auth_perms[] = {
 	  "approving and rejecting listings" },
 	{ "taxonomy.manage", ROLE_ADMIN, 0,
 	  "categories, brands, attributes and search synonyms" },
+	{ "leads.read", ROLE_EMPLOYEE | ROLE_TELECALLER | ROLE_SUPERVISOR |
+	  ROLE_ADMIN, AUTH_SCOPE_LEADS, "reading leads, their history and "
+	  "customer queries (one's regions')" },
+	{ "leads.write", ROLE_EMPLOYEE | ROLE_TELECALLER | ROLE_SUPERVISOR |
+	  ROLE_ADMIN, AUTH_SCOPE_LEADS, "creating, importing and editing "
+	  "leads, adding notes, working customer queries" },
+	{ "leads.manage", ROLE_SUPERVISOR | ROLE_ADMIN, 0,
+	  "merging leads and assigning them in bulk" },
+	{ "queries.raise", ROLE_CUSTOMER | ROLE_B2B_BUYER, 0,
+	  "raising a query about an order or a vendor" },
+	{ "queues.read", ROLE_TELECALLER | ROLE_SUPERVISOR | ROLE_ADMIN, 0,
+	  "reading call queues, their dispositions, agents and stats" },
+	{ "queues.manage", ROLE_SUPERVISOR | ROLE_ADMIN, 0,
+	  "creating and editing call queues, dispositions and agents" },
+	{ "calls.work", ROLE_TELECALLER | ROLE_SUPERVISOR | ROLE_ADMIN, 0,
+	  "taking next leads, calling, dispositions, callbacks, one's own "
+	  "agent state" },
+	{ "dnc.read", ROLE_EMPLOYEE | ROLE_TELECALLER | ROLE_SUPERVISOR |
+	  ROLE_ADMIN, 0, "reading the do-not-call list" },
+	{ "dnc.add", ROLE_EMPLOYEE | ROLE_TELECALLER | ROLE_SUPERVISOR |
+	  ROLE_ADMIN, AUTH_SCOPE_LEADS, "adding numbers to the do-not-call "
+	  "list" },
+	{ "dnc.manage", ROLE_SUPERVISOR | ROLE_ADMIN, 0,
+	  "removing numbers from the do-not-call list" },
+	{ "tele.monitor", ROLE_SUPERVISOR | ROLE_ADMIN, 0,
+	  "the wallboard: every agent's state, queue depths, breaches, "
+	  "reports of every agent" },
 	{ NULL, 0, 0, NULL },
 };
 

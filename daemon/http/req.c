@@ -640,6 +640,8 @@ req_scopes_parse(const char *lit)
 		s |= AUTH_SCOPE_CATALOG;
 	if (strstr(lit, "orders") != NULL)
 		s |= AUTH_SCOPE_ORDERS;
+	if (strstr(lit, "leads") != NULL)
+		s |= AUTH_SCOPE_LEADS;
 	return s;
 }
 
