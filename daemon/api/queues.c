@@ -112,10 +112,10 @@ static const struct db_stmt queue_stmts[] = {
 	{ "queue_bad_regions",
 	  "SELECT x FROM unnest($1::bigint[]) x WHERE NOT EXISTS"
 	  " (SELECT 1 FROM regions WHERE id = x) LIMIT 1" },
-	/* $1 id, $2 [{code...}], $3-$5 who */
+	/* $1 id, $2-$4 who */
 	{ "queue_dispositions",
 	  "WITH q AS (SELECT id FROM queues q WHERE q.id = $1 AND "
-	  QUEUE_SEEN("q", "$3", "$4", "$5") " FOR UPDATE),"
+	  QUEUE_SEEN("q", "$2", "$3", "$4") " FOR UPDATE),"
 	  " d AS (DELETE FROM dispositions WHERE queue_id IN (SELECT id FROM"
 	  " q))"
 	  " SELECT 'ok', NULL::text, jsonb_build_array(tele_event('queue:' ||"
@@ -127,10 +127,12 @@ static const struct db_stmt queue_stmts[] = {
 	  " position) SELECT $1, x.code, x.label, x.hotkey, x.lead_status,"
 	  " x.retry_minutes, coalesce(x.callback, false), coalesce(x.dnc,"
 	  " false), coalesce(x.connected, false), coalesce(x.converted,"
-	  " false), coalesce(x.position, x.n::int) FROM jsonb_to_recordset($2::jsonb)"
-	  " WITH ORDINALITY AS x(code text, label text, hotkey int,"
-	  " lead_status text, retry_minutes int, callback boolean, dnc boolean,"
-	  " connected boolean, converted boolean, position int, n bigint)" },
+	  " false), coalesce(x.position, x.n::int) FROM ROWS FROM (jsonb_to_recordset("
+	  "$2::jsonb) AS (code text, label text, hotkey int, lead_status text,"
+	  " retry_minutes int, callback boolean, dnc boolean, connected"
+	  " boolean, converted boolean, position int)) WITH ORDINALITY AS"
+	  " x(code, label, hotkey, lead_status, retry_minutes, callback, dnc,"
+	  " connected, converted, position, n)" },
 	/* Users of $1 that may not be agents: [index, why]. */
 	{ "queue_bad_agents",
 	  "SELECT x.n - 1, CASE WHEN u.id IS NULL THEN 'is not a user'"
@@ -627,7 +629,7 @@ dispositions_check(struct req *r, json_t *list)
 }
 
 struct disp_tx {
-	const char	*params[5];
+	const char	*params[4];
 	char		*list;
 	bool		 missing;
 };
@@ -642,7 +644,7 @@ disp_tx_run(struct db *db, void *arg)
 	bool		 ok;
 
 	t->missing = false;
-	if ((res = db_exec(db, &queue_stmts[STMT_DISPOSITIONS], 5,
+	if ((res = db_exec(db, &queue_stmts[STMT_DISPOSITIONS], 4,
 	    t->params)) == NULL)
 		return false;
 	if (PQntuples(res) == 0) {
@@ -685,10 +687,9 @@ queue_set_dispositions(struct req *r)
 	    JSON_COMPACT)) == NULL)
 		fatalx("queue_set_dispositions: json_dumps");
 	t.params[0] = req_param(r, "id");
-	t.params[1] = NULL;
-	t.params[2] = w.kind;
-	t.params[3] = w.scope;
-	t.params[4] = w.me;
+	t.params[1] = w.kind;
+	t.params[2] = w.scope;
+	t.params[3] = w.me;
 	if ((db = req_db(r)) == NULL)
 		goto out;
 	if (!db_tx(db, DB_READ_COMMITTED, disp_tx_run, &t)) {
