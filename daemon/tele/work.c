@@ -134,3 +134,44 @@ tele_me(struct req *r, char *buf, size_t len)
 	snprintf(buf, len, "%lld", p != NULL ? (long long)p->user_id : 0LL);
 	return buf;
 }
+
+/* Marks due callbacks announced: their topic and the event's data. */
+static const char callbacks_due_sql[] =
+    "UPDATE callbacks SET announced_at = now() WHERE id IN (SELECT id FROM"
+    " callbacks WHERE done_at IS NULL AND announced_at IS NULL AND due_at"
+    " <= now() ORDER BY due_at LIMIT 1000 FOR UPDATE SKIP LOCKED)"
+    " RETURNING CASE WHEN agent_id IS NULL THEN 'queue:' || queue_id ELSE"
+    " 'user:' || agent_id END, jsonb_build_object('callback_id', id,"
+    " 'lead_id', lead_id, 'queue_id', queue_id, 'agent_id', agent_id,"
+    " 'due_at', tele_ts(due_at), 'note', note)::text";
+
+static bool
+callbacks_due_tx(struct db *db, void *arg)
+{
+	PGresult	*res;
+	int		 i, *n = arg;
+	bool		 ok = true;
+
+	if ((res = db_query(db, callbacks_due_sql, 0, NULL)) == NULL)
+		return false;
+	*n = PQntuples(res);
+	for (i = 0; i < *n && ok; i++)
+		ok = events_publish(db, PQgetvalue(res, i, 0), "callback.due",
+		    PQgetvalue(res, i, 1));
+	PQclear(res);
+	return ok;
+}
+
+enum job_result
+tele_callbacks_due_run(struct job *j, struct db *db)
+{
+	int	n = 0;
+
+	if (!db_tx(db, DB_READ_COMMITTED, callbacks_due_tx, &n)) {
+		j->error = xasprintf("%s", db_message(db));
+		return JOB_RETRY;
+	}
+	if (n > 0)
+		log_info("tele: %d callbacks due", n);
+	return JOB_DONE;
+}

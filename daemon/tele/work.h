@@ -11,7 +11,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "jobs.h"
+
 struct req;
+struct db;
 struct db_stmt;
 
 struct tele_result {
@@ -48,5 +51,12 @@ bool	tele_clock(struct req *, const char **at)
 bool	tele_privileged(struct req *);
 /* The caller's id as text, in buf. */
 const char *tele_me(struct req *, char *buf, size_t len);
+
+struct job;
+/*
+ * The callbacks.due job: publishes callback.due once for each callback
+ * that fell due, on user:<agent>, or queue:<id> for anyone's.
+ */
+enum job_result tele_callbacks_due_run(struct job *, struct db *);
 
 #endif
