@@ -125,6 +125,10 @@ const struct config_key config_keys[] = {
 	  NULL },
 	{ "listing_images_max", CONFIG_INT, OFF(listing_images_max), "20", 1,
 	  100, false, "most images one listing may have", NULL },
+	{ "catalog_cache", CONFIG_SIZE, OFF(catalog_cache), "32M", 0,
+	  16LL * 1024 * 1024 * 1024, false, "memory for answers to product "
+	  "reads and searches, kept until the catalogue changes; 0 keeps "
+	  "none", NULL },
 	{ "public_url", CONFIG_STRING, OFF(public_url),
 	  "http://127.0.0.1:8080", 0, 0, false, "the address people reach "
 	  "this API at, for links in messages (unsubscribe, verify, reset)",

@@ -65,6 +65,7 @@ struct config {
 	int64_t		 image_timeout_ms;	/* decoding and resizing one */
 	int64_t		 image_concurrency;	/* images decoded at once */
 	int64_t		 listing_images_max;	/* images per listing */
+	size_t		 catalog_cache;		/* bytes of product answers */
 	char		*public_url;		/* links in messages */
 	char		*app_url;		/* the apps' pages links open */
 	char		*trusted_proxies;	/* "127.0.0.1,::1" */

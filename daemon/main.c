@@ -16,6 +16,7 @@
 #include "account.h"
 #include "api.h"
 #include "auth.h"
+#include "cache.h"
 #include "config.h"
 #include "db.h"
 #include "embed.h"
@@ -432,6 +433,7 @@ main_serve(const struct config *c)
 			return 1;
 		}
 		images_configure(c);
+		cache_init(c);
 		routes = api_routes(&n);
 		rt = router_new(routes, n);
 		metrics_init(rt);

@@ -28,6 +28,7 @@
 
 #include "api.h"
 #include "buf.h"
+#include "cache.h"
 #include "log.h"
 #include "num.h"
 #include "page.h"
@@ -56,17 +57,30 @@
 	"rfc3339(l.published_at))"
 
 /* Stock that can be bought: in an open store or warehouse. */
-#define PRODUCT_IN_STOCK						\
+#define PRODUCT_IN_STOCK_OF(tail)					\
 	"(l.kind = 'service' OR EXISTS (SELECT 1 FROM variants x JOIN "	\
 	"stock s ON s.variant_id = x.id JOIN stock_locations sl ON sl.id = " \
 	"s.location_id AND sl.active WHERE x.listing_id = l.id AND "	\
-	"x.status = 'active' AND s.available > 0))"
+	"x.status = 'active' AND s.available > 0" tail "))"
+#define PRODUCT_IN_STOCK	PRODUCT_IN_STOCK_OF("")
+/*
+ * The same as a filter over many listings: OFFSET 0 keeps PostgreSQL
+ * from answering it by hashing every variant in stock (all of them, for
+ * each search) rather than looking up the listings' own.
+ */
+#define PRODUCT_IN_STOCK_FILTER	PRODUCT_IN_STOCK_OF(" OFFSET 0")
 
-/* Price ranges of the facets, in minor units (INR paise). */
+/*
+ * Price ranges of the facets, in minor units (INR paise): the k-th range
+ * starts at the k-th bound, as width_bucket numbers them.
+ */
+#define PRODUCT_PRICE_BOUNDS						\
+	"ARRAY[0, 50000, 100000, 250000, 500000, 1000000, 2500000, "	\
+	"5000000]::bigint[]"
 #define PRODUCT_PRICE_RANGES						\
-	"(VALUES (0, 50000), (50000, 100000), (100000, 250000), "		\
-	"(250000, 500000), (500000, 1000000), (1000000, 2500000), "	\
-	"(2500000, 5000000), (5000000, NULL)) AS pr(lo, hi)"
+	"(VALUES (1, 0, 50000), (2, 50000, 100000), (3, 100000, 250000), " \
+	"(4, 250000, 500000), (5, 500000, 1000000), (6, 1000000, 2500000), " \
+	"(7, 2500000, 5000000), (8, 5000000, NULL)) AS pr(b, lo, hi)"
 
 static const struct db_stmt product_stmts[] = {
 	{ "product_query", "SELECT search_query($1)::text" },
@@ -111,15 +125,30 @@ static const struct db_stmt product_stmts[] = {
 	 * Completions: $1 the query lower-cased, $2 its last word as a
 	 * prefix tsquery.  Titles of popular products that have the words,
 	 * categories and brands whose names start with it or have a word
-	 * that does.
+	 * that does.  The titles are looked for among the 1000 most popular
+	 * listings first, in order: when 6 are there, they are the answer,
+	 * found without reading every match of a common prefix.  Else the
+	 * matches are few (or the catalogue small) and are all read, through
+	 * the text index (OFFSET 0 keeps the planner from walking the
+	 * popularity index instead, which would read the whole catalogue for
+	 * a prefix nothing has).
 	 */
 	{ "product_suggest",
+	  "WITH top AS (SELECT l.id, l.title, l.popularity FROM (SELECT id,"
+	  "  title, popularity, search, vendor_id FROM listings"
+	  "  WHERE status = 'active' ORDER BY popularity DESC, id DESC"
+	  "  LIMIT 1000) l JOIN vendors v ON v.id = l.vendor_id"
+	  "  AND v.status = 'active' WHERE l.search @@ $2::tsquery"
+	  "  ORDER BY l.popularity DESC, l.id DESC LIMIT 6) "
 	  "SELECT json_build_object("
-	  " 'titles', coalesce((SELECT json_agg(t.title) FROM (SELECT l.title"
+	  " 'titles', coalesce(CASE WHEN (SELECT count(*) FROM top) = 6"
+	  "  THEN (SELECT json_agg(title ORDER BY popularity DESC, id DESC)"
+	  "  FROM top) ELSE (SELECT json_agg(t.title) FROM (SELECT l.title"
 	  "  FROM listings l JOIN vendors v ON v.id = l.vendor_id"
-	  "  WHERE l.status = 'active' AND v.status = 'active'"
-	  "  AND l.search @@ $2::tsquery"
-	  "  ORDER BY l.popularity DESC, l.id DESC LIMIT 6) t), '[]'),"
+	  "  WHERE l.id IN (SELECT id FROM listings WHERE status = 'active'"
+	  "  AND search @@ $2::tsquery OFFSET 0)"
+	  "  AND l.status = 'active' AND v.status = 'active'"
+	  "  ORDER BY l.popularity DESC, l.id DESC LIMIT 6) t) END, '[]'),"
 	  " 'categories', coalesce((SELECT json_agg(json_build_object('id',"
 	  "  x.id, 'slug', x.slug, 'name', x.name)) FROM (SELECT c.id, c.slug,"
 	  "  c.name FROM categories c WHERE lower(c.name) LIKE $1 || '%'"
@@ -422,6 +451,7 @@ products_list(struct req *r)
 			    req_query(r, "near"), *sort_name = req_query(r,
 			    "sort"), *in_stock = req_query(r, "in_stock"), *key;
 	const struct product_sort *sort = NULL;
+	struct cache_miss m = { NULL, 0 };
 	struct search	 s;
 	struct db	*db;
 	PGresult	*res = NULL;
@@ -439,6 +469,8 @@ products_list(struct req *r)
 	s.r = r;
 	buf_init(&s.sql, 0);
 	buf_init(&out, 0);
+	if (cache_reply(r, &m))
+		goto out;
 	/* --- the filters ------------------------------------------------ */
 	if (!req_query_int(r, "limit", 1, PRODUCTS_MAX_LIMIT, &limit) ||
 	    !req_query_int(r, "price_min", 0, INT64_MAX / 2, &price_lo) ||
@@ -524,6 +556,7 @@ products_list(struct req *r)
 			static const char none[] = "{\"data\":[],\"next\":null,"
 			    "\"total\":0,\"facets\":null}";
 
+			cache_keep(&m, none, sizeof none - 1);
 			req_reply_json_text(r, 200, none, sizeof none - 1);
 			goto out;
 		}
@@ -569,7 +602,7 @@ products_list(struct req *r)
 		    search_param(&s, num));
 	}
 	if (stock_only)
-		search_add(&s, " AND " PRODUCT_IN_STOCK);
+		search_add(&s, " AND " PRODUCT_IN_STOCK_FILTER);
 	if (pincode != NULL) {
 		int	p = search_param(&s, pincode);
 
@@ -677,17 +710,18 @@ products_list(struct req *r)
 		    " brand_id IS NOT NULL GROUP BY 1 ORDER BY 2 DESC LIMIT 30) x"
 		    " JOIN brands b ON b.id = x.brand_id), '[]'),"
 		    "'prices', coalesce((SELECT json_agg(json_build_object("
-		    " 'min', x.lo, 'max', x.hi, 'count', x.n) ORDER BY x.lo) FROM"
-		    " (SELECT pr.lo, pr.hi, count(*) n FROM m JOIN "
-		    PRODUCT_PRICE_RANGES " ON m.price_min >= pr.lo AND (pr.hi IS"
-		    " NULL OR m.price_min < pr.hi) GROUP BY pr.lo, pr.hi) x),"
+		    " 'min', pr.lo, 'max', pr.hi, 'count', x.n) ORDER BY pr.lo)"
+		    " FROM (SELECT width_bucket(m.price_min, "
+		    PRODUCT_PRICE_BOUNDS ") AS b, count(*) n FROM m"
+		    " GROUP BY 1) x JOIN " PRODUCT_PRICE_RANGES " ON pr.b = x.b),"
 		    " '[]'),"
 		    "'attributes', coalesce((SELECT json_object_agg(y.code,"
 		    " y.vals) FROM (SELECT x.code, json_agg(json_build_object("
 		    " 'value', x.value, 'count', x.n) ORDER BY x.n DESC) AS vals"
-		    " FROM (SELECT a.code, e.value, count(*) n,"
-		    "  row_number() OVER (PARTITION BY a.code ORDER BY count(*)"
-		    "  DESC) AS rank FROM m CROSS JOIN jsonb_each(m.attributes) e"
+		    " FROM (SELECT a.code, e.value, sum(m.n) n,"
+		    "  row_number() OVER (PARTITION BY a.code ORDER BY sum(m.n)"
+		    "  DESC) AS rank FROM (SELECT attributes, count(*) AS n FROM m"
+		    "  GROUP BY attributes) m CROSS JOIN jsonb_each(m.attributes) e"
 		    "  JOIN attributes a ON a.code = e.key AND a.facet"
 		    "  GROUP BY a.code, e.value) x WHERE x.rank <= 20"
 		    " GROUP BY x.code) y), '{}'))::text");
@@ -715,12 +749,14 @@ products_list(struct req *r)
 	    "null"))
 		fatalx("products: buffer");
 	len = out.len;
+	cache_keep(&m, out.data, len);
 	req_reply(r, 200, "application/json; charset=utf-8", buf_take(&out,
 	    NULL), len);
 	goto out;
 fail:
 	req_fail_fields(r);
 out:
+	cache_keep(&m, NULL, 0);
 	PQclear(res);
 	free(next);
 	free(tsq);
@@ -731,6 +767,10 @@ out:
 	search_free(&s);
 }
 
+/*
+ * Not kept in the catalogue cache: one indexed read costs less than the
+ * round trip the cache needs to know it is current.
+ */
 static void
 products_get(struct req *r)
 {
@@ -795,13 +835,17 @@ products_suggest(struct req *r)
 {
 	const char	*q = req_query(r, "q"), *params[2];
 	char		*lower, *tsq, *p;
+	struct cache_miss m;
 	PGresult	*res;
 
+	if (cache_reply(r, &m))
+		return;
 	if (q == NULL || strlen(q) == 0 || strlen(q) > 100 ||
 	    strpbrk(q, "%_\\") != NULL || !api_check_line(r, "q", q)) {
 		req_field_error(r, "q", "invalid", "must be 1 to 100 "
 		    "characters without %%, _ or \\");
 		req_fail_fields(r);
+		cache_keep(&m, NULL, 0);
 		return;
 	}
 	lower = xstrdup(q);
@@ -812,6 +856,7 @@ products_suggest(struct req *r)
 		static const char none[] = "{\"titles\":[],\"categories\":[],"
 		    "\"brands\":[]}";
 
+		cache_keep(&m, none, sizeof none - 1);
 		req_reply_json_text(r, 200, none, sizeof none - 1);
 		free(lower);
 		return;
@@ -820,10 +865,13 @@ products_suggest(struct req *r)
 	params[1] = tsq;
 	if ((res = req_exec(r, &product_stmts[STMT_SUGGEST], 2, params)) !=
 	    NULL) {
+		cache_keep(&m, PQgetvalue(res, 0, 0),
+		    (size_t)PQgetlength(res, 0, 0));
 		req_reply_json_text(r, 200, PQgetvalue(res, 0, 0),
 		    (size_t)PQgetlength(res, 0, 0));
 		PQclear(res);
-	}
+	} else
+		cache_keep(&m, NULL, 0);
 	free(tsq);
 	free(lower);
 }

@@ -25,6 +25,8 @@
 #define AUTH_SKEW_S		30	/* clock skew tolerated on iat/exp */
 #define AUTH_REFRESH_MS		30000	/* reload the cache this often anyway */
 #define AUTH_HASH_WAIT_S	2	/* longest a login waits to hash */
+#define AUTH_SEEN_SLOTS		16	/* verified tokens kept per thread */
+#define AUTH_SEEN_MAX		1024	/* longest token kept */
 
 struct signing_key {
 	char		kid[33];
@@ -43,6 +45,30 @@ static struct signing_key auth_keys[AUTH_MAX_KEYS];
 static int		 auth_nkeys;
 static struct voided	*auth_voided;	/* sorted by user_id */
 static size_t		 auth_nvoided;
+
+/*
+ * Bumped (under auth_lock) whenever the signing keys or the voided users
+ * may have changed: a token verified under an older generation is
+ * verified again.
+ */
+static uint64_t		 auth_gen = 1;
+
+/*
+ * The tokens a thread verified last, by a keyed hash of their text, so
+ * that a client sending the same token again costs a comparison rather
+ * than base64, JSON and HMAC.  An entry stands for "this exact text was
+ * a valid token of p under generation gen, until the second until".
+ */
+struct auth_seen {
+	uint64_t	 gen;		/* 0: empty */
+	int64_t		 until;
+	size_t		 len;
+	char		 token[AUTH_SEEN_MAX];
+	struct principal p;
+};
+static pthread_key_t	 auth_seen_key;
+static pthread_once_t	 auth_seen_once = PTHREAD_ONCE_INIT;
+static unsigned char	 auth_seen_hashkey[crypto_shorthash_KEYBYTES];
 
 static int64_t		 auth_token_ttl = 900;
 static unsigned long long auth_pw_ops = 2;
@@ -244,6 +270,7 @@ auth_load(struct db *db)
 	free(auth_voided);
 	auth_voided = v;
 	auth_nvoided = n;
+	__atomic_add_fetch(&auth_gen, 1, __ATOMIC_RELEASE);
 	pthread_rwlock_unlock(&auth_lock);
 	sodium_memzero(keys, sizeof keys);
 	return true;
@@ -407,6 +434,7 @@ auth_void_tokens(struct db *db, int64_t user_id)
 	auth_voided = v;
 	auth_nvoided++;
 out:
+	__atomic_add_fetch(&auth_gen, 1, __ATOMIC_RELEASE);
 	pthread_rwlock_unlock(&auth_lock);
 	return true;
 }
@@ -523,9 +551,43 @@ auth_valid_after(int64_t user_id)
 	return 0;
 }
 
-bool
-auth_verify_token(const char *token, struct principal *p,
-    const char **why)
+static void
+auth_seen_init(void)
+{
+	if (pthread_key_create(&auth_seen_key, free) != 0)
+		fatalx("pthread_key_create");
+	crypto_shorthash_keygen(auth_seen_hashkey);
+}
+
+/* This thread's slot for a token's text; NULL if it is not kept. */
+static struct auth_seen *
+auth_seen_slot(const char *token, size_t len)
+{
+	struct auth_seen	*seen;
+	unsigned char		 h[crypto_shorthash_BYTES];
+	uint64_t		 slot;
+
+	if (len > AUTH_SEEN_MAX)
+		return NULL;
+	pthread_once(&auth_seen_once, auth_seen_init);
+	if ((seen = pthread_getspecific(auth_seen_key)) == NULL) {
+		seen = xcalloc(AUTH_SEEN_SLOTS, sizeof *seen);
+		if (pthread_setspecific(auth_seen_key, seen) != 0)
+			fatalx("pthread_setspecific");
+	}
+	crypto_shorthash(h, (const unsigned char *)token, len,
+	    auth_seen_hashkey);
+	memcpy(&slot, h, sizeof slot);
+	return &seen[slot % AUTH_SEEN_SLOTS];
+}
+
+/*
+ * Verifies a token in full; on success *until gets the last second it
+ * stays valid (its expiry, or the end of its retired key).
+ */
+static bool
+auth_verify_full(const char *token, struct principal *p,
+    const char **why, int64_t *until)
 {
 	const char	*dot1, *dot2, *kid, *sub, *jti;
 	char		*head = NULL, *body = NULL;
@@ -533,6 +595,7 @@ auth_verify_token(const char *token, struct principal *p,
 	json_t		*h = NULL, *c = NULL, *v;
 	size_t		 len, maclen, i;
 	int64_t		 now = (int64_t)time(NULL), iat, iat_ms, exp, after;
+	int64_t		 key_until = INT64_MAX;
 	bool		 ok = false;
 	int		 k;
 
@@ -562,6 +625,8 @@ auth_verify_token(const char *token, struct principal *p,
 		if (auth_keys[k].retired_at != 0 &&
 		    auth_keys[k].retired_at + auth_token_ttl < now)
 			break;
+		if (auth_keys[k].retired_at != 0)
+			key_until = auth_keys[k].retired_at + auth_token_ttl;
 		ok = crypto_auth_hmacsha256_verify(mac,
 		    (const unsigned char *)token, (size_t)(dot2 - token),
 		    auth_keys[k].secret) == 0;
@@ -609,6 +674,7 @@ auth_verify_token(const char *token, struct principal *p,
 	}
 	ok = true;
 	*why = NULL;
+	*until = exp + AUTH_SKEW_S < key_until ? exp + AUTH_SKEW_S : key_until;
 out:
 	json_decref(h);
 	json_decref(c);
@@ -617,4 +683,41 @@ out:
 	if (!ok)
 		memset(p, 0, sizeof *p);
 	return ok;
+}
+
+bool
+auth_verify_token(const char *token, struct principal *p,
+    const char **why)
+{
+	struct auth_seen	*seen;
+	uint64_t		 gen;
+	int64_t			 until;
+	size_t			 len;
+
+	if (token == NULL || (len = strlen(token)) > 4096)
+		return auth_verify_full(token, p, why, &until);
+	gen = __atomic_load_n(&auth_gen, __ATOMIC_ACQUIRE);
+	seen = auth_seen_slot(token, len);
+	/*
+	 * The same text verified under the same keys and voided users, and
+	 * not expired since: the same answer.  The comparison takes the same
+	 * time however much of the text matches.
+	 */
+	if (seen != NULL && seen->gen == gen && seen->len == len &&
+	    (int64_t)time(NULL) <= seen->until &&
+	    sodium_memcmp(seen->token, token, len) == 0) {
+		*p = seen->p;
+		*why = NULL;
+		return true;
+	}
+	if (!auth_verify_full(token, p, why, &until))
+		return false;
+	if (seen != NULL) {
+		seen->gen = gen;
+		seen->until = until;
+		seen->len = len;
+		memcpy(seen->token, token, len);
+		seen->p = *p;
+	}
+	return true;
 }

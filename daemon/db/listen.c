@@ -1,8 +1,10 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libpq-fe.h>
@@ -28,6 +30,18 @@ static bool			 listen_running;
 static int			 listen_pipe[2] = { -1, -1 };
 static bool			 listen_up;
 
+/*
+ * Syncs (listen_sync): asked counts the callers so far, done the ones
+ * answered; a query sent for everyone up to sent answers them all.
+ */
+static pthread_mutex_t		 listen_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t		 listen_cv = PTHREAD_COND_INITIALIZER;
+static uint64_t			 listen_asked;
+static uint64_t			 listen_done;
+static uint64_t			 listen_sent;
+static bool			 listen_inflight;
+static uint64_t			 listen_epoch;	/* connections made */
+
 void
 listen_subscribe(const char *channel, listen_cb cb, void *arg)
 {
@@ -42,6 +56,90 @@ bool
 listen_connected(void)
 {
 	return __atomic_load_n(&listen_up, __ATOMIC_ACQUIRE);
+}
+
+bool
+listen_sync(int64_t ms)
+{
+	struct timespec	until;
+	uint64_t	mine, epoch;
+	bool		ok;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (ms % 1000) * 1000000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&listen_mu);
+	if (!__atomic_load_n(&listen_up, __ATOMIC_ACQUIRE)) {
+		pthread_mutex_unlock(&listen_mu);
+		return false;
+	}
+	mine = ++listen_asked;
+	epoch = listen_epoch;
+	/* The listener sends a query when none is out; else it will. */
+	if (!listen_inflight && write(listen_pipe[1], "s", 1) < 0 &&
+	    errno != EAGAIN)
+		log_debug("listen_sync: wake");
+	while (listen_done < mine && listen_epoch == epoch &&
+	    __atomic_load_n(&listen_up, __ATOMIC_ACQUIRE)) {
+		if (pthread_cond_timedwait(&listen_cv, &listen_mu, &until) != 0)
+			break;
+	}
+	ok = listen_done >= mine && listen_epoch == epoch;
+	pthread_mutex_unlock(&listen_mu);
+	return ok;
+}
+
+/* Sends the sync query when callers wait and none is out. */
+static bool
+listen_sync_send(PGconn *conn)
+{
+	bool	ok = true;
+
+	pthread_mutex_lock(&listen_mu);
+	if (!listen_inflight && listen_asked > listen_done) {
+		if (PQsendQuery(conn, "SELECT 1") == 1) {
+			listen_sent = listen_asked;
+			listen_inflight = true;
+		} else
+			ok = false;
+	}
+	pthread_mutex_unlock(&listen_mu);
+	return ok;
+}
+
+/* Once the sync query is answered, everyone it was sent for is. */
+static void
+listen_sync_answered(PGconn *conn)
+{
+	PGresult	*res;
+
+	pthread_mutex_lock(&listen_mu);
+	while (listen_inflight && !PQisBusy(conn)) {
+		if ((res = PQgetResult(conn)) != NULL) {
+			PQclear(res);
+			continue;
+		}
+		listen_done = listen_sent;
+		listen_inflight = false;
+		pthread_cond_broadcast(&listen_cv);
+	}
+	pthread_mutex_unlock(&listen_mu);
+}
+
+/* The connection is gone: nobody waits for its answers any more. */
+static void
+listen_sync_lost(void)
+{
+	pthread_mutex_lock(&listen_mu);
+	listen_epoch++;
+	listen_inflight = false;
+	listen_done = listen_asked;
+	pthread_cond_broadcast(&listen_cv);
+	pthread_mutex_unlock(&listen_mu);
 }
 
 static void
@@ -131,11 +229,13 @@ listen_main(void *unused)
 		if (pfd[1].revents & POLLIN) {
 			if (read(listen_pipe[0], drain, sizeof drain) < 0)
 				log_debug("listener: drain");
-			continue;
+			if (listen_sync_send(conn))
+				continue;
 		}
 		if (!PQconsumeInput(conn) || PQstatus(conn) != CONNECTION_OK) {
 			log_warn("listener: connection lost");
 			__atomic_store_n(&listen_up, false, __ATOMIC_RELEASE);
+			listen_sync_lost();
 			PQfinish(conn);
 			conn = NULL;
 			continue;
@@ -144,8 +244,25 @@ listen_main(void *unused)
 			listen_dispatch(n->relname, n->extra);
 			PQfreemem(n);
 		}
+		/*
+		 * The answer follows the notifications due before it, which
+		 * were all passed on just now.
+		 */
+		listen_sync_answered(conn);
+		while ((n = PQnotifies(conn)) != NULL) {
+			listen_dispatch(n->relname, n->extra);
+			PQfreemem(n);
+		}
+		if (!listen_sync_send(conn)) {
+			log_warn("listener: %s", PQerrorMessage(conn));
+			__atomic_store_n(&listen_up, false, __ATOMIC_RELEASE);
+			listen_sync_lost();
+			PQfinish(conn);
+			conn = NULL;
+		}
 	}
 	__atomic_store_n(&listen_up, false, __ATOMIC_RELEASE);
+	listen_sync_lost();
 	PQfinish(conn);
 	return NULL;
 }
@@ -158,6 +275,9 @@ listen_start(const char *conninfo)
 	listen_conninfo = xstrdup(conninfo);
 	if (pipe(listen_pipe) != 0)
 		fatal("listen_start: pipe");
+	/* A full pipe is a listener already woken: writers never block. */
+	if (fcntl(listen_pipe[1], F_SETFL, O_NONBLOCK) == -1)
+		fatal("listen_start: fcntl");
 	__atomic_store_n(&listen_running, true, __ATOMIC_RELEASE);
 	if (pthread_create(&listen_thread, NULL, listen_main, NULL) != 0)
 		fatalx("listen_start: pthread_create");

@@ -10,6 +10,7 @@
 #define SOUKD_LISTEN_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 /* Called on the listener thread; must be quick (wake someone, return). */
 typedef void (*listen_cb)(void *arg, const char *channel,
@@ -23,5 +24,13 @@ void	listen_start(const char *conninfo);
 void	listen_stop(void);
 /* True while the LISTEN connection is up (for readiness and tests). */
 bool	listen_connected(void);
+/*
+ * Waits until every notification committed before the call has been
+ * passed to its subscribers: the listener sends a query of its own and
+ * sees its answer, which PostgreSQL sends after whatever notifications
+ * were due to this connection.  Callers that arrive while one such query
+ * is out share the next.  False if the connection is down or ms passed.
+ */
+bool	listen_sync(int64_t ms);
 
 #endif

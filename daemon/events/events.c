@@ -6,6 +6,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "buf.h"
 #include "config.h"
 #include "db.h"
@@ -62,6 +64,7 @@ struct events_sub {
 	struct buf	 out;		/* formatted, not yet sent */
 	bool		 suspended;
 	bool		 closing;
+	int64_t		 beat_at;	/* monotonic ms of its next heartbeat */
 	struct events_sub *prev, *next;
 };
 
@@ -241,6 +244,15 @@ sub_wake(struct events_sub *s)
 	}
 }
 
+static int64_t
+mono_ms(void)
+{
+	struct timespec	now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
 struct events_sub *
 events_subscribe(struct db *db, void *conn, const char *const *topics,
     int n, int64_t last_id)
@@ -268,6 +280,13 @@ events_subscribe(struct db *db, void *conn, const char *const *topics,
 	/* Tell EventSource how soon to reconnect, and flush the headers. */
 	if (!buf_adds(&s->out, "retry: 3000\n: connected\n\n"))
 		fatalx("events_subscribe");
+	/*
+	 * The first heartbeat comes after half to all of the interval, so
+	 * that streams opened together (clients reconnecting after a restart)
+	 * are not all woken in the same instant ever after.
+	 */
+	s->beat_at = mono_ms() + heartbeat_ms / 2 +
+	    (int64_t)randombytes_uniform((uint32_t)(heartbeat_ms / 2 + 1));
 	pthread_mutex_lock(&hub_mu);
 	s->seq = ring_next;
 	s->next = subs;
@@ -403,13 +422,17 @@ hub_deliver(int64_t id, const char *topic, const char *type,
 	pthread_mutex_unlock(&hub_mu);
 }
 
+/* Heartbeats the streams whose time has come. */
 static void
-hub_heartbeat(void)
+hub_heartbeat(int64_t now)
 {
 	struct events_sub	*s;
 
 	pthread_mutex_lock(&hub_mu);
 	for (s = subs; s != NULL; s = s->next) {
+		if (s->beat_at > now)
+			continue;
+		s->beat_at = now + heartbeat_ms;
 		/* A comment line keeps proxies and clients from timing out. */
 		if (s->out.len == 0 && !buf_adds(&s->out, ": heartbeat\n\n"))
 			fatalx("hub_heartbeat");
@@ -548,13 +571,16 @@ hub_main(void *unused)
 	struct hub_state h = { 0 };
 	struct db	*db = NULL;
 	struct pollfd	 pfd;
-	struct timespec	 last_beat, now;
+	int64_t		 tick;
 	PGresult	*res;
 	char		*cause = NULL, drain[64];
 	bool		 fresh = true;
 
 	(void)unused;
-	clock_gettime(CLOCK_MONOTONIC, &last_beat);
+	/* Heartbeats are looked at 16 times an interval: spread, not bursts. */
+	tick = heartbeat_ms / 16 < 50 ? 50 : heartbeat_ms / 16;
+	if (tick > EVENTS_POLL_MS)
+		tick = EVENTS_POLL_MS;
 	while (__atomic_load_n(&hub_running, __ATOMIC_ACQUIRE)) {
 		if (db == NULL && (db = db_open(hub_conninfo, false, &cause)) ==
 		    NULL) {
@@ -580,17 +606,10 @@ hub_main(void *unused)
 		}
 		pfd.fd = hub_pipe[0];
 		pfd.events = POLLIN;
-		if (poll(&pfd, 1, h.gap ? 500 : (int)(heartbeat_ms <
-		    EVENTS_POLL_MS ? heartbeat_ms : EVENTS_POLL_MS)) > 0 &&
+		if (poll(&pfd, 1, h.gap && tick > 500 ? 500 : (int)tick) > 0 &&
 		    read(hub_pipe[0], drain, sizeof drain) < 0)
 			log_debug("events hub: drain");
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if ((now.tv_sec - last_beat.tv_sec) * 1000 +
-		    (now.tv_nsec - last_beat.tv_nsec) / 1000000 >=
-		    heartbeat_ms) {
-			hub_heartbeat();
-			last_beat = now;
-		}
+		hub_heartbeat(mono_ms());
 	}
 	db_close(db);
 	free(h.seen);

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "cache.h"
 #include "db.h"
 #include "jobs.h"
 #include "log.h"
@@ -107,6 +108,7 @@ metrics_render(size_t *len)
 	struct timespec	 now;
 	char		 label[256];
 	uint64_t	 v, cum, open, reconnects, jdone, jretried, jfailed;
+	uint64_t	 chits, cmisses, cbytes;
 	size_t		 i, j;
 
 	buf_init(&b, 0);
@@ -166,6 +168,16 @@ metrics_render(size_t *len)
 	    "# TYPE soukd_db_reconnects_total counter\n"
 	    "soukd_db_reconnects_total %llu\n",
 	    (unsigned long long)reconnects);
+	cache_stats(&chits, &cmisses, &cbytes);
+	metrics_add(&b, "# HELP soukd_catalog_cache_total Product reads and "
+	    "searches answered from memory (hit) or the database (miss).\n"
+	    "# TYPE soukd_catalog_cache_total counter\n"
+	    "soukd_catalog_cache_total{result=\"hit\"} %llu\n"
+	    "soukd_catalog_cache_total{result=\"miss\"} %llu\n"
+	    "# HELP soukd_catalog_cache_bytes Memory the kept answers take.\n"
+	    "# TYPE soukd_catalog_cache_bytes gauge\n"
+	    "soukd_catalog_cache_bytes %llu\n", (unsigned long long)chits,
+	    (unsigned long long)cmisses, (unsigned long long)cbytes);
 	jobs_stats(&jdone, &jretried, &jfailed);
 	metrics_add(&b, "# HELP soukd_jobs_total Jobs this soukd ran, by "
 	    "outcome.\n# TYPE soukd_jobs_total counter\n"

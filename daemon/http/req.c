@@ -72,6 +72,33 @@ req_query(const struct req *r, const char *name)
 	    name);
 }
 
+static enum MHD_Result
+req_cache_key_arg(void *arg, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	struct buf	*b = arg;
+
+	(void)kind;
+	if (!buf_printf(b, "&%zu:%s", strlen(key), key) ||
+	    !(value == NULL ? buf_adds(b, "-") : buf_printf(b, "=%zu:%s",
+	    strlen(value), value)))
+		fatalx("req_cache_key");
+	return MHD_YES;
+}
+
+char *
+req_cache_key(const struct req *r)
+{
+	struct buf	b;
+
+	buf_init(&b, 0);
+	if (!buf_printf(&b, "%s %zu:%s", r->method, strlen(r->path), r->path))
+		fatalx("req_cache_key");
+	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND,
+	    req_cache_key_arg, &b);
+	return buf_take(&b, NULL);
+}
+
 struct query_prefix {
 	const char	*prefix;
 	size_t		 n;

@@ -57,6 +57,12 @@ int64_t	req_param_id(const struct req *, const char *name);
 /* A query parameter's text (valid UTF-8), or NULL if absent. */
 const char *req_query(const struct req *, const char *name);
 /*
+ * The request as a cache key (caller frees): method, path and every query
+ * parameter with its value, in the order sent, each with its length, so
+ * that two keys are equal only when the requests are.
+ */
+char	*req_cache_key(const struct req *);
+/*
  * The query parameters named prefix + something ("attr.colour=red" for
  * "attr."), as a new object of something to value (the server has
  * checked they are valid UTF-8 and given once each).

@@ -30,7 +30,8 @@
 /* The longest an upload waits for a decoding slot. */
 #define IMAGE_SLOT_WAIT_MS	1000
 
-static bool		 image_started;
+static bool		 image_started;	/* image_init ran */
+static bool		 image_vips_up;	/* libvips started */
 static pthread_mutex_t	 image_start_lock = PTHREAD_MUTEX_INITIALIZER;
 static sem_t		 image_slots;
 
@@ -50,18 +51,24 @@ image_glib_log(const char *domain, GLogLevelFlags level, const char *msg,
 		log_debug("%s: %s", domain != NULL ? domain : "glib", msg);
 }
 
-bool
-image_init(const struct config *c, char **cause)
+/*
+ * Starts libvips, on the first image rather than at start-up: its
+ * initialisation loads its format modules and their libraries (PDF,
+ * SVG, HEIF...), tens of MiB of resident pages a soukd that never sees
+ * an upload should not carry.  False (logged) if libvips cannot start.
+ */
+static bool
+image_vips_start(void)
 {
 	char	*err;
 	bool	 ok = true;
 
 	pthread_mutex_lock(&image_start_lock);
-	if (image_started)
+	if (image_vips_up)
 		goto out;
 	if (VIPS_INIT("soukd") != 0) {
 		err = vips_error_buffer_copy();
-		*cause = xasprintf("libvips failed to start: %s", err);
+		log_error("libvips failed to start: %s", err);
 		g_free(err);
 		ok = false;
 		goto out;
@@ -89,20 +96,36 @@ image_init(const struct config *c, char **cause)
 	vips_operation_block_set("VipsForeignLoadJpeg", FALSE);
 	vips_operation_block_set("VipsForeignLoadPng", FALSE);
 	vips_operation_block_set("VipsForeignLoadWebp", FALSE);
-	if (sem_init(&image_slots, 0, (unsigned)c->image_concurrency) != 0)
-		fatal("sem_init");
-	image_started = true;
+	image_vips_up = true;
 out:
 	pthread_mutex_unlock(&image_start_lock);
 	return ok;
+}
+
+bool
+image_init(const struct config *c, char **cause)
+{
+	(void)cause;
+	pthread_mutex_lock(&image_start_lock);
+	if (!image_started) {
+		if (sem_init(&image_slots, 0,
+		    (unsigned)c->image_concurrency) != 0)
+			fatal("sem_init");
+		image_started = true;
+	}
+	pthread_mutex_unlock(&image_start_lock);
+	return true;
 }
 
 void
 image_shutdown(void)
 {
 	pthread_mutex_lock(&image_start_lock);
-	if (image_started) {
+	if (image_vips_up) {
 		vips_shutdown();
+		image_vips_up = false;
+	}
+	if (image_started) {
 		sem_destroy(&image_slots);
 		image_started = false;
 	}
@@ -486,6 +509,10 @@ image_process(const void *data, size_t len, const struct image_limits *lim,
 	    NULL) {
 		*why = xasprintf("the file is not a JPEG, PNG or WebP image");
 		return IMAGE_NOT_IMAGE;
+	}
+	if (!image_vips_start()) {
+		*why = xasprintf("images cannot be processed now");
+		return IMAGE_BUSY;
 	}
 	deadline_start(&d, lim->timeout_ms);
 	if ((in = image_open(data, len, out->source_type)) == NULL) {

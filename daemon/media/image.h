@@ -54,10 +54,12 @@ struct image_set {
 };
 
 /*
- * Starts libvips for a server (once per process; later calls do nothing):
- * one thread per operation, no operation cache, only the JPEG, PNG and
- * WebP loaders, at most c->image_concurrency images decoded at once.
- * False with *cause when libvips cannot start.
+ * Readies image processing for a server (once per process; later calls
+ * do nothing): at most c->image_concurrency images decoded at once.
+ * libvips itself starts with the first image (one thread per operation,
+ * no operation cache, only the JPEG, PNG and WebP loaders); if it cannot,
+ * that image is answered IMAGE_BUSY and the cause logged.  Returns true
+ * (cause is for future failures).
  */
 bool	image_init(const struct config *c, char **cause)
 	    __attribute__((warn_unused_result));

@@ -604,6 +604,30 @@ START_TEST(test_suspension_voids_tokens)
 }
 END_TEST
 
+/*
+ * soukd keeps the tokens it verified; a token sent many times (to every
+ * HTTP thread, with likelihood) still dies at once with its voiding.
+ */
+START_TEST(test_kept_tokens_die_at_once)
+{
+	struct test_user	*u = test_user_new(api_base(), "customer", NULL);
+	struct api_resp		*r;
+	char			*old = xstrdup(u->auth);
+	int			 i;
+
+	for (i = 0; i < 40; i++)
+		ck_assert_int_eq(status_with(old), 200);
+	r = test_user_request(api_base(), u, "POST", "/v1/me/password",
+	    "{\"current_password\":\"" TEST_PASSWORD "\",\"new_password\":"
+	    "\"another good one\"}");
+	api_expect(r, 200, "POST", "/v1/me/password");
+	api_free(r);
+	for (i = 0; i < 40; i++)
+		ck_assert_int_eq(status_with(old), 401);
+	free(old);
+}
+END_TEST
+
 START_TEST(test_user_add_command)
 {
 	const char	*dup[] = { "user", "add", "--role", "admin", "--email",
@@ -698,6 +722,7 @@ auth_suite(void)
 	tcase_add_test(tc, test_failures_tell_nothing);
 	tcase_add_test(tc, test_lock_after_too_many_failures);
 	tcase_add_test(tc, test_refresh_rotates_and_reuse_revokes);
+	tcase_add_test(tc, test_kept_tokens_die_at_once);
 	tcase_add_test(tc, test_logout_and_sessions);
 	tcase_add_test(tc, test_password_change);
 	tcase_add_test(tc, test_update_me);

@@ -1078,6 +1078,65 @@ START_TEST(test_any_value_of_any_parameter)
 }
 END_TEST
 
+/*
+ * soukd keeps answers to searches in memory; none outlives a change,
+ * whoever makes it: an edit through the API, or a statement another
+ * program runs on the database.
+ */
+START_TEST(test_kept_answers_follow_changes)
+{
+	struct test_vendor	*v = test_vendor_new(api_base(), NULL);
+	long			 cat = cat_category(0, "none"), id, hits;
+	char			*word = cat_word("kp"), *title, *q, *sid;
+	const char		*params[1];
+	struct api_resp		*r;
+	int			 i;
+
+	title = xasprintf("Steel tiffin %s", word);
+	id = cat_live(v->owner, cat, title, 45000, 3, NULL);
+	q = xasprintf("q=%s&category_id=%ld", word, cat);
+	for (i = 0; i < 3; i++) {
+		r = browse("%s", q);
+		ck_assert_msg(jhas_id(data(r), id), "%s", r->body);
+		ck_assert_int_eq(jint(json_array_get(data(r), 0), "price_min"),
+		    45000);
+		api_free(r);
+	}
+	/* Asked three times: answered from memory at least once. */
+	r = api_get("/metrics");
+	{
+		const char *m = strstr(r->body,
+		    "soukd_catalog_cache_total{result=\"hit\"} ");
+
+		ck_assert_msg(m != NULL, "%.400s", r->body);
+		hits = strtol(m + strlen("soukd_catalog_cache_total{result="
+		    "\"hit\"} "), NULL, 10);
+		ck_assert_int_gt(hits, 0);
+	}
+	api_free(r);
+	/* A price changed by another program shows at once. */
+	sid = xasprintf("%ld", id);
+	params[0] = sid;
+	PQclear(test_sql("UPDATE variants SET price = 47000 WHERE listing_id "
+	    "= $1", 1, params));
+	r = browse("%s", q);
+	ck_assert_msg(jhas_id(data(r), id), "%s", r->body);
+	ck_assert_int_eq(jint(json_array_get(data(r), 0), "price_min"), 47000);
+	api_free(r);
+	/* Archived by its vendor: gone from the next search and suggestion. */
+	r = cat_callf(v->owner, "POST", "/v1/listings/{id}/archive", 200,
+	    NULL, "/v1/listings/%ld/archive", id);
+	api_free(r);
+	r = browse("%s", q);
+	ck_assert_msg(!jhas_id(data(r), id), "%s", r->body);
+	api_free(r);
+	free(sid);
+	free(q);
+	free(title);
+	free(word);
+}
+END_TEST
+
 Suite *
 products_suite(void)
 {
@@ -1092,6 +1151,7 @@ products_suite(void)
 	tcase_add_test(tc, test_sorts_and_pages);
 	tcase_add_test(tc, test_search);
 	tcase_add_test(tc, test_suggest);
+	tcase_add_test(tc, test_kept_answers_follow_changes);
 	tcase_add_test(tc, test_any_value_of_any_parameter);
 	suite_add_tcase(s, tc);
 	return s;
