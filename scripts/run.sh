@@ -40,6 +40,11 @@ demo_accounts() {
 		printf '    %-12s %-25s %s\n' "$role" "$role@demo.souk" "$pw" \
 			>>"$tmp"
 	done
+	# The demo telecaller and supervisor work the demo call queues.
+	scripts/pg.sh psql var/pg -q -v ON_ERROR_STOP=1 -c "INSERT INTO
+		queue_agents (queue_id, user_id) SELECT q.id, u.id FROM queues q,
+		users u WHERE u.email IN ('telecaller@demo.souk',
+		'supervisor@demo.souk') ON CONFLICT DO NOTHING" >/dev/null
 	cat >>"$tmp" <<'NOTE'
     employee, telecaller and supervisor work in Maharashtra (IN-MH);
     vendor_owner and vendor_staff run Sharma Electronics, Mumbai.

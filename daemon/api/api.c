@@ -29,6 +29,9 @@ static const struct api_module *const api_modules[] = {
 	&invitations_module,
 	&oauth_module,
 	&images_module,
+	/* tele-calling: queues, calls, callbacks, DNC, agents */
+	&queues_module,
+	&calls_module,
 };
 
 const struct config *api_config;

@@ -80,6 +80,9 @@ extern const struct api_module listings_csv_module;
 extern const struct api_module invitations_module;
 extern const struct api_module oauth_module;
 extern const struct api_module images_module;
+/* tele-calling: queues, calls, callbacks, DNC, agents */
+extern const struct api_module queues_module;
+extern const struct api_module calls_module;
 
 struct config;
 /* soukd's settings, for handlers that need one (set before serving). */

@@ -17,6 +17,7 @@
 #include "jobs.h"
 #include "log.h"
 #include "media.h"
+#include "tele/work.h"
 
 static enum job_result
 noop_run(struct job *j, struct db *db)
@@ -106,6 +107,9 @@ const struct job_kind job_kinds[] = {
 	  "drops the typo-correction words no listing uses", NULL, NULL },
 	{ "media.gc", media_gc_run, 3, false,
 	  "removes stored files no row refers to any more", NULL, NULL },
+	{ "callbacks.due", tele_callbacks_due_run, 3, false,
+	  "tells agents (or a queue) of callbacks that fell due", NULL,
+	  NULL },
 	{ "test.sleep", test_sleep_run, 3, true, "sleeps (tests)", NULL,
 	  NULL },
 	{ "test.fail", test_fail_run, 0, true, "fails as asked (tests)", NULL,

@@ -33,6 +33,8 @@ static Suite *(*const suites[])(void) = {
 	listings_suite,
 	inventory_suite,
 	products_suite,
+	/* tele-calling: queues, calls, callbacks, DNC, agents */
+	tele_calls_suite,
 };
 
 int

@@ -29,5 +29,7 @@ Suite	*vendors_suite(void);
 Suite	*listings_suite(void);
 Suite	*inventory_suite(void);
 Suite	*products_suite(void);
+/* tele-calling: queues, calls, callbacks, DNC, agents */
+Suite	*tele_calls_suite(void);
 
 #endif

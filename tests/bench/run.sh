@@ -27,6 +27,10 @@
 #            clients: GET /v1/products?q= (search), GET /v1/search/suggest,
 #            GET /v1/products?category_id=&<filter> (browse); and
 #            GET /v1/products/ID over every listing vs pgbench -S, 64
+# tele       tests/bench/tele.sql's call queue of BENCH_LEADS leads and
+#            100 agents (tests/bench/telebench.c), each looping next lead,
+#            call, disposition and BENCH_TELE_THINK ms of talk (default
+#            500): POST /v1/queues/ID/next's p50 and p99
 #
 # It starts its own PostgreSQL cluster (normal durability) and soukd, and
 # stops everything it started when it ends, however it ends.  Prints
@@ -34,7 +38,8 @@
 # missed target is reported, not failed (benchmarks are not timed tests)
 # unless BENCH_STRICT=1; a run that could not measure fails.
 #
-#   BENCH_ONLY       the sections to run, of "http jobs sse auth catalogue"
+#   BENCH_ONLY       the sections to run, of "http jobs sse auth catalogue
+#                    tele"
 #   BENCH_SECONDS    length of each measured run (default 10)
 #   BENCH_WARMUP     unmeasured run before each (default 2)
 #   BENCH_ROUNDS     rounds of every run (default 2); the table shows, for
@@ -44,6 +49,7 @@
 #   BENCH_LISTINGS   listings in the catalogue (default 100000)
 #   BENCH_JOBS       no-op jobs per throughput run (default 40000)
 #   BENCH_STREAMS    idle event streams of the sse section (default 500)
+#   BENCH_LEADS      leads in the tele section's queue (default 1000000)
 #   BENCH_STRICT     1: exit 1 when a target is missed
 set -eu
 cd "$(dirname "$0")/../.."
@@ -52,7 +58,10 @@ secs=${BENCH_SECONDS:-10}
 warmup=${BENCH_WARMUP:-2}
 strict=${BENCH_STRICT:-0}
 rounds=${BENCH_ROUNDS:-2}
-only=${BENCH_ONLY:-http jobs sse auth catalogue}
+only=${BENCH_ONLY:-http jobs sse auth catalogue tele}
+leads=${BENCH_LEADS:-1000000}
+tele_agents=100
+tele_think=${BENCH_TELE_THINK:-500}
 listings=${BENCH_LISTINGS:-100000}
 njobs=${BENCH_JOBS:-40000}
 nstreams=${BENCH_STREAMS:-500}
@@ -73,8 +82,8 @@ die() {
 
 for s in $only; do
 	case $s in
-	http | jobs | sse | auth | catalogue) ;;
-	*) die "BENCH_ONLY: unknown section $s (http jobs sse auth catalogue)" ;;
+	http | jobs | sse | auth | catalogue | tele) ;;
+	*) die "BENCH_ONLY: unknown section $s (http jobs sse auth catalogue tele)" ;;
 	esac
 done
 want() {
@@ -135,6 +144,7 @@ bench_cc() {
 }
 want http && bench_cc "$out/refserver" tests/bench/refserver.c libmicrohttpd
 want sse && bench_cc "$out/sseidle" tests/bench/sseidle.c
+want tele && bench_cc "$out/telebench" tests/bench/telebench.c libcurl
 
 # --- helpers ---------------------------------------------------------------
 
@@ -399,6 +409,14 @@ if want catalogue; then
 		sed -n "s/^$k //p" "$out/requests" >"$out/$k.txt"
 		[ -s "$out/$k.txt" ] || die "no $k requests"
 	done
+fi
+
+if want tele; then
+	echo "bench: loading a call queue of $leads leads and $tele_agents agents"
+	scripts/pg.sh psql "$pg" -q -v ON_ERROR_STOP=1 -v leads="$leads" \
+		-v agents="$tele_agents" -f tests/bench/tele.sql >/dev/null
+	tele_queue=$(scripts/pg.sh psql "$pg" -tA -c "SELECT id FROM queues
+	    WHERE name = 'Bench queue'")
 fi
 
 # --- the servers -----------------------------------------------------------
@@ -677,6 +695,32 @@ if want catalogue; then
 	rss_catalogue=$(rss_kib "$soukd_pid")
 fi
 
+# --- tele ------------------------------------------------------------------
+
+if want tele; then
+	r=1
+	while [ "$r" -le "$rounds" ]; do
+		echo "bench: round $r, POST /v1/queues/{id}/next, $tele_agents" \
+			"agents (next, call, disposition)"
+		a=$(cpu_snapshot $$ $soukd_pid $postmaster)
+		run_load "$out/telebench" "$souk" "$tele_queue" "$secs" \
+			"$tele_think" "$password" $(seq -f 'bench-tele-%g@bench.invalid' 1 \
+			"$tele_agents")
+		b=$(cpu_snapshot $$ $soukd_pid $postmaster)
+		line=$(cat "$out/load.out")
+		n=$(echo "$line" | sed -n 's/.* requests=\([0-9]*\).*/\1/p')
+		[ "$(echo "$line" | sed -n 's/.* errors=\([0-9]*\).*/\1/p')" = 0 ] ||
+			die "telebench: $line"
+		record "tele conns=$tele_agents rps=$(field rps "$line")" \
+			"p50_us=$(field p50_us "$line")" \
+			"p99_us=$(field p99_us "$line")" \
+			"cpu_us=$(cpu_per "$a" "$b" "$n")" \
+			"others=$(cpu_others "$a" "$b")"
+		keep1 te "$result"
+		r=$((r + 1))
+	done
+fi
+
 # --- the table -------------------------------------------------------------
 
 fmt='%-24s %5s %9s %7s %8s %6s %6s  %-14s %9s %6s  %-21s %s\n'
@@ -800,6 +844,10 @@ if want catalogue; then
 	refrow "pgbench -S" "$pr_r"
 	ratiorow "GET /v1/products/{id}" "$pr_s" "pgbench -S" "$pr_r" 0.4
 	rssrow "soukd RSS, after catalogue" "$rss_catalogue"
+fi
+if want tele; then
+	limitrow "next lead, $leads leads" "$te_s" 0 20000 0 \
+		"$tele_agents agents, ${tele_think}ms"
 fi
 cat <<NOTE
 

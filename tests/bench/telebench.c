@@ -1,0 +1,216 @@
+/*
+ * telebench: agents working a call queue, for tests/bench/run.sh's tele
+ * section.  Each of N threads signs in as its own agent and loops for
+ * SECONDS: POST /v1/queues/ID/next, POST /v1/calls, POST
+ * /v1/calls/CALL/disposition (not_interested, so the lead leaves the
+ * queue), then waits THINK milliseconds (the call itself, as short as a
+ * call gets), timing the next-lead request only.  Prints one line:
+ *
+ *   telebench requests=N seconds=S rps=R p50_us=P p99_us=P errors=E
+ *
+ * usage: telebench URL QUEUE SECONDS THINK PASSWORD EMAIL...
+ */
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#define MAX_SAMPLES	(1 << 20)
+
+struct agent {
+	const char	*email;
+	char		 auth[2048];
+	char		 buf[1 << 16];
+	size_t		 len;
+	long		*lat;		/* microseconds of each next */
+	size_t		 n;
+	long		 errors;
+	CURL		*c;
+};
+
+static const char	*base, *password;
+static long		 queue;
+static double		 seconds;
+static long		 think_ms;
+static pthread_barrier_t go;
+
+static double
+now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static size_t
+collect(char *p, size_t sz, size_t n, void *arg)
+{
+	struct agent	*a = arg;
+	size_t		 len = sz * n;
+
+	if (a->len + len < sizeof a->buf) {
+		memcpy(a->buf + a->len, p, len);
+		a->len += len;
+	}
+	a->buf[a->len] = '\0';
+	return len;
+}
+
+/* POST body to path; the status (0 on a transport error). */
+static long
+post(struct agent *a, const char *path, const char *body, bool authed)
+{
+	struct curl_slist	*h = NULL;
+	char			 url[512];
+	long			 status = 0;
+
+	snprintf(url, sizeof url, "%s%s", base, path);
+	h = curl_slist_append(h, "Content-Type: application/json");
+	h = curl_slist_append(h, "Expect:");
+	if (authed)
+		h = curl_slist_append(h, a->auth);
+	a->len = 0;
+	a->buf[0] = '\0';
+	curl_easy_setopt(a->c, CURLOPT_URL, url);
+	curl_easy_setopt(a->c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(a->c, CURLOPT_POSTFIELDS, body);
+	if (curl_easy_perform(a->c) == CURLE_OK)
+		curl_easy_getinfo(a->c, CURLINFO_RESPONSE_CODE, &status);
+	curl_slist_free_all(h);
+	return status;
+}
+
+/* The number after "key": in the buffer, or -1. */
+static long
+field(const struct agent *a, const char *key)
+{
+	char		 pat[64];
+	const char	*p;
+
+	snprintf(pat, sizeof pat, "\"%s\":", key);
+	if ((p = strstr(a->buf, pat)) == NULL)
+		return -1;
+	p += strlen(pat);
+	while (*p == ' ')
+		p++;
+	return strtol(p, NULL, 10);
+}
+
+static void *
+agent_run(void *arg)
+{
+	struct agent	*a = arg;
+	char		 body[512], path[128];
+	const char	*t, *e;
+	double		 t0, end;
+	long		 lead, call, st;
+
+	a->c = curl_easy_init();
+	curl_easy_setopt(a->c, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(a->c, CURLOPT_WRITEDATA, a);
+	curl_easy_setopt(a->c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(a->c, CURLOPT_TIMEOUT, 30L);
+	snprintf(body, sizeof body, "{\"email\":\"%s\",\"password\":\"%s\"}",
+	    a->email, password);
+	if (post(a, "/v1/auth/login", body, false) != 200 ||
+	    (t = strstr(a->buf, "\"access_token\":\"")) == NULL) {
+		fprintf(stderr, "telebench: %s cannot sign in: %s\n", a->email,
+		    a->buf);
+		exit(1);
+	}
+	t += strlen("\"access_token\":\"");
+	e = strchr(t, '"');
+	snprintf(a->auth, sizeof a->auth, "Authorization: Bearer %.*s",
+	    (int)(e - t), t);
+	a->lat = calloc(MAX_SAMPLES, sizeof *a->lat);
+	pthread_barrier_wait(&go);
+	end = now() + seconds;
+	while (now() < end && a->n < MAX_SAMPLES) {
+		snprintf(path, sizeof path, "/v1/queues/%ld/next", queue);
+		t0 = now();
+		st = post(a, path, "", true);
+		a->lat[a->n++] = (long)((now() - t0) * 1e6);
+		if (st != 200 || (lead = field(a, "id")) <= 0) {
+			a->errors++;
+			continue;
+		}
+		snprintf(body, sizeof body, "{\"lead_id\":%ld,\"mode\":"
+		    "\"manual\"}", lead);
+		if (post(a, "/v1/calls", body, true) != 201 ||
+		    (call = field(a, "id")) <= 0) {
+			a->errors++;
+			continue;
+		}
+		snprintf(path, sizeof path, "/v1/calls/%ld/disposition", call);
+		if (post(a, path, "{\"code\":\"not_interested\"}", true) != 200)
+			a->errors++;
+		if (think_ms > 0)
+			nanosleep(&(struct timespec){ think_ms / 1000,
+			    (think_ms % 1000) * 1000000 }, NULL);
+	}
+	curl_easy_cleanup(a->c);
+	return NULL;
+}
+
+static int
+cmp_long(const void *x, const void *y)
+{
+	long	a = *(const long *)x, b = *(const long *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct agent	*agents;
+	pthread_t	*th;
+	long		*all, errors = 0;
+	size_t		 n = 0, i, k;
+	int		 nagents;
+	double		 t0, took;
+
+	if (argc < 7) {
+		fprintf(stderr, "usage: telebench URL QUEUE SECONDS THINK "
+		    "PASSWORD EMAIL...\n");
+		return 2;
+	}
+	base = argv[1];
+	queue = strtol(argv[2], NULL, 10);
+	seconds = strtod(argv[3], NULL);
+	think_ms = strtol(argv[4], NULL, 10);
+	password = argv[5];
+	nagents = argc - 6;
+	curl_global_init(CURL_GLOBAL_ALL);
+	agents = calloc((size_t)nagents, sizeof *agents);
+	th = calloc((size_t)nagents, sizeof *th);
+	pthread_barrier_init(&go, NULL, (unsigned)nagents + 1);
+	for (i = 0; i < (size_t)nagents; i++) {
+		agents[i].email = argv[6 + i];
+		pthread_create(&th[i], NULL, agent_run, &agents[i]);
+	}
+	pthread_barrier_wait(&go);
+	t0 = now();
+	for (i = 0; i < (size_t)nagents; i++) {
+		pthread_join(th[i], NULL);
+		n += agents[i].n;
+		errors += agents[i].errors;
+	}
+	took = now() - t0;
+	all = calloc(n + 1, sizeof *all);
+	for (i = 0, k = 0; i < (size_t)nagents; i++) {
+		memcpy(all + k, agents[i].lat, agents[i].n * sizeof *all);
+		k += agents[i].n;
+	}
+	qsort(all, n, sizeof *all, cmp_long);
+	printf("telebench requests=%zu seconds=%.1f rps=%.0f p50_us=%ld "
+	    "p99_us=%ld errors=%ld\n", n, took, n / took,
+	    n > 0 ? all[n / 2] : 0, n > 0 ? all[(size_t)(n * 0.99)] : 0,
+	    errors);
+	return 0;
+}
