@@ -31,6 +31,15 @@ static const struct db_stmt events_stmts[] = {
 	  "WITH e AS (INSERT INTO events (topic, type, data)"
 	  " VALUES ($1, $2, coalesce($3::jsonb, '{}')) RETURNING id) "
 	  "SELECT id, pg_notify('" EVENTS_CHANNEL "', '') FROM e" },
+	/* $1: a JSON array of {"topic","type","data"}, kept in order. */
+	{ "events_publish_list",
+	  "WITH e AS (INSERT INTO events (topic, type, data)"
+	  " SELECT x->>'topic', x->>'type',"
+	  " coalesce(nullif(x->'data', 'null'), '{}')"
+	  " FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY a (x, n)"
+	  " ORDER BY n RETURNING id) "
+	  "SELECT pg_notify('" EVENTS_CHANNEL "', '')"
+	  " FROM (SELECT count(*) AS n FROM e) c WHERE n > 0" },
 	{ "events_replay",
 	  "SELECT id, topic, type, data::text FROM events"
 	  " WHERE id > $1 AND topic = ANY ($2::text[])"
@@ -45,7 +54,7 @@ static const struct db_stmt events_stmts[] = {
 	  " LIMIT 5000)" },
 };
 
-enum { STMT_PUBLISH, STMT_REPLAY, STMT_GONE, STMT_PRUNE };
+enum { STMT_PUBLISH, STMT_PUBLISH_LIST, STMT_REPLAY, STMT_GONE, STMT_PRUNE };
 
 struct ring_event {
 	uint64_t	 seq;		/* position in delivery order */
@@ -119,6 +128,18 @@ events_publish(struct db *db, const char *topic, const char *type,
 		fatalx("events_publish: bad topic %s", topic);
 	if ((res = db_exec(db, &events_stmts[STMT_PUBLISH], 3, params)) ==
 	    NULL)
+		return false;
+	PQclear(res);
+	return true;
+}
+
+bool
+events_publish_list(struct db *db, const char *list)
+{
+	PGresult	*res;
+
+	if ((res = db_exec(db, &events_stmts[STMT_PUBLISH_LIST], 1,
+	    &list)) == NULL)
 		return false;
 	PQclear(res);
 	return true;
@@ -539,9 +560,10 @@ hub_fetch(struct db *db, struct hub_state *h)
 
 	do {
 		snprintf(after, sizeof after, "%lld", (long long)h->floor);
-		res = db_query(db, "SELECT id, topic, type, data::text FROM "
-		    "events WHERE id > $1 ORDER BY id LIMIT " EVENTS_FETCH, 1,
-		    params);
+		/* Prepared: it runs after every notifying commit. */
+		res = db_exec_shaped(db, "SELECT id, topic, type, data::text "
+		    "FROM events WHERE id > $1 ORDER BY id LIMIT " EVENTS_FETCH,
+		    1, params);
 		if (res == NULL)
 			return false;
 		n = PQntuples(res);

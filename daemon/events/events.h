@@ -30,6 +30,14 @@ struct db;
 bool	events_publish(struct db *, const char *topic, const char *type,
 	    const char *data) __attribute__((warn_unused_result));
 /*
+ * Publishes the events of list, the text of a JSON array of
+ * {"topic","type","data"} objects with well-formed topics, in that order
+ * and in one round trip, as events_publish() does each.  False with db's
+ * status set on failure.
+ */
+bool	events_publish_list(struct db *, const char *list)
+	    __attribute__((warn_unused_result));
+/*
  * Publishes to "<kind>:<id>" for each region id of path, a PostgreSQL
  * array literal of a regions.path ("{1,5,9}": a region and those above
  * it), so that region-scoped staff hear of their regions' rows only.

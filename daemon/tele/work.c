@@ -29,10 +29,11 @@ tele_tx_run(struct db *db, void *arg)
 {
 	struct tele_tx	*t = arg;
 	PGresult	*res;
-	json_t		*events = NULL, *e;
+	json_t		*events, *e;
 	json_error_t	 jerr;
 	size_t		 i;
-	char		*data;
+	char		*list = NULL;
+	const char	*topic;
 	bool		 ok = true;
 
 	tele_result_free(t->res);
@@ -49,23 +50,25 @@ tele_tx_run(struct db *db, void *arg)
 		t->res->body = xstrdup(PQgetvalue(res, 0, 1));
 	if (PQnfields(res) > 2 && !PQgetisnull(res, 0, 2)) {
 		events = json_loads(PQgetvalue(res, 0, 2), 0, &jerr);
-		if (events == NULL)
+		if (events == NULL || !json_is_array(events))
 			fatalx("tele_run: %s: events: %s", t->stmt->name,
-			    jerr.text);
+			    events == NULL ? jerr.text : "not an array");
+		json_array_foreach(events, i, e) {
+			topic = json_string_value(json_object_get(e, "topic"));
+			if (topic == NULL || !events_valid_topic(topic))
+				fatalx("tele_run: %s: bad topic %s",
+				    t->stmt->name, topic != NULL ? topic : "");
+		}
+		if (json_array_size(events) > 0)
+			list = xstrdup(PQgetvalue(res, 0, 2));
+		json_decref(events);
 	}
 	PQclear(res);
-	json_array_foreach(events, i, e) {
-		if ((data = json_dumps(json_object_get(e, "data"),
-		    JSON_COMPACT)) == NULL)
-			data = xstrdup("{}");
-		ok = events_publish(db, json_string_value(json_object_get(e,
-		    "topic")), json_string_value(json_object_get(e, "type")),
-		    data);
-		free(data);
-		if (!ok)
-			break;
+	/* A step's events go in one statement, not one each. */
+	if (list != NULL) {
+		ok = events_publish_list(db, list);
+		free(list);
 	}
-	json_decref(events);
 	return ok && (strcmp(t->res->outcome, "ok") == 0 ||
 	    strcmp(t->res->outcome, "empty") == 0);
 }

@@ -30,7 +30,10 @@
 # tele       tests/bench/tele.sql's call queue of BENCH_LEADS leads and
 #            100 agents (tests/bench/telebench.c), each looping next lead,
 #            call, disposition and BENCH_TELE_THINK ms of talk (default
-#            500): POST /v1/queues/ID/next's p50 and p99
+#            500): POST /v1/queues/ID/next's p50 and p99; and the
+#            console's disposition-to-next-card time as its two requests
+#            (the disposition, then at once the next lead) take it, less
+#            drawing the card: the console has no call view to drive yet
 #
 # It starts its own PostgreSQL cluster (normal durability) and soukd, and
 # stops everything it started when it ends, however it ends.  Prints
@@ -716,7 +719,12 @@ if want tele; then
 			"p99_us=$(field p99_us "$line")" \
 			"cpu_us=$(cpu_per "$a" "$b" "$n")" \
 			"others=$(cpu_others "$a" "$b")"
-		keep1 te "$result"
+		tele_line=$result
+		record "tele-card conns=$tele_agents rps=-" \
+			"p50_us=$(field card_p50_us "$line")" \
+			"p99_us=$(field card_p99_us "$line")" \
+			"cpu_us=- others=$(cpu_others "$a" "$b")"
+		keep te "$tele_line" "$result"
 		r=$((r + 1))
 	done
 fi
@@ -848,6 +856,8 @@ fi
 if want tele; then
 	limitrow "next lead, $leads leads" "$te_s" 0 20000 0 \
 		"$tele_agents agents, ${tele_think}ms"
+	limitrow "disposition to next card" "$te_r" 0 0 0 \
+		"disposition + next"
 fi
 cat <<NOTE
 

@@ -1,12 +1,17 @@
 /*
  * telebench: agents working a call queue, for tests/bench/run.sh's tele
  * section.  Each of N threads signs in as its own agent and loops for
- * SECONDS: POST /v1/queues/ID/next, POST /v1/calls, POST
+ * SECONDS: POST /v1/queues/ID/next, POST /v1/calls, waits THINK
+ * milliseconds (the call itself, as short as a call gets), then POST
  * /v1/calls/CALL/disposition (not_interested, so the lead leaves the
- * queue), then waits THINK milliseconds (the call itself, as short as a
- * call gets), timing the next-lead request only.  Prints one line:
+ * queue) and at once the next lead, as the console does when the agent
+ * presses a disposition key and then n.  It times each next-lead request,
+ * and the disposition and the next lead together: the time from the key
+ * to the next lead card's data, less the console's drawing.  Prints one
+ * line:
  *
- *   telebench requests=N seconds=S rps=R p50_us=P p99_us=P errors=E
+ *   telebench requests=N seconds=S rps=R p50_us=P p99_us=P
+ *       card_p50_us=P card_p99_us=P errors=E
  *
  * usage: telebench URL QUEUE SECONDS THINK PASSWORD EMAIL...
  */
@@ -28,6 +33,8 @@ struct agent {
 	size_t		 len;
 	long		*lat;		/* microseconds of each next */
 	size_t		 n;
+	long		*card;		/* of each disposition and next */
+	size_t		 ncard;
 	long		 errors;
 	CURL		*c;
 };
@@ -105,9 +112,9 @@ static void *
 agent_run(void *arg)
 {
 	struct agent	*a = arg;
-	char		 body[512], path[128];
+	char		 body[512], path[128], next[128];
 	const char	*t, *e;
-	double		 t0, end;
+	double		 t0, t1, td, end;
 	long		 lead, call, st;
 
 	a->c = curl_easy_init();
@@ -128,30 +135,54 @@ agent_run(void *arg)
 	snprintf(a->auth, sizeof a->auth, "Authorization: Bearer %.*s",
 	    (int)(e - t), t);
 	a->lat = calloc(MAX_SAMPLES, sizeof *a->lat);
+	a->card = calloc(MAX_SAMPLES, sizeof *a->card);
+	if (a->lat == NULL || a->card == NULL) {
+		fprintf(stderr, "telebench: out of memory\n");
+		exit(1);
+	}
+	snprintf(next, sizeof next, "/v1/queues/%ld/next", queue);
 	pthread_barrier_wait(&go);
 	end = now() + seconds;
+	lead = 0;
 	while (now() < end && a->n < MAX_SAMPLES) {
-		snprintf(path, sizeof path, "/v1/queues/%ld/next", queue);
-		t0 = now();
-		st = post(a, path, "", true);
-		a->lat[a->n++] = (long)((now() - t0) * 1e6);
-		if (st != 200 || (lead = field(a, "id")) <= 0) {
-			a->errors++;
-			continue;
+		if (lead <= 0) {
+			t0 = now();
+			st = post(a, next, "", true);
+			a->lat[a->n++] = (long)((now() - t0) * 1e6);
+			if (st != 200 || (lead = field(a, "id")) <= 0) {
+				a->errors++;
+				lead = 0;
+				continue;
+			}
 		}
 		snprintf(body, sizeof body, "{\"lead_id\":%ld,\"mode\":"
 		    "\"manual\"}", lead);
+		lead = 0;
 		if (post(a, "/v1/calls", body, true) != 201 ||
 		    (call = field(a, "id")) <= 0) {
 			a->errors++;
 			continue;
 		}
-		snprintf(path, sizeof path, "/v1/calls/%ld/disposition", call);
-		if (post(a, path, "{\"code\":\"not_interested\"}", true) != 200)
-			a->errors++;
 		if (think_ms > 0)
 			nanosleep(&(struct timespec){ think_ms / 1000,
 			    (think_ms % 1000) * 1000000 }, NULL);
+		snprintf(path, sizeof path, "/v1/calls/%ld/disposition", call);
+		td = now();
+		if (post(a, path, "{\"code\":\"not_interested\"}", true) !=
+		    200) {
+			a->errors++;
+			continue;
+		}
+		t0 = now();
+		st = post(a, next, "", true);
+		t1 = now();
+		a->lat[a->n++] = (long)((t1 - t0) * 1e6);
+		if (st != 200 || (lead = field(a, "id")) <= 0) {
+			a->errors++;
+			lead = 0;
+			continue;
+		}
+		a->card[a->ncard++] = (long)((t1 - td) * 1e6);
 	}
 	curl_easy_cleanup(a->c);
 	return NULL;
@@ -170,8 +201,8 @@ main(int argc, char **argv)
 {
 	struct agent	*agents;
 	pthread_t	*th;
-	long		*all, errors = 0;
-	size_t		 n = 0, i, k;
+	long		*all, *cards, errors = 0;
+	size_t		 n = 0, ncard = 0, i, k, kc;
 	int		 nagents;
 	double		 t0, took;
 
@@ -199,18 +230,26 @@ main(int argc, char **argv)
 	for (i = 0; i < (size_t)nagents; i++) {
 		pthread_join(th[i], NULL);
 		n += agents[i].n;
+		ncard += agents[i].ncard;
 		errors += agents[i].errors;
 	}
 	took = now() - t0;
 	all = calloc(n + 1, sizeof *all);
-	for (i = 0, k = 0; i < (size_t)nagents; i++) {
+	cards = calloc(ncard + 1, sizeof *cards);
+	for (i = 0, k = 0, kc = 0; i < (size_t)nagents; i++) {
 		memcpy(all + k, agents[i].lat, agents[i].n * sizeof *all);
 		k += agents[i].n;
+		memcpy(cards + kc, agents[i].card,
+		    agents[i].ncard * sizeof *cards);
+		kc += agents[i].ncard;
 	}
 	qsort(all, n, sizeof *all, cmp_long);
+	qsort(cards, ncard, sizeof *cards, cmp_long);
 	printf("telebench requests=%zu seconds=%.1f rps=%.0f p50_us=%ld "
-	    "p99_us=%ld errors=%ld\n", n, took, n / took,
-	    n > 0 ? all[n / 2] : 0, n > 0 ? all[(size_t)(n * 0.99)] : 0,
-	    errors);
+	    "p99_us=%ld card_p50_us=%ld card_p99_us=%ld errors=%ld\n", n,
+	    took, n / took, n > 0 ? all[n / 2] : 0,
+	    n > 0 ? all[(size_t)(n * 0.99)] : 0,
+	    ncard > 0 ? cards[ncard / 2] : 0,
+	    ncard > 0 ? cards[(size_t)(ncard * 0.99)] : 0, errors);
 	return 0;
 }
