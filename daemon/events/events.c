@@ -560,10 +560,9 @@ hub_fetch(struct db *db, struct hub_state *h)
 
 	do {
 		snprintf(after, sizeof after, "%lld", (long long)h->floor);
-		/* Prepared: it runs after every notifying commit. */
-		res = db_exec_shaped(db, "SELECT id, topic, type, data::text "
-		    "FROM events WHERE id > $1 ORDER BY id LIMIT " EVENTS_FETCH,
-		    1, params);
+		res = db_query(db, "SELECT id, topic, type, data::text FROM "
+		    "events WHERE id > $1 ORDER BY id LIMIT " EVENTS_FETCH, 1,
+		    params);
 		if (res == NULL)
 			return false;
 		n = PQntuples(res);
