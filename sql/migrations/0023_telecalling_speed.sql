@@ -141,10 +141,13 @@ CREATE FUNCTION tele_callable(l leads, q queues, agent bigint,
 -- query per call), the do-not-call list by two key lookups (phone IN
 -- (a, b) read the whole list for every lead).  No JIT: the planner's cost
 -- of "the first callable lead" is high when it expects few, and compiling
--- took far longer than the query.
+-- took far longer than the query.  Generic plans: each query's predicates
+-- name its index, and planning them anew on every call cost more than
+-- running them.
 CREATE OR REPLACE FUNCTION tele_next(queue bigint, agent bigint, scope bigint[],
     at timestamptz, OUT lead_id bigint, OUT callback_id bigint, OUT tier int)
-    RETURNS SETOF record LANGUAGE plpgsql SET jit = off AS $$
+    RETURNS SETOF record LANGUAGE plpgsql
+    SET jit = off SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
     q queues;
     t int;
@@ -237,7 +240,8 @@ BEGIN
     RETURN NEXT;
 END $$;
 
--- As in 0020, but a retry is not scheduled for a lead out of attempts
+-- As in 0020 (less a second update of the agent's state), but a retry
+-- is not scheduled for a lead out of attempts
 -- (next_call_at infinity: it is not called again), nor before tomorrow
 -- (in the lead's time zone) for one out of today's attempts, so that
 -- such leads leave the due retries that every next lead reads.
@@ -305,7 +309,8 @@ BEGIN
             WHEN l.attempts_on = (now() AT TIME ZONE l.timezone)::date
                 AND l.day_attempts >= q.max_daily_attempts
             THEN greatest(now() + make_interval(mins => d.retry_minutes),
-                ((now() AT TIME ZONE l.timezone)::date + 1) AT TIME ZONE l.timezone)
+                ((now() AT TIME ZONE l.timezone)::date + 1)::timestamp
+                    AT TIME ZONE l.timezone)
             ELSE now() + make_interval(mins => d.retry_minutes) END,
         held_by = CASE WHEN held_by = c.agent_id OR held_until <= now() THEN NULL
             ELSE held_by END,
@@ -336,10 +341,42 @@ BEGIN
             'label', d.label, 'notes', call_notes, 'callback_id', v_cb,
             'callback_at', tele_ts(callback_at))));
     IF NOT logged THEN
+        -- Available clears the lead and call too.
         agent_changed := tele_agent_set(c.agent_id, 'available', NULL,
             tele_dispose.queue_id, NULL, NULL);
-        UPDATE agent_states SET lead_id = NULL, call_id = NULL
-            WHERE user_id = c.agent_id;
     END IF;
     outcome := 'ok';
+END $$;
+
+-- As in 0020, without inserting the agent's state row when it is there
+-- already (every step of every call sets it).
+CREATE OR REPLACE FUNCTION tele_agent_set(agent bigint, new_state text, new_reason text,
+    queue bigint, lead bigint, call bigint) RETURNS boolean
+    LANGUAGE plpgsql AS $$
+DECLARE
+    cur agent_states;
+BEGIN
+    SELECT * INTO cur FROM agent_states WHERE user_id = agent FOR UPDATE;
+    IF NOT FOUND THEN
+        INSERT INTO agent_states (user_id) VALUES (agent) ON CONFLICT DO NOTHING;
+        SELECT * INTO cur FROM agent_states WHERE user_id = agent FOR UPDATE;
+    END IF;
+    UPDATE agent_states SET state = new_state, reason = new_reason,
+        queue_id = coalesce(queue, queue_id),
+        lead_id = CASE WHEN new_state IN ('on_call', 'wrap_up') OR lead IS NOT NULL
+            THEN coalesce(lead, lead_id) END,
+        call_id = CASE WHEN new_state IN ('on_call', 'wrap_up')
+            THEN coalesce(call, call_id) END,
+        since = CASE WHEN cur.state IS DISTINCT FROM new_state
+            OR cur.reason IS DISTINCT FROM new_reason THEN now() ELSE since END
+    WHERE user_id = agent;
+    IF cur.state IS NOT DISTINCT FROM new_state
+       AND cur.reason IS NOT DISTINCT FROM new_reason THEN
+        RETURN false;
+    END IF;
+    UPDATE agent_state_log SET ended_at = greatest(now(), started_at)
+        WHERE user_id = agent AND ended_at IS NULL;
+    INSERT INTO agent_state_log (user_id, state, reason, started_at)
+        VALUES (agent, new_state, new_reason, now());
+    RETURN true;
 END $$;

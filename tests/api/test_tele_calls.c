@@ -561,6 +561,73 @@ START_TEST(test_attempt_limits)
 }
 END_TEST
 
+/* Moves lead's retry time into the past (it is due now). */
+static void
+retry_due(long lead)
+{
+	ck_assert_int_eq(cat_long1("WITH u AS (UPDATE leads SET next_call_at "
+	    "= now() - interval '1 second' WHERE id = $1 RETURNING 1) SELECT "
+	    "count(*) FROM u", lead), 1);
+}
+
+START_TEST(test_retries_wait_their_turn)
+{
+	struct tele	 t;
+	long		 hot, warm, cold, hotter;
+	json_t		*card = NULL;
+
+	tele_setup(&t, "\"max_attempts\": 2, \"max_daily_attempts\": 5");
+	hot = lead_new(&t, NULL, NULL, 10, 0);
+	warm = lead_new(&t, NULL, NULL, 5, 0);
+	cold = lead_new(&t, NULL, NULL, 0, 0);
+	ck_assert_int_eq(next_lead(t.agent, t.queue), hot);
+	work(t.agent, hot, "busy");
+	/* Waiting for its retry: the next best lead is served meanwhile. */
+	ck_assert_int_eq(next_lead(t.agent, t.queue), warm);
+	work(t.agent, warm, "not_interested");
+	/* Once due, a retry comes before a lead of lower priority... */
+	retry_due(hot);
+	ck_assert_int_eq(next_at(t.agent, t.queue, NULL, &card), hot);
+	ck_assert_int_eq(jint(card, "attempts"), 1);
+	json_decref(card);
+	card = NULL;
+	/* ...and its last attempt leaves it unscheduled. */
+	work(t.agent, hot, "busy");
+	ck_assert_str_eq(lead_field(hot, "next_call_at"), "infinity");
+	ck_assert_int_eq(next_lead(t.agent, t.queue), cold);
+	work(t.agent, cold, "busy");
+	/* A lead never tried comes before a due retry of lower priority. */
+	hotter = lead_new(&t, NULL, NULL, 1, 0);
+	retry_due(cold);
+	ck_assert_int_eq(next_lead(t.agent, t.queue), hotter);
+	work(t.agent, hotter, "not_interested");
+	ck_assert_int_eq(next_at(t.agent, t.queue, NULL, &card), cold);
+	ck_assert(json_is_null(json_object_get(card, "callback")));
+	json_decref(card);
+	work(t.agent, cold, "not_interested");
+	ck_assert_int_eq(next_lead(t.agent, t.queue), 0);
+}
+END_TEST
+
+START_TEST(test_daily_limit_waits_for_tomorrow)
+{
+	struct tele	 t;
+	long		 lead;
+
+	tele_setup(&t, "\"max_daily_attempts\": 1");
+	lead = lead_new(&t, NULL, "America/New_York", 0, 0);
+	ck_assert_int_eq(next_lead(t.agent, t.queue), lead);
+	/* Busy retries in 30 minutes, but today's one attempt is used. */
+	work(t.agent, lead, "busy");
+	ck_assert_int_eq(cat_long1("SELECT count(*) FROM leads WHERE id = $1 "
+	    "AND next_call_at >= (date_trunc('day', now() AT TIME ZONE "
+	    "'America/New_York') + interval '1 day') AT TIME ZONE "
+	    "'America/New_York' AND next_call_at < now() + interval '25 hours'",
+	    lead), 1);
+	ck_assert_int_eq(next_lead(t.agent, t.queue), 0);
+}
+END_TEST
+
 START_TEST(test_callbacks_come_first)
 {
 	struct tele		 t;
@@ -781,6 +848,8 @@ tele_calls_suite(void)
 	tcase_add_test(tc, test_fifty_agents_never_share_a_lead);
 	tcase_add_test(tc, test_calling_hours_across_time_zones);
 	tcase_add_test(tc, test_attempt_limits);
+	tcase_add_test(tc, test_retries_wait_their_turn);
+	tcase_add_test(tc, test_daily_limit_waits_for_tomorrow);
 	tcase_add_test(tc, test_callbacks_come_first);
 	tcase_add_test(tc, test_dnc_is_never_served);
 	tcase_add_test(tc, test_region_isolation);
