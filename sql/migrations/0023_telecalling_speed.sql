@@ -380,3 +380,27 @@ BEGIN
         VALUES (agent, new_state, new_reason, now());
     RETURN true;
 END $$;
+
+-- As in 0020, with the leads ready to call counted from leads_fresh and
+-- leads_retry (0018's leads_ready is gone).
+CREATE OR REPLACE FUNCTION tele_queue_depth(queue bigint) RETURNS jsonb
+    LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object(
+        'ready', (SELECT count(*) FROM leads l WHERE l.queue_id = queue
+            AND l.status IN ('new', 'contacted', 'unreachable')
+            AND l.next_call_at = '-infinity'
+            AND (l.held_by IS NULL OR l.held_until <= now()))
+            + (SELECT count(*) FROM leads l WHERE l.queue_id = queue
+            AND l.status IN ('new', 'contacted', 'unreachable')
+            AND l.next_call_at > '-infinity' AND l.next_call_at <= now()
+            AND (l.held_by IS NULL OR l.held_until <= now())),
+        'held', (SELECT count(*) FROM leads l WHERE l.queue_id = queue
+            AND l.held_by IS NOT NULL AND l.held_until > now()),
+        'callbacks_due', (SELECT count(*) FROM callbacks c
+            WHERE c.queue_id = queue AND c.done_at IS NULL AND c.due_at <= now()),
+        'callbacks_overdue', (SELECT count(*) FROM callbacks c
+            WHERE c.queue_id = queue AND c.done_at IS NULL
+            AND c.due_at <= now() - interval '5 minutes'),
+        'breached', (SELECT count(*) FROM leads l WHERE l.queue_id = queue
+            AND l.first_contact_at IS NULL AND l.sla_due_at < now()))
+$$;
