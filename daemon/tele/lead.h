@@ -1,0 +1,35 @@
+/*
+ * lead: what tele-calling's resources share about a lead (leads, calls,
+ * DNC, queries, web-form capture): the one way a typed phone number
+ * becomes the E.164 key that dedupe, the do-not-call list and the next
+ * lead all compare.
+ */
+#ifndef SOUK_TELE_LEAD_H
+#define SOUK_TELE_LEAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Room for "+" and 15 digits and the NUL, with some to spare. */
+#define TELE_PHONE_MAX	20
+
+/*
+ * Writes in's number in E.164 to out (TELE_PHONE_MAX bytes): spaces,
+ * tabs, dashes, dots and parentheses are dropped; "00" before a country
+ * code counts as "+".  Without a country code the number is Indian: 10
+ * digits not starting with 0 (mobiles and landlines with their area
+ * code), optionally after a trunk 0 or a 91; "+91 0..." loses the 0.
+ * False, with out set to "", when in is NULL, empty, has anything else in
+ * it, or is not a plausible number.
+ */
+bool	tele_phone_normalise(const char *in, char *out, size_t len)
+	    __attribute__((warn_unused_result));
+
+/* Whether s is a lead source souk knows (manual, csv_import, web_form...). */
+bool	tele_lead_source_ok(const char *s);
+/* Whether a lead of source s is inbound: first contact is due within the SLA. */
+bool	tele_lead_source_inbound(const char *s);
+/* Whether s is a lead status (new, contacted, ..., dnc, invalid). */
+bool	tele_lead_status_ok(const char *s);
+
+#endif
