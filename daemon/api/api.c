@@ -29,6 +29,7 @@ static const struct api_module *const api_modules[] = {
 	&invitations_module,
 	&oauth_module,
 	&images_module,
+	&leads_module,
 };
 
 const struct config *api_config;

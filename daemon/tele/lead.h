@@ -32,4 +32,22 @@ bool	tele_lead_source_inbound(const char *s);
 /* Whether s is a lead status (new, contacted, ..., dnc, invalid). */
 bool	tele_lead_status_ok(const char *s);
 
+
+
+#include <jansson.h>
+
+#include "jsonv.h"
+
+/* The fields of a lead a client may send (POST and PATCH /v1/leads). */
+extern const struct jsonv_field tele_lead_fields[];
+
+/*
+ * Checks a lead object already shaped by tele_lead_fields (types and
+ * lengths) for what the shape cannot say, and rewrites it in place the
+ * way it is stored: phone and alt_phone in E.164, email lower-cased,
+ * tags without repeats.  create: phone is required.  Each problem goes to
+ * err (field, code, message); returns true if there was none.
+ */
+bool	tele_lead_check(json_t *lead, bool create, jsonv_error_cb err,
+	    void *arg);
 #endif

@@ -33,6 +33,7 @@ static Suite *(*const suites[])(void) = {
 	listings_suite,
 	inventory_suite,
 	products_suite,
+	leads_suite,
 };
 
 int

@@ -29,5 +29,6 @@ Suite	*vendors_suite(void);
 Suite	*listings_suite(void);
 Suite	*inventory_suite(void);
 Suite	*products_suite(void);
+Suite	*leads_suite(void);
 
 #endif
