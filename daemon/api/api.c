@@ -30,6 +30,7 @@ static const struct api_module *const api_modules[] = {
 	&oauth_module,
 	&images_module,
 	&leads_module,
+	&leads_csv_module,
 };
 
 const struct config *api_config;

@@ -199,6 +199,7 @@ static const struct api_constraint lead_refusals[] = {
 	  "them instead" },
 	{ "lead_scope", NULL, "this number or email is a lead outside your "
 	  "regions" },
+	{ "lead_region_scope", "region_id", "is not a region of yours" },
 	{ "lead_timezone", "timezone", "must be an IANA time zone such as "
 	  "Asia/Kolkata" },
 	{ "lead_custom", "custom", "does not follow the queue's fields" },

@@ -261,6 +261,11 @@ BEGIN
                 CONSTRAINT = 'lead_timezone',
                 MESSAGE = 'must be an IANA time zone such as Asia/Kolkata';
         END IF;
+        IF NOT region_in_scope((b ->> 'region_id')::bigint, scope) THEN
+            RAISE EXCEPTION USING ERRCODE = 'check_violation',
+                CONSTRAINT = 'lead_region_scope',
+                MESSAGE = 'the region is not one of yours';
+        END IF;
         SELECT * INTO q FROM queues x WHERE x.id = queue_id;
         err := lead_custom_error(q.fields, b -> 'custom');
         IF err IS NOT NULL THEN

@@ -438,6 +438,143 @@ START_TEST(test_bulk_assign_and_list)
 }
 END_TEST
 
+
+static struct api_resp *
+import_csv(const struct test_user *u, const char *query, const char *csv,
+    size_t len, long status)
+{
+	const char	*hdr[] = { u->auth, NULL };
+	char		 path[512];
+	struct api_resp	*r;
+
+	snprintf(path, sizeof path, "/v1/leads/import%s", query);
+	r = api_request(api_base(), "POST", path, "text/csv", csv, len, hdr);
+	api_expect(r, status, "POST", "/v1/leads/import");
+	return r;
+}
+
+/* The errors the report gives for file row (line) n, or NULL. */
+static json_t *
+report_row(const json_t *report, long n)
+{
+	json_t	*row;
+	size_t	 i;
+
+	json_array_foreach(json_object_get(report, "rows"), i, row)
+		if (jint(row, "row") == n)
+			return json_object_get(row, "errors");
+	return NULL;
+}
+
+static bool
+errors_name(const json_t *errors, const char *field, const char *code)
+{
+	json_t	*e;
+	size_t	 i;
+
+	json_array_foreach(errors, i, e)
+		if (strcmp(jstr(e, "field"), field) == 0 && (code == NULL ||
+		    strcmp(jstr(e, "code"), code) == 0))
+			return true;
+	return false;
+}
+
+START_TEST(test_import_hostile_rows)
+{
+	struct test_user	*admin = cat_admin();
+	char			*p[4], csv[4096], *huge, query[128];
+	struct api_resp		*r;
+	json_t			*e;
+	long			 q = queue_new("{}", "none", -950), before;
+	size_t			 i, n;
+
+	for (i = 0; i < 4; i++)
+		p[i] = test_phone();
+	huge = xcalloc(1, 3000);
+	memset(huge, 'x', 2999);
+	n = (size_t)snprintf(csv, sizeof csv,
+	    "Full Name,Mobile,E-mail,Tags,Score,Notes\r\n"
+	    "Ravi Kumar,0%s,ravi%ld@example.com,solar|hot,40,ignored\r\n"
+	    "\"=HYPERLINK(\"\"http://evil\"\")\",%s,,,,\r\n"
+	    "Bad \xff\xfe bytes,%s,,,,\r\n"
+	    "No Phone,,,,,\r\n"
+	    "%s,%s,,,,\r\n"
+	    "Ravi again,+91 %s,,warm,90,\r\n"
+	    "'=Safe Text,%s,,,,\r\n"
+	    "Score Word,%s,,,many,\r\n",
+	    p[0] + 3, q, p[1], p[2], huge, p[3], p[0] + 3, p[3], p[1]);
+	ck_assert_uint_lt(n, sizeof csv);
+	before = cat_long("SELECT count(*) FROM leads", 0, NULL);
+	snprintf(query, sizeof query, "?queue_id=%ld&dry_run=1", q);
+	r = import_csv(admin, query, csv, n, 200);
+	ck_assert_int_eq(jint(r->json, "created"), 2);
+	ck_assert(json_is_true(json_object_get(r->json, "dry_run")));
+	api_free(r);
+	/* A dry run keeps nothing. */
+	ck_assert_int_eq(cat_long("SELECT count(*) FROM leads", 0, NULL),
+	    before);
+
+	snprintf(query, sizeof query, "?queue_id=%ld", q);
+	r = import_csv(admin, query, csv, n, 200);
+	/* Row 2 and the same number again in row 7 (merged); row 8. */
+	ck_assert_int_eq(jint(r->json, "created"), 2);
+	ck_assert_int_eq(jint(r->json, "merged"), 1);
+	ck_assert_int_eq(jint(r->json, "rejected"), 5);
+	ck_assert_int_eq(json_array_size(json_object_get(r->json,
+	    "ignored_columns")), 1);
+	ck_assert_ptr_nonnull(e = report_row(r->json, 3));
+	ck_assert(errors_name(e, "name", "formula"));
+	ck_assert_ptr_nonnull(e = report_row(r->json, 4));
+	ck_assert(errors_name(e, "name", "encoding"));
+	ck_assert_ptr_nonnull(e = report_row(r->json, 5));
+	ck_assert(errors_name(e, "phone", "required"));
+	ck_assert_ptr_nonnull(e = report_row(r->json, 6));
+	ck_assert(errors_name(e, "name", NULL));
+	ck_assert_ptr_nonnull(e = report_row(r->json, 9));
+	ck_assert(errors_name(e, "score", "invalid"));
+	ck_assert_ptr_null(report_row(r->json, 2));
+	api_free(r);
+	/* Refused rows left nothing behind; the good ones are in the queue. */
+	for (i = 1; i < 3; i++)
+		ck_assert_int_eq(cat_long("SELECT count(*) FROM leads WHERE "
+		    "phone = $1", 1, (const char *[]){ p[i] }), 0);
+	r = cat_callf(admin, "GET", "/v1/leads", 200, NULL,
+	    "/v1/leads?queue_id=%ld&q=%s", q, p[0] + 3);
+	ck_assert_int_eq(json_array_size(json_object_get(r->json, "data")), 1);
+	e = json_array_get(json_object_get(r->json, "data"), 0);
+	ck_assert_str_eq(jstr(e, "name"), "Ravi Kumar");
+	ck_assert_str_eq(jstr(e, "source"), "csv_import");
+	ck_assert_int_eq(jint(e, "score"), 90);
+	ck_assert_int_eq(json_array_size(json_object_get(e, "tags")), 3);
+	api_free(r);
+	ck_assert_int_eq(cat_long("SELECT count(*) FROM leads WHERE phone = $1"
+	    " AND name = '=Safe Text'", 1, (const char *[]){ p[3] }), 1);
+
+	/* Not CSV, no phone column, a quote left open: refused whole. */
+	r = api_request(api_base(), "POST", "/v1/leads/import",
+	    "application/json", "{}", 2, (const char *[]){ admin->auth, NULL });
+	ck_assert_int_eq(r->status, 415);
+	api_free(r);
+	r = import_csv(admin, "", "name,email\nA,a@example.com\n", 27, 422);
+	api_free(r);
+	r = import_csv(admin, "", "phone\n\"9876543210\n", 18, 422);
+	api_free(r);
+	r = import_csv(admin, "?map.Name=colour", "phone\n", 6, 400);
+	api_free(r);
+	/* Mapped columns. */
+	snprintf(csv, sizeof csv, "who,number\nMapped Person,%s\n", p[2]);
+	r = import_csv(admin, "?map.who=name&map.number=phone", csv,
+	    strlen(csv), 200);
+	ck_assert_int_eq(jint(r->json, "created"), 1);
+	api_free(r);
+	ck_assert_int_eq(cat_long("SELECT count(*) FROM leads WHERE phone = $1"
+	    " AND name = 'Mapped Person'", 1, (const char *[]){ p[2] }), 1);
+	free(huge);
+	for (i = 0; i < 4; i++)
+		free(p[i]);
+}
+END_TEST
+
 Suite *
 leads_suite(void)
 {
@@ -452,6 +589,7 @@ leads_suite(void)
 	tcase_add_test(tc, test_patch_notes_and_history);
 	tcase_add_test(tc, test_merge_keeps_history);
 	tcase_add_test(tc, test_bulk_assign_and_list);
+	tcase_add_test(tc, test_import_hostile_rows);
 	suite_add_tcase(s, tc);
 	return s;
 }
