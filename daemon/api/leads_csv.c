@@ -47,10 +47,10 @@
 static const struct db_stmt leads_csv_stmts[] = {
 	{ "leads_csv_queue",
 	  "SELECT id FROM queues WHERE id::text = $1 OR name = $1" },
-	/* $1 rows, $2 actor, $3 scope */
+	/* $1 rows, $2 actor, $3 scope, $4 careful */
 	{ "leads_csv_ingest",
 	  "SELECT row_n, lead_id, merged, refused_by, reason"
-	  " FROM lead_ingest_rows($1::jsonb, $2, $3::bigint[])" },
+	  " FROM lead_ingest_rows($1::jsonb, $2, $3::bigint[], $4)" },
 };
 
 enum { STMT_QUEUE, STMT_INGEST };
@@ -329,7 +329,7 @@ static bool
 leads_csv_flush(struct db *db, struct leads_csv *im)
 {
 	struct leads_csv_row	 row;
-	const char		*params[3];
+	const char		*params[4];
 	char			*rows;
 	PGresult		*res;
 	int			 i;
@@ -341,11 +341,32 @@ leads_csv_flush(struct db *db, struct leads_csv *im)
 	params[0] = rows;
 	params[1] = im->actor;
 	params[2] = req_scope(im->r);
-	res = db_exec(db, &leads_csv_stmts[STMT_INGEST], 3, params);
+	params[3] = "false";
+	/*
+	 * The rows were checked: most batches go in whole at once.  One the
+	 * database refuses goes in again row by row, each in a
+	 * subtransaction, so that the report can say which and why.
+	 */
+	if (!db_command(db, "SAVEPOINT leads_batch")) {
+		free(rows);
+		return false;
+	}
+	res = db_exec(db, &leads_csv_stmts[STMT_INGEST], 4, params);
+	if (res == NULL && (db_status(db) == DB_CONSTRAINT ||
+	    db_status(db) == DB_BAD_INPUT)) {
+		if (!db_command(db, "ROLLBACK TO SAVEPOINT leads_batch")) {
+			free(rows);
+			return false;
+		}
+		params[3] = "true";
+		res = db_exec(db, &leads_csv_stmts[STMT_INGEST], 4, params);
+	}
 	free(rows);
 	json_array_clear(im->batch);
-	if (res == NULL)
+	if (res == NULL || !db_command(db, "RELEASE SAVEPOINT leads_batch")) {
+		PQclear(res);
 		return false;
+	}
 	for (i = 0; i < PQntuples(res); i++) {
 		if (!PQgetisnull(res, i, 1)) {
 			if (PQgetvalue(res, i, 2)[0] == 't')

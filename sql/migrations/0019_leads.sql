@@ -214,9 +214,13 @@ DECLARE
     err      text;
 BEGIN
     LOOP
+        -- Two lookups, each by its index (an OR would scan the table).
         SELECT * INTO l FROM leads x WHERE x.phone = b ->> 'phone'
-            OR (b ? 'email' AND lower(x.email) = lower(b ->> 'email'))
-            ORDER BY x.phone = b ->> 'phone' DESC, x.id LIMIT 1 FOR UPDATE;
+            FOR UPDATE;
+        IF NOT FOUND AND b ->> 'email' IS NOT NULL THEN
+            SELECT * INTO l FROM leads x
+                WHERE lower(x.email) = lower(b ->> 'email') FOR UPDATE;
+        END IF;
         IF FOUND THEN
             IF NOT region_in_scope(l.region_id, scope) THEN
                 RAISE EXCEPTION USING ERRCODE = 'check_violation',
@@ -304,9 +308,13 @@ BEGIN
 END $$;
 
 -- lead_ingest for many rows (CSV import): rows is an array of lead
--- objects each with its "_row" number; each row goes in whole or not at
--- all, and a refused one answers the constraint (or NULL) and why.
-CREATE FUNCTION lead_ingest_rows(rows jsonb, actor bigint, scope bigint[])
+-- objects each with its "_row" number, taken in order.  careful: each
+-- row goes in whole or not at all, and a refused one answers the
+-- constraint (or NULL) and why; otherwise (faster: no subtransaction per
+-- row) the first refusal fails the statement, and the caller, having
+-- checked the rows, goes over the batch again carefully.
+CREATE FUNCTION lead_ingest_rows(rows jsonb, actor bigint, scope bigint[],
+    careful boolean)
     RETURNS TABLE (row_n int, lead_id bigint, merged boolean,
         refused_by text, reason text)
     LANGUAGE plpgsql AS $$
@@ -315,12 +323,20 @@ DECLARE
     got  record;
 BEGIN
     FOR r IN SELECT x.value - '_row' AS b, (x.value ->> '_row')::int AS n
-        FROM jsonb_array_elements(rows) x LOOP
+        FROM jsonb_array_elements(rows) WITH ORDINALITY x ORDER BY x.ordinality
+    LOOP
         row_n := r.n;
         lead_id := NULL;
         merged := NULL;
         refused_by := NULL;
         reason := NULL;
+        IF NOT careful THEN
+            SELECT * INTO got FROM lead_ingest(r.b, actor, scope);
+            lead_id := got.lead_id;
+            merged := got.merged;
+            RETURN NEXT;
+            CONTINUE;
+        END IF;
         BEGIN
             SELECT * INTO got FROM lead_ingest(r.b, actor, scope);
             lead_id := got.lead_id;
