@@ -17,6 +17,7 @@
 #include "jobs.h"
 #include "log.h"
 #include "media.h"
+#include "tele/sla.h"
 
 static enum job_result
 noop_run(struct job *j, struct db *db)
@@ -106,6 +107,8 @@ const struct job_kind job_kinds[] = {
 	  "drops the typo-correction words no listing uses", NULL, NULL },
 	{ "media.gc", media_gc_run, 3, false,
 	  "removes stored files no row refers to any more", NULL, NULL },
+	{ "leads.sla", tele_sla_run, 3, false,
+	  "flags inbound leads not contacted within their SLA", NULL, NULL },
 	{ "test.sleep", test_sleep_run, 3, true, "sleeps (tests)", NULL,
 	  NULL },
 	{ "test.fail", test_fail_run, 0, true, "fails as asked (tests)", NULL,

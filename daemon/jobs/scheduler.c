@@ -31,6 +31,7 @@ static const struct schedule_def {
 	{ "stock.expire", "stock.expire", "every 1m", "UTC" },
 	{ "search.words", "search.words", "daily 03:30", "Asia/Kolkata" },
 	{ "media.gc", "media.gc", "hourly :37", "UTC" },
+	{ "leads.sla", "leads.sla", "every 1m", "UTC" },
 };
 
 static const char scheduler_sync_sql[] =

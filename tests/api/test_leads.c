@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "catalog.h"
 #include "suites.h"
@@ -575,6 +576,88 @@ START_TEST(test_import_hostile_rows)
 }
 END_TEST
 
+
+/* Runs the leads.sla job on the shared soukd's workers and waits. */
+static void
+run_sla(void)
+{
+	PGresult	*res;
+	char		*id;
+	const char	*params[1];
+	int		 i;
+
+	res = test_sql("WITH j AS (INSERT INTO jobs (kind) VALUES "
+	    "('leads.sla') RETURNING id) SELECT id, pg_notify('souk_jobs', '')"
+	    " FROM j", 0, NULL);
+	id = xstrdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	params[0] = id;
+	for (i = 0; i < 400; i++) {
+		res = test_sql("SELECT state, last_error FROM jobs WHERE id = "
+		    "$1", 1, params);
+		if (strcmp(PQgetvalue(res, 0, 0), "done") == 0) {
+			PQclear(res);
+			free(id);
+			return;
+		}
+		ck_assert_msg(strcmp(PQgetvalue(res, 0, 0), "failed") != 0,
+		    "leads.sla failed: %s", PQgetvalue(res, 0, 1));
+		PQclear(res);
+		usleep(25 * 1000);
+	}
+	ck_abort_msg("leads.sla did not run within 10 s");
+}
+
+START_TEST(test_sla_breaches)
+{
+	struct test_user	*admin = cat_admin();
+	char			*p1 = test_phone(), *p2 = test_phone(),
+				 body[256], ids[2][24];
+	struct api_resp		*r;
+	long			 q = queue_new("{}", "none", -960), late, fine;
+
+	snprintf(body, sizeof body, "{\"phone\":\"%s\",\"source\":"
+	    "\"missed_call\",\"queue_id\":%ld}", p1, q);
+	r = cat_call(admin, "POST", "/v1/leads", "/v1/leads", 201, body);
+	late = jint(r->json, "id");
+	ck_assert(json_is_false(json_object_get(r->json, "sla_breached")));
+	api_free(r);
+	snprintf(body, sizeof body, "{\"phone\":\"%s\",\"source\":"
+	    "\"web_form\",\"queue_id\":%ld}", p2, q);
+	r = cat_call(admin, "POST", "/v1/leads", "/v1/leads", 201, body);
+	fine = jint(r->json, "id");
+	api_free(r);
+	/* An hour passes: one was called in time, the other was not. */
+	snprintf(ids[0], sizeof ids[0], "%ld", late);
+	snprintf(ids[1], sizeof ids[1], "%ld", fine);
+	PQclear(test_sql("UPDATE leads SET sla_due_at = now() - interval "
+	    "'1 minute' WHERE id IN ($1, $2)", 2, (const char *[]){ ids[0],
+	    ids[1] }));
+	PQclear(test_sql("UPDATE leads SET first_contact_at = now() - "
+	    "interval '5 minutes' WHERE id = $1", 1, (const char *[]){
+	    ids[1] }));
+	run_sla();
+	run_sla();
+	snprintf(body, sizeof body, "/v1/leads?sla=breached&queue_id=%ld", q);
+	r = cat_call(admin, "GET", body, "/v1/leads", 200, NULL);
+	ck_assert_int_eq(json_array_size(json_object_get(r->json, "data")), 1);
+	ck_assert(jhas_id(json_object_get(r->json, "data"), late));
+	ck_assert(json_is_true(json_object_get(json_array_get(
+	    json_object_get(r->json, "data"), 0), "sla_breached")));
+	api_free(r);
+	/* Flagged once, however often the job runs. */
+	ck_assert_int_eq(cat_long1("SELECT count(*) FROM lead_events WHERE "
+	    "lead_id = $1 AND type = 'sla_breached'", late), 1);
+	ck_assert_int_eq(cat_long1("SELECT count(*) FROM lead_events WHERE "
+	    "lead_id = $1 AND type = 'sla_breached'", fine), 0);
+	ck_assert_int_eq(cat_long("SELECT count(*) FROM events WHERE topic ="
+	    " 'leads' AND type = 'lead.sla_breached' AND data->>'id' = $1", 1,
+	    (const char *[]){ ids[0] }), 1);
+	free(p1);
+	free(p2);
+}
+END_TEST
+
 Suite *
 leads_suite(void)
 {
@@ -590,6 +673,7 @@ leads_suite(void)
 	tcase_add_test(tc, test_merge_keeps_history);
 	tcase_add_test(tc, test_bulk_assign_and_list);
 	tcase_add_test(tc, test_import_hostile_rows);
+	tcase_add_test(tc, test_sla_breaches);
 	suite_add_tcase(s, tc);
 	return s;
 }
