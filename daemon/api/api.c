@@ -31,6 +31,7 @@ static const struct api_module *const api_modules[] = {
 	&images_module,
 	&leads_module,
 	&leads_csv_module,
+	&capture_module,
 };
 
 const struct config *api_config;

@@ -658,6 +658,98 @@ START_TEST(test_sla_breaches)
 }
 END_TEST
 
+
+/* A web-form capture (anonymous), with the extra JSON fields in more. */
+static struct api_resp *
+capture(const char *token, const char *phone, const char *more,
+    long status)
+{
+	char		 body[1024];
+	struct api_resp	*r;
+
+	snprintf(body, sizeof body, "{\"name\":\"Web Visitor\",\"phone\":"
+	    "\"%s\",\"form_token\":\"%s\"%s}", phone, token,
+	    more);
+	r = api_post_json("/v1/capture/leads", body);
+	api_expect(r, status, "POST", "/v1/capture/leads");
+	return r;
+}
+
+START_TEST(test_capture_token_honeypot_rate)
+{
+	struct test_user	*admin = cat_admin();
+	char			*p1 = test_phone(), *p2 = test_phone(),
+				*token, *bad, *retry, qs[24];
+	struct api_resp		*r;
+	long			 q = queue_new("{}", "none", -970);
+	int			 n;
+
+	snprintf(qs, sizeof qs, "%ld", q);
+	r = cat_callf(admin, "POST", "/v1/queues/{id}/form-token", 201, NULL,
+	    "/v1/queues/%ld/form-token", q);
+	token = xstrdup(jstr(r->json, "form_token"));
+	api_free(r);
+	r = cat_callf(admin, "POST", "/v1/queues/{id}/form-token", 404, NULL,
+	    "/v1/queues/%d/form-token", 999999999);
+	api_free(r);
+
+	/* A bot that fills the form at once is refused. */
+	api_free(capture(token, p1, "", 422));
+	sleep(3);
+	r = capture(token, p1, ",\"interest\":\"solar\",\"website\":\"\"",
+	    202);
+	ck_assert_str_eq(jstr(r->json, "status"), "received");
+	api_free(r);
+	ck_assert_int_eq(cat_long("SELECT count(*) FROM leads WHERE phone = $1"
+	    " AND source = 'web_form' AND queue_id = $2 AND sla_due_at IS NOT"
+	    " NULL AND priority = 50", 2, (const char *[]){ p1, qs }), 1);
+	/* Again: the same answer, one lead (merged). */
+	api_free(capture(token, p1, "", 202));
+	ck_assert_int_eq(cat_long("SELECT count(*) FROM leads WHERE phone = $1",
+	    1, (const char *[]){ p1 }), 1);
+	/* The honeypot filled: answered alike, nothing kept. */
+	api_free(capture(token, p2, ",\"website\":\"http://spam.example\"",
+	    202));
+	ck_assert_int_eq(cat_long("SELECT count(*) FROM leads WHERE phone = $1",
+	    1, (const char *[]){ p2 }), 0);
+	/* A forged token, another queue's, none, a queue chosen by the form. */
+	bad = xstrdup(token);
+	bad[strlen(bad) - 1] = bad[strlen(bad) - 1] == '0' ? '1' : '0';
+	api_free(capture(bad, p2, "", 400));
+	api_free(capture("1.1.abc", p2, "", 400));
+	r = api_post_json("/v1/capture/leads", "{\"phone\":\"9876543210\"}");
+	api_expect(r, 401, "POST", "/v1/capture/leads");
+	api_free(r);
+	snprintf(qs, sizeof qs, ",\"queue_id\":%ld", q);
+	api_free(capture(token, p2, qs, 400));
+	ck_assert_int_eq(cat_long("SELECT count(*) FROM leads WHERE phone = $1",
+	    1, (const char *[]){ p2 }), 0);
+
+	/* Ten from one address in ten minutes, then 429 with Retry-After. */
+	n = (int)cat_long("SELECT count(*) FROM lead_captures WHERE ip = "
+	    "(SELECT ip FROM lead_captures ORDER BY id DESC LIMIT 1) AND "
+	    "created_at > now() - interval '10 minutes'", 0, NULL);
+	for (; n < 10; n++)
+		PQclear(test_sql("INSERT INTO lead_captures (ip) SELECT ip FROM "
+		    "lead_captures ORDER BY id DESC LIMIT 1", 0, NULL));
+	r = capture(token, p2, "", 429);
+	ck_assert_ptr_nonnull(retry = api_header(r, "Retry-After"));
+	ck_assert_int_gt(strtol(retry, NULL, 10), 0);
+	ck_assert_int_le(strtol(retry, NULL, 10), 600);
+	free(retry);
+	api_free(r);
+	ck_assert_int_eq(cat_long("SELECT count(*) FROM leads WHERE phone = $1",
+	    1, (const char *[]){ p2 }), 0);
+	/* Leave the address free for other tests. */
+	PQclear(test_sql("DELETE FROM lead_captures WHERE ip = (SELECT ip FROM "
+	    "lead_captures ORDER BY id DESC LIMIT 1)", 0, NULL));
+	free(bad);
+	free(token);
+	free(p1);
+	free(p2);
+}
+END_TEST
+
 Suite *
 leads_suite(void)
 {
@@ -674,6 +766,7 @@ leads_suite(void)
 	tcase_add_test(tc, test_bulk_assign_and_list);
 	tcase_add_test(tc, test_import_hostile_rows);
 	tcase_add_test(tc, test_sla_breaches);
+	tcase_add_test(tc, test_capture_token_honeypot_rate);
 	suite_add_tcase(s, tc);
 	return s;
 }
