@@ -32,6 +32,7 @@ static const struct api_module *const api_modules[] = {
 	&leads_module,
 	&leads_csv_module,
 	&capture_module,
+	&queries_module,
 };
 
 const struct config *api_config;

@@ -83,6 +83,7 @@ extern const struct api_module images_module;
 extern const struct api_module leads_module;
 extern const struct api_module leads_csv_module;
 extern const struct api_module capture_module;
+extern const struct api_module queries_module;
 
 struct config;
 /* soukd's settings, for handlers that need one (set before serving). */

@@ -348,3 +348,14 @@ BEGIN
         RETURN NEXT;
     END LOOP;
 END $$;
+
+-- A customer hears that their query was resolved.
+INSERT INTO notification_templates (kind, channel, language, subject, body, html) VALUES
+ ('query.resolved', 'email', 'en', 'Your query: {{query.subject}}',
+  E'Hello {{user.name}},\n\nYour query "{{query.subject}}" is resolved.\n\n{{resolution}}\n\nReply to souk support if anything is still wrong.', NULL),
+ ('query.resolved', 'email', 'hi', 'आपका प्रश्न: {{query.subject}}',
+  E'नमस्ते {{user.name}},\n\nआपका प्रश्न "{{query.subject}}" हल हो गया है।\n\n{{resolution}}', NULL),
+ ('query.resolved', 'sms', 'en', NULL,
+  'souk: your query "{{query.subject}}" is resolved. {{resolution}}', NULL),
+ ('query.resolved', 'sms', 'hi', NULL,
+  'souk: आपका प्रश्न "{{query.subject}}" हल हो गया है। {{resolution}}', NULL);

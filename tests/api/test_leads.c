@@ -750,6 +750,92 @@ START_TEST(test_capture_token_honeypot_rate)
 }
 END_TEST
 
+
+START_TEST(test_customer_queries)
+{
+	struct test_user	*admin = cat_admin();
+	struct test_user	*cust = test_user_new(api_base(), "customer",
+				    NULL);
+	struct test_user	*other = test_user_new(api_base(), "customer",
+				    NULL);
+	struct test_user	*tc = test_user_new(api_base(), "telecaller",
+				    NULL);
+	char			*phone = test_phone(), id[24], path[64];
+	struct api_resp		*r;
+	long			 q1, q2, lead;
+
+	/* Without a phone there is no one to call back. */
+	r = cat_call(cust, "POST", "/v1/queries", "/v1/queries", 422,
+	    "{\"subject\":\"Late order\",\"body\":\"Where is it?\"}");
+	api_free(r);
+	snprintf(id, sizeof id, "%ld", cust->id);
+	PQclear(test_sql("UPDATE users SET phone = $2, name = 'Meena Iyer' "
+	    "WHERE id = $1", 2, (const char *[]){ id, phone }));
+	r = cat_call(cust, "POST", "/v1/queries", "/v1/queries", 201,
+	    "{\"subject\":\"Late order\",\"body\":\"Where is it?\","
+	    "\"order_ref\":\"ORD-1\"}");
+	ck_assert_str_eq(jstr(r->json, "status"), "open");
+	ck_assert_int_eq(jint(r->json, "customer_id"), cust->id);
+	q1 = jint(r->json, "id");
+	lead = jint(r->json, "lead_id");
+	api_free(r);
+	/* The customer's lead: theirs, a query, priority 60, an SLA. */
+	r = cat_callf(admin, "GET", LEAD, 200, NULL, "/v1/leads/%ld", lead);
+	ck_assert_str_eq(jstr(r->json, "phone"), phone);
+	ck_assert_str_eq(jstr(r->json, "source"), "customer_query");
+	ck_assert_str_eq(jstr(r->json, "name"), "Meena Iyer");
+	ck_assert_int_eq(jint(r->json, "user_id"), cust->id);
+	ck_assert_int_eq(jint(r->json, "priority"), 60);
+	ck_assert_ptr_nonnull(jstr(r->json, "sla_due_at"));
+	ck_assert_int_eq(json_array_size(json_object_get(json_object_get(
+	    r->json, "history"), "queries")), 1);
+	api_free(r);
+	/* A second query rides on the same lead. */
+	r = cat_call(cust, "POST", "/v1/queries", "/v1/queries", 201,
+	    "{\"subject\":\"Refund\",\"body\":\"Please\"}");
+	ck_assert_int_eq(jint(r->json, "lead_id"), lead);
+	q2 = jint(r->json, "id");
+	api_free(r);
+	r = cat_call(cust, "GET", "/v1/me/queries", "/v1/me/queries", 200,
+	    NULL);
+	ck_assert_int_eq(json_array_size(json_object_get(r->json, "data")), 2);
+	api_free(r);
+	r = cat_call(other, "GET", "/v1/me/queries", "/v1/me/queries", 200,
+	    NULL);
+	ck_assert_int_eq(json_array_size(json_object_get(r->json, "data")), 0);
+	api_free(r);
+	/* Its customer and staff see it; another customer does not. */
+	snprintf(path, sizeof path, "/v1/queries/%ld", q1);
+	api_free(cat_call(cust, "GET", path, "/v1/queries/{id}", 200, NULL));
+	api_free(cat_call(other, "GET", path, "/v1/queries/{id}", 404, NULL));
+	api_free(cat_call(admin, "GET", path, "/v1/queries/{id}", 200, NULL));
+	/* A telecaller of no region does not see a lead without one. */
+	api_free(cat_call(tc, "GET", path, "/v1/queries/{id}", 404, NULL));
+	snprintf(path, sizeof path, "/v1/queries?lead_id=%ld", lead);
+	r = cat_call(admin, "GET", path, "/v1/queries", 200, NULL);
+	ck_assert_int_eq(json_array_size(json_object_get(r->json, "data")), 2);
+	api_free(r);
+	/* Resolved: stamped, and the customer is told (email and SMS). */
+	snprintf(path, sizeof path, "/v1/queries/%ld", q2);
+	r = cat_call(admin, "PATCH", path, "/v1/queries/{id}", 200,
+	    "{\"status\":\"resolved\",\"resolution\":\"Refunded today\"}");
+	ck_assert_ptr_nonnull(jstr(r->json, "resolved_at"));
+	api_free(r);
+	ck_assert_ptr_nonnull(test_outbox_wait("sms", phone, "Refunded today",
+	    10));
+	r = cat_call(admin, "PATCH", path, "/v1/queries/{id}", 400,
+	    "{\"status\":\"done\"}");
+	api_free(r);
+	r = cat_call(cust, "PATCH", path, "/v1/queries/{id}", 403,
+	    "{\"status\":\"closed\"}");
+	api_free(r);
+	r = cat_call(cust, "POST", "/v1/queries", "/v1/queries", 400,
+	    "{\"subject\":\"\",\"body\":\"x\",\"extra\":1}");
+	api_free(r);
+	free(phone);
+}
+END_TEST
+
 Suite *
 leads_suite(void)
 {
@@ -767,6 +853,7 @@ leads_suite(void)
 	tcase_add_test(tc, test_import_hostile_rows);
 	tcase_add_test(tc, test_sla_breaches);
 	tcase_add_test(tc, test_capture_token_honeypot_rate);
+	tcase_add_test(tc, test_customer_queries);
 	suite_add_tcase(s, tc);
 	return s;
 }
