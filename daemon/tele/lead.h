@@ -2,7 +2,11 @@
  * lead: what tele-calling's resources share about a lead (leads, calls,
  * DNC, queries, web-form capture): the one way a typed phone number
  * becomes the E.164 key that dedupe, the do-not-call list and the next
- * lead all compare.
+ * lead all compare, and the check of a lead's fields.  In SQL
+ * (0019_leads.sql): lead_json(leads) is a lead as the API shows it,
+ * lead_history(id) its events, calls, callbacks and queries, and
+ * lead_ingest(...) the one way a lead comes in (dedupe, routing,
+ * assignment).
  */
 #ifndef SOUK_TELE_LEAD_H
 #define SOUK_TELE_LEAD_H

@@ -836,6 +836,54 @@ START_TEST(test_customer_queries)
 }
 END_TEST
 
+
+START_TEST(test_custom_fields_follow_the_queue)
+{
+	struct test_user	*admin = cat_admin();
+	char			*phone = test_phone(), qs[24], body[512];
+	static const char *const bad[] = {
+		"{\"plan\":\"gold\"}",
+		"{\"plan\":\"pro\",\"kw\":\"five\"}",
+		"{\"kw\":5}",
+		"{\"plan\":\"pro\",\"colour\":\"red\"}",
+		"{\"plan\":\"pro\",\"visit\":\"2026-02-30\"}",
+	};
+	struct api_resp		*r;
+	long			 q = queue_new("{}", "none", -980), id;
+	size_t			 i;
+
+	snprintf(qs, sizeof qs, "%ld", q);
+	PQclear(test_sql("UPDATE queues SET fields = '{\"plan\": {\"type\":"
+	    " \"enum\", \"values\": [\"basic\", \"pro\"], \"required\": true},"
+	    " \"kw\": {\"type\": \"number\"}, \"visit\": {\"type\": \"date\"}}'"
+	    " WHERE id = $1", 1, (const char *[]){ qs }));
+	for (i = 0; i < API_N(bad); i++) {
+		snprintf(body, sizeof body, "{\"phone\":\"%s\",\"queue_id\":%ld,"
+		    "\"custom\":%s}", phone, q, bad[i]);
+		r = cat_call(admin, "POST", "/v1/leads", "/v1/leads", 400, body);
+		api_expect_problem(r, 400, "validation", "custom");
+		api_free(r);
+	}
+	ck_assert_int_eq(cat_long("SELECT count(*) FROM leads WHERE phone = $1",
+	    1, (const char *[]){ phone }), 0);
+	snprintf(body, sizeof body, "{\"phone\":\"%s\",\"queue_id\":%ld,"
+	    "\"custom\":{\"plan\":\"pro\",\"kw\":5.5,\"visit\":\"2026-03-01\"}}",
+	    phone, q);
+	r = cat_call(admin, "POST", "/v1/leads", "/v1/leads", 201, body);
+	id = jint(r->json, "id");
+	api_free(r);
+	r = cat_callf(admin, "PATCH", LEAD, 400, "{\"custom\":{\"plan\":"
+	    "\"gold\"}}", "/v1/leads/%ld", id);
+	api_expect_problem(r, 400, "validation", "custom");
+	api_free(r);
+	r = cat_callf(admin, "GET", LEAD, 200, NULL, "/v1/leads/%ld", id);
+	ck_assert_str_eq(jstr(json_object_get(r->json, "custom"), "plan"),
+	    "pro");
+	api_free(r);
+	free(phone);
+}
+END_TEST
+
 Suite *
 leads_suite(void)
 {
@@ -854,6 +902,7 @@ leads_suite(void)
 	tcase_add_test(tc, test_sla_breaches);
 	tcase_add_test(tc, test_capture_token_honeypot_rate);
 	tcase_add_test(tc, test_customer_queries);
+	tcase_add_test(tc, test_custom_fields_follow_the_queue);
 	suite_add_tcase(s, tc);
 	return s;
 }
