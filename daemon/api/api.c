@@ -32,6 +32,10 @@ static const struct api_module *const api_modules[] = {
 	/* tele-calling: queues, calls, callbacks, DNC, agents */
 	&queues_module,
 	&calls_module,
+	&leads_module,
+	&leads_csv_module,
+	&capture_module,
+	&queries_module,
 };
 
 const struct config *api_config;

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "media.h"
 #include "tele/work.h"
+#include "tele/sla.h"
 
 static enum job_result
 noop_run(struct job *j, struct db *db)
@@ -110,6 +111,8 @@ const struct job_kind job_kinds[] = {
 	{ "callbacks.due", tele_callbacks_due_run, 3, false,
 	  "tells agents (or a queue) of callbacks that fell due", NULL,
 	  NULL },
+	{ "leads.sla", tele_sla_run, 3, false,
+	  "flags inbound leads not contacted within their SLA", NULL, NULL },
 	{ "test.sleep", test_sleep_run, 3, true, "sleeps (tests)", NULL,
 	  NULL },
 	{ "test.fail", test_fail_run, 0, true, "fails as asked (tests)", NULL,

@@ -35,6 +35,7 @@ static Suite *(*const suites[])(void) = {
 	products_suite,
 	/* tele-calling: queues, calls, callbacks, DNC, agents */
 	tele_calls_suite,
+	leads_suite,
 };
 
 int

@@ -31,5 +31,6 @@ Suite	*inventory_suite(void);
 Suite	*products_suite(void);
 /* tele-calling: queues, calls, callbacks, DNC, agents */
 Suite	*tele_calls_suite(void);
+Suite	*leads_suite(void);
 
 #endif
