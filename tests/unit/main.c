@@ -34,6 +34,7 @@ static Suite *(*const suites[])(void) = {
 	creds_suite,
 	sse_suite,
 	views_suite,
+	tele_suite,
 };
 
 const char *
