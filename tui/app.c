@@ -81,6 +81,7 @@ struct app {
 
 	bool			  paused;
 	uint64_t		  refresh_at;
+	uint64_t		  tick_at;	/* the visible view's clock */
 
 	char			 *msg;
 	enum msg_level		  msg_level;
@@ -1483,6 +1484,14 @@ app_timers(struct app *a)
 
 	if (!a->probing && now >= a->probe_at)
 		app_probe(a);
+	if (now >= a->tick_at) {
+		a->tick_at = now + APP_TICK_MS;
+		v = app_top(a);
+		if (v != NULL && v->tick != NULL) {
+			v->tick(v);
+			a->dirty = true;
+		}
+	}
 	if (a->o.refresh_ms > 0 && !a->paused && a->conn == CONN_UP &&
 	    now >= a->refresh_at) {
 		a->refresh_at = now + (uint64_t)a->o.refresh_ms;

@@ -35,6 +35,7 @@ static Suite *(*const suites[])(void) = {
 	sse_suite,
 	views_suite,
 	lead_suite,
+	tele_suite,
 };
 
 const char *
