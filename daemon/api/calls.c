@@ -27,9 +27,9 @@
 #include "api.h"
 #include "auth.h"
 #include "log.h"
-#include "phone.h"
 #include "req.h"
 #include "rfc3339.h"
+#include "tele/lead.h"
 #include "tele/work.h"
 
 #define CALL_COLS "tele_call_json(c)::text, c.id"
@@ -398,7 +398,7 @@ call_log(struct req *r)
 	else if (rfc3339_valid(s) && strcmp(s, e) > 0 && strlen(s) ==
 	    strlen(e) && s[strlen(s) - 1] == 'Z' && e[strlen(e) - 1] == 'Z')
 		req_field_error(r, "ended_at", "invalid", "is before started_at");
-	if (ph != NULL && !phone_normalize(ph, phone, sizeof phone))
+	if (ph != NULL && !tele_phone_normalise(ph, phone, sizeof phone))
 		req_field_error(r, "phone", "invalid", "is not a phone number");
 	api_check_text(r, "notes", json_string_value(json_object_get(body,
 	    "notes")));
@@ -680,8 +680,8 @@ dnc_add(struct req *r)
 
 	if ((body = req_body_json(r, dnc_fields)) == NULL)
 		return;
-	if (!phone_normalize(json_string_value(json_object_get(body, "phone")),
-	    phone, sizeof phone))
+	if (!tele_phone_normalise(json_string_value(json_object_get(body,
+	    "phone")), phone, sizeof phone))
 		req_field_error(r, "phone", "invalid", "is not a phone number");
 	api_check_line(r, "reason", json_string_value(json_object_get(body,
 	    "reason")));
@@ -736,7 +736,8 @@ dnc_delete(struct req *r)
 
 	memset(&t, 0, sizeof t);
 	t.r = r;
-	if (!phone_normalize(req_param(r, "phone"), t.phone, sizeof t.phone)) {
+	if (!tele_phone_normalise(req_param(r, "phone"), t.phone,
+	    sizeof t.phone)) {
 		req_problem(r, "not-found", "there is no number %s on the "
 		    "do-not-call list", req_param(r, "phone"));
 		return;
