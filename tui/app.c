@@ -37,7 +37,7 @@
 #define APP_RETRY_MIN	500	/* first retry after a lost connection */
 #define APP_RETRY_MAX	4000
 #define APP_WAIT_MS	30000	/* longest a script waits */
-#define APP_SETTLE_MS	5000	/* longest it waits for the stream */
+#define APP_SETTLE_MS	15000	/* longest it waits for the stream */
 #define APP_TICK_MS	1000	/* longest the loop sleeps */
 #define APP_MIN_LINES	5
 #define APP_MIN_COLS	20
@@ -81,6 +81,7 @@ struct app {
 
 	bool			  paused;
 	uint64_t		  refresh_at;
+	uint64_t		  tick_at;	/* the visible view's clock */
 
 	char			 *msg;
 	enum msg_level		  msg_level;
@@ -1483,6 +1484,14 @@ app_timers(struct app *a)
 
 	if (!a->probing && now >= a->probe_at)
 		app_probe(a);
+	if (now >= a->tick_at) {
+		a->tick_at = now + APP_TICK_MS;
+		v = app_top(a);
+		if (v != NULL && v->tick != NULL) {
+			v->tick(v);
+			a->dirty = true;
+		}
+	}
 	if (a->o.refresh_ms > 0 && !a->paused && a->conn == CONN_UP &&
 	    now >= a->refresh_at) {
 		a->refresh_at = now + (uint64_t)a->o.refresh_ms;

@@ -17,6 +17,7 @@ struct client {
 	long			 timeout_ms;
 	const volatile int	*cancel;
 	bool			 files;
+	bool			 csv;
 	char			 errbuf[CURL_ERROR_SIZE];
 };
 
@@ -59,6 +60,12 @@ client_free(struct client *c)
 	curl_easy_cleanup(c->curl);
 	free(c->url);
 	free(c);
+}
+
+void
+client_csv(struct client *c, bool csv)
+{
+	c->csv = csv;
 }
 
 void
@@ -282,7 +289,8 @@ client_call(struct client *c, const char *method, const char *path,
 		hdrs = curl_slist_append(hdrs, auth);
 	}
 	if (body != NULL) {
-		hdrs = curl_slist_append(hdrs,
+		hdrs = curl_slist_append(hdrs, c->csv ?
+		    "Content-Type: text/csv; charset=utf-8" :
 		    "Content-Type: application/json");
 		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body);
 	}

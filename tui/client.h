@@ -55,6 +55,8 @@ void	client_free(struct client *);
  * instead of a reply souk cannot read.  JSON answers are read as ever.
  */
 void	client_files(struct client *, bool);
+/* Whether the next requests' bodies are CSV (text/csv) rather than JSON. */
+void	client_csv(struct client *, bool);
 
 /*
  * Sends method path (with its query; appended to the base URL) and body

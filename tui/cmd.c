@@ -628,6 +628,127 @@ cmd_reject_listing(struct app *a, const struct cmd_args *c, char **cause)
 	return true;
 }
 
+/* --- tele-calling --------------------------------------------------------- */
+
+static bool
+cmd_agent(struct app *a, const struct cmd_args *c, char **cause)
+{
+	(void)cause;
+	app_push(a, agent_view(a, c->argc > 0 ? c->argv[0] : NULL));
+	return true;
+}
+
+/* leads [QUERY] ..., or leads import FILE --queue NAME. */
+static bool
+cmd_leads(struct app *a, const struct cmd_args *c, char **cause)
+{
+	struct leads_filter	f;
+
+	if (c->argc > 0 && strcmp(c->argv[0], "import") == 0) {
+		if (c->argc != 2) {
+			*cause = xstrdup("usage: leads import FILE --queue "
+			    "NAME [--dry-run]");
+			return false;
+		}
+		app_push(a, leads_import_view(a, c->argv[1], cmd_opt(c,
+		    "queue"), cmd_opt(c, "dry-run") != NULL));
+		return true;
+	}
+	if (c->argc > 1) {
+		*cause = xstrdup("leads takes one search (quote it) or "
+		    "import FILE");
+		return false;
+	}
+	if (!cmd_one_of("--status", cmd_opt(c, "status"), lead_statuses,
+	    cause))
+		return false;
+	memset(&f, 0, sizeof f);
+	f.q = c->argc > 0 ? c->argv[0] : NULL;
+	f.status = cmd_opt(c, "status");
+	f.queue = cmd_opt(c, "queue");
+	f.owner = cmd_opt(c, "owner");
+	f.source = cmd_opt(c, "source");
+	f.sla = cmd_opt(c, "late") != NULL ? "breached" : NULL;
+	f.sort = cmd_opt(c, "sort");
+	app_push(a, leads_view(a, &f));
+	return true;
+}
+
+static bool
+cmd_lead(struct app *a, const struct cmd_args *c, char **cause)
+{
+	(void)cause;
+	app_push(a, lead_view(a, c->argv[0]));
+	return true;
+}
+
+static bool
+cmd_queues(struct app *a, const struct cmd_args *c, char **cause)
+{
+	(void)c;
+	(void)cause;
+	app_push(a, queues_view(a));
+	return true;
+}
+
+/* queue stats NAME */
+static bool
+cmd_queue(struct app *a, const struct cmd_args *c, char **cause)
+{
+	if (c->argc != 2 || strcmp(c->argv[0], "stats") != 0) {
+		*cause = xstrdup("usage: queue stats NAME");
+		return false;
+	}
+	app_push(a, queue_stats_view(a, c->argv[1]));
+	return true;
+}
+
+static bool
+cmd_callbacks(struct app *a, const struct cmd_args *c, char **cause)
+{
+	(void)cause;
+	app_push(a, callbacks_view(a, cmd_opt(c, "all") != NULL, cmd_opt(c,
+	    "overdue") != NULL, cmd_opt(c, "queue")));
+	return true;
+}
+
+static bool
+cmd_dnc(struct app *a, const struct cmd_args *c, char **cause)
+{
+	(void)cause;
+	app_push(a, dnc_view(a, c->argc > 0 ? c->argv[0] : NULL));
+	return true;
+}
+
+static bool
+cmd_queries(struct app *a, const struct cmd_args *c, char **cause)
+{
+	(void)cause;
+	app_push(a, queries_view(a, cmd_opt(c, "status")));
+	return true;
+}
+
+static bool
+cmd_reports(struct app *a, const struct cmd_args *c, char **cause)
+{
+	struct view	*v;
+
+	if ((v = reports_view(a, cmd_opt(c, "group"), cmd_opt(c, "from"),
+	    cmd_opt(c, "to"), cause)) == NULL)
+		return false;
+	app_push(a, v);
+	return true;
+}
+
+static bool
+cmd_wallboard(struct app *a, const struct cmd_args *c, char **cause)
+{
+	(void)c;
+	(void)cause;
+	app_push(a, wallboard_view(a));
+	return true;
+}
+
 #define NOOPTS	{ { NULL, NULL, 0, NULL } }
 
 /* Every command of the console; see cmd.h. */
@@ -878,6 +999,58 @@ const struct command commands[] = {
 	  "waiting for review, saying why",
 	  { { "reason", "TEXT", COMPLETE_NONE, "why, for the vendor" } },
 	  1, 1, COMPLETE_ID, CMD_AUTH, cmd_reject_listing },
+
+	{ "agent", NULL, "[QUEUE]", "the tele-caller's screen: the next "
+	  "lead, its call, disposition and callback, one key each",
+	  NOOPTS, 0, 1, COMPLETE_NONE, CMD_AUTH | CMD_SCREEN, cmd_agent },
+	{ "leads", NULL, "[QUERY] [--status S] [--queue ID] [--owner ID|me] "
+	  "[--source S] [--late] [--sort created|score] | import FILE "
+	  "--queue NAME [--dry-run]", "leads of my regions, newest first: a "
+	  "phone prefix or part of a name; import: load a CSV file",
+	  { { "status", "STATUS", COMPLETE_NONE, "new, contacted, interested, "
+	      "callback, converted, not_interested, unreachable, dnc, "
+	      "invalid" },
+	    { "queue", "ID|NAME", COMPLETE_NONE, "a queue (import: the queue "
+	      "the leads go to)" },
+	    { "owner", "ID|me", COMPLETE_NONE, "the agent who owns them" },
+	    { "source", "SOURCE", COMPLETE_NONE, "web_form, csv_import, ..." },
+	    { "late", NULL, COMPLETE_NONE, "only those past their SLA" },
+	    { "sort", "created|score", COMPLETE_NONE, "newest first (the "
+	      "default) or best score first" },
+	    { "dry-run", NULL, COMPLETE_NONE, "import: check every row, "
+	      "store none" } },
+	  0, 2, COMPLETE_FILE, CMD_AUTH, cmd_leads },
+	{ "lead", NULL, "ID", "one lead: every field and its history",
+	  NOOPTS, 1, 1, COMPLETE_ID, CMD_AUTH, cmd_lead },
+	{ "queues", NULL, "", "call queues and their depths; Enter works one",
+	  NOOPTS, 0, 0, COMPLETE_NONE, CMD_AUTH, cmd_queues },
+	{ "queue", NULL, "stats NAME", "a queue's depths, today's calls and "
+	  "its agents by state", NOOPTS, 2, 2, COMPLETE_NONE, CMD_AUTH,
+	  cmd_queue },
+	{ "callbacks", NULL, "[--all] [--overdue] [--queue ID]",
+	  "my callbacks, soonest first",
+	  { { "all", NULL, COMPLETE_NONE, "everyone's, not only mine" },
+	    { "overdue", NULL, COMPLETE_NONE, "only those past due" },
+	    { "queue", "ID", COMPLETE_NONE, "of one queue" } },
+	  0, 0, COMPLETE_NONE, CMD_AUTH, cmd_callbacks },
+	{ "dnc", NULL, "[PREFIX]", "the do-not-call list, or its numbers "
+	  "starting with PREFIX", NOOPTS, 0, 1, COMPLETE_NONE, CMD_AUTH,
+	  cmd_dnc },
+	{ "queries", NULL, "[--status STATUS]", "customers' queries about "
+	  "orders and vendors",
+	  { { "status", "STATUS", COMPLETE_NONE, "open, resolved, closed" } },
+	  0, 0, COMPLETE_NONE, CMD_AUTH, cmd_queries },
+	{ "reports", NULL, "[--group agent|queue|day] [--from TIME] "
+	  "[--to TIME]", "calls, connects, talk and pause time, conversions "
+	  "and rates",
+	  { { "group", "agent|queue|day", COMPLETE_NONE, "rows by agent (the "
+	      "default), queue or day" },
+	    { "from", "TIME", COMPLETE_NONE, "since: today, 7d, 2026-11-01" },
+	    { "to", "TIME", COMPLETE_NONE, "before that time" } },
+	  0, 0, COMPLETE_NONE, CMD_AUTH, cmd_reports },
+	{ "wallboard", NULL, "", "supervisors: agents and their states, "
+	  "queue depths and today's totals, live; p freezes it",
+	  NOOPTS, 0, 0, COMPLETE_NONE, CMD_AUTH, cmd_wallboard },
 };
 
 const size_t ncommands = sizeof commands / sizeof commands[0];

@@ -88,6 +88,7 @@ fetch_worker(void *arg)
 		pthread_mutex_unlock(&f->lock);
 
 		client_files(c, (r->flags & FETCH_FILE) != 0);
+		client_csv(c, (r->flags & FETCH_CSV) != 0);
 		session_do(f->session, c, r->method, r->path, r->body,
 		    &r->resp);
 
@@ -219,6 +220,7 @@ fetch_take(struct fetch *f)
 		if ((r = fetch_pop(&f->todo, &f->todo_tail)) == NULL)
 			return NULL;
 		client_files(f->inline_client, (r->flags & FETCH_FILE) != 0);
+		client_csv(f->inline_client, (r->flags & FETCH_CSV) != 0);
 		session_do(f->session, f->inline_client, r->method, r->path,
 		    r->body, &r->resp);
 		f->pending--;

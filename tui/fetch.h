@@ -43,6 +43,7 @@ struct fetch *fetch_new(const struct client_opts *, struct session *,
  */
 void	fetch_free(struct fetch *);
 #define FETCH_FILE	0x1	/* the answer is a file (see client_files) */
+#define FETCH_CSV	0x2	/* the body is CSV (see client_csv) */
 
 /*
  * Queues a request (strings copied; body may be NULL) with flags

@@ -166,6 +166,46 @@ const struct keybind keymap[] = {
 	{ 'x', SCOPE_LISTING, "reject", "reject the listing with a reason, "
 	  "then show the next of the queue (asks first)", listings_key_reject,
 	  KEY_DESTRUCTIVE },
+	{ 'n', SCOPE_AGENT, "next-lead", "take the next lead of the queue "
+	  "(the same one while it waits for its disposition)",
+	  agent_key_next, 0 },
+	{ 'c', SCOPE_AGENT, "call", "record that you are calling the lead "
+	  "(dial it yourself)", agent_key_call, 0 },
+	{ 'C', SCOPE_AGENT, "ring-me", "click to call: soukd rings your "
+	  "phone, then the lead", agent_key_ring, 0 },
+	{ 'h', SCOPE_AGENT, "hang-up", "end the call (wrap-up starts)",
+	  agent_key_hangup, 0 },
+	{ K_DIGIT, SCOPE_AGENT, "disposition", "the call's outcome by the "
+	  "queue's hotkeys; a callback asks when", agent_key_disposition, 0 },
+	{ 'b', SCOPE_AGENT, "callback", "schedule a callback: tomorrow 11am, "
+	  "+2h, mon 9:30", agent_key_callback, 0 },
+	{ 'e', SCOPE_AGENT, "note", "write a note on the lead",
+	  agent_key_note, 0 },
+	{ 'd', SCOPE_AGENT, "do-not-call", "put the number on the do-not-call "
+	  "list (asks first)", agent_key_dnc, KEY_DESTRUCTIVE },
+	{ 'p', SCOPE_AGENT, "pause-agent", "pause with a reason (break, "
+	  "lunch, meeting, training), or be available again",
+	  agent_key_pause, 0 },
+	{ 's', SCOPE_LEADS, "sort-score", "sort by score, or newest first "
+	  "again", leads_key_sort, 0 },
+	{ 'a', SCOPE_LEADS, "assign-queue", "move the selected leads (or the "
+	  "row) to a queue", leads_key_queue, 0 },
+	{ 'o', SCOPE_LEADS, "assign-agent", "give the selected leads (or the "
+	  "row) to an agent", leads_key_owner, 0 },
+	{ 'o', SCOPE_CALLBACKS, "overdue", "only the overdue ones, or all "
+	  "again", callbacks_key_overdue, 0 },
+	{ 'x', SCOPE_CALLBACKS, "cancel-callback", "cancel the callback (asks "
+	  "first)", callbacks_key_cancel, KEY_DESTRUCTIVE },
+	{ 'a', SCOPE_DNC, "add-dnc", "put a number on the list",
+	  dnc_key_add, 0 },
+	{ 'x', SCOPE_DNC, "remove-dnc", "take the number off the list (asks "
+	  "first)", dnc_key_remove, KEY_DESTRUCTIVE },
+	{ 'R', SCOPE_QUERIES, "resolve", "resolve the query, saying how",
+	  queries_key_resolve, 0 },
+	{ 'b', SCOPE_REPORTS, "group", "by agent, by queue, by day",
+	  reports_key_group, 0 },
+	{ 'p', SCOPE_WALLBOARD, "freeze", "freeze the wallboard, or let it "
+	  "go live again", wallboard_key_freeze, 0 },
 };
 
 const size_t keymap_len = sizeof keymap / sizeof keymap[0];
@@ -201,6 +241,14 @@ static const char *const scope_names[SCOPE_COUNT] = {
 	[SCOPE_VENDOR] = "vendor",
 	[SCOPE_LISTINGS] = "listings",
 	[SCOPE_LISTING] = "listing",
+	[SCOPE_AGENT] = "agent",
+	[SCOPE_LEADS] = "leads",
+	[SCOPE_QUEUES] = "queues",
+	[SCOPE_CALLBACKS] = "callbacks",
+	[SCOPE_DNC] = "do not call",
+	[SCOPE_QUERIES] = "queries",
+	[SCOPE_REPORTS] = "reports",
+	[SCOPE_WALLBOARD] = "wallboard",
 };
 
 const char *

@@ -73,6 +73,15 @@ view_request(struct view *v, int tag, const char *method, const char *path,
 }
 
 void
+view_request_csv(struct view *v, int tag, const char *path, const char *body)
+{
+	v->inflight++;
+	v->loading = true;
+	app_submit(v->app, v->serial, v->gen, tag, "POST", path, body,
+	    FETCH_CSV);
+}
+
+void
 view_request_file(struct view *v, int tag, const char *path)
 {
 	v->inflight++;

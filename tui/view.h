@@ -66,6 +66,12 @@ struct view {
 	bool			 stale;		/* reload when the load ends */
 	char			*topics;	/* its own, in place of ops' */
 	void			*data;		/* the view's own */
+	/*
+	 * Called about once a second while the view is on top, to update
+	 * a running clock (a call's timer); the screen is redrawn after.
+	 * NULL: none.
+	 */
+	void			(*tick)(struct view *);
 };
 
 /*
@@ -83,6 +89,9 @@ void	view_restart(struct view *);
 /* Sends a request for the current load (body may be NULL). */
 void	view_request(struct view *, int tag, const char *method,
 	    const char *path, const char *body);
+/* POSTs a CSV document (body) instead of JSON. */
+void	view_request_csv(struct view *, int tag, const char *path,
+	    const char *body);
 /* GETs a file: its bytes come back in resp.file (see client_files). */
 void	view_request_file(struct view *, int tag, const char *path);
 /* Hands an answer to the view; dropped if it is for an older load. */

@@ -223,7 +223,83 @@ void	listings_key_approve(struct app *, struct view *, int);
 void	listings_key_reject(struct app *, struct view *, int);
 void	listings_key_status(struct app *, struct view *, int);
 
+/* --- tele-calling (agent.c, tele.c) --- */
+
+/* Pause reasons and lead statuses as soukd names them (NULL-terminated). */
+extern const char *const pause_reasons[];
+extern const char *const lead_statuses[];
+extern const char *const report_groups[];
+/* The agent screen working queue (an id or a name; NULL: my first). */
+struct view *agent_view(struct app *, const char *queue);
+/*
+ * A time typed for a callback ("tomorrow 11am", "+2h") as RFC 3339 UTC
+ * into out; false with *cause (caller frees) when unreadable or past.
+ */
+bool	agent_when(const char *text, time_t now, char *out, size_t len,
+	    char **cause) __attribute__((warn_unused_result));
+/* A duration in seconds as "05:09" or "1:05:09" (negative: 0). */
+void	agent_duration(long seconds, char *buf, size_t len);
+/* The disposition of queue (soukd's JSON) on hotkey key, or NULL. */
+const json_t *agent_disposition(const json_t *queue, int key);
+/*
+ * Breaks text into lines of at most width columns at blanks, keeping
+ * its line breaks; add gets each line (arg passed along).
+ */
+void	agent_wrap(const char *text, int width,
+	    void (*add)(void *, const char *), void *arg);
+void	agent_key_next(struct app *, struct view *, int);
+void	agent_key_call(struct app *, struct view *, int);
+void	agent_key_ring(struct app *, struct view *, int);
+void	agent_key_hangup(struct app *, struct view *, int);
+void	agent_key_disposition(struct app *, struct view *, int);
+void	agent_key_callback(struct app *, struct view *, int);
+void	agent_key_note(struct app *, struct view *, int);
+void	agent_key_dnc(struct app *, struct view *, int);
+void	agent_key_pause(struct app *, struct view *, int);
+
+struct leads_filter {
+	const char	*q;		/* a phone prefix, or part of a name */
+	const char	*status;
+	const char	*queue;		/* an id */
+	const char	*owner;		/* an id, or "me" */
+	const char	*source;
+	const char	*sla;		/* "breached" */
+	const char	*sort;		/* created (default) or score */
+};
+struct view *leads_view(struct app *, const struct leads_filter *);
+struct view *lead_view(struct app *, const char *id);
+/* souk -c 'leads import FILE --queue NAME': soukd's per-row report. */
+struct view *leads_import_view(struct app *, const char *path,
+	    const char *queue, bool dry_run);
+struct view *queues_view(struct app *);
+/* souk -c 'queue stats NAME': depths, today's counts, agents. */
+struct view *queue_stats_view(struct app *, const char *queue);
+struct view *callbacks_view(struct app *, bool all, bool overdue,
+	    const char *queue);
+struct view *dnc_view(struct app *, const char *prefix);
+struct view *queries_view(struct app *, const char *status);
+/* Call reports by agent, queue or day (NULL: agent); NULL with *cause. */
+struct view *reports_view(struct app *, const char *group, const char *from,
+	    const char *to, char **cause);
+struct view *wallboard_view(struct app *);
+/* The wallboard's lines from soukd's JSON, times in state as at now. */
+void	wallboard_fill(struct view *, const json_t *board, time_t now,
+	    bool frozen);
+void	leads_key_sort(struct app *, struct view *, int);
+void	leads_key_queue(struct app *, struct view *, int);
+void	leads_key_owner(struct app *, struct view *, int);
+void	callbacks_key_overdue(struct app *, struct view *, int);
+void	callbacks_key_cancel(struct app *, struct view *, int);
+void	dnc_key_add(struct app *, struct view *, int);
+void	dnc_key_remove(struct app *, struct view *, int);
+void	queries_key_resolve(struct app *, struct view *, int);
+void	reports_key_group(struct app *, struct view *, int);
+void	wallboard_key_freeze(struct app *, struct view *, int);
+
 /* --- shared helpers (shared.c) --- */
+
+/* Reads RFC 3339 ("...Z" or "+05:30") into *out; false if it is not. */
+bool	views_parse_time(const char *, time_t *out);
 
 /*
  * The text of a JSON value or of member key of o: strings as they are,

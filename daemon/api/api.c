@@ -32,6 +32,12 @@ static const struct api_module *const api_modules[] = {
 	/* tele-calling: queues, calls, callbacks, DNC, agents */
 	&queues_module,
 	&calls_module,
+	&leads_module,
+	&leads_csv_module,
+	&capture_module,
+	&queries_module,
+	/* click-to-call: Twilio Voice's status callbacks */
+	&voice_module,
 };
 
 const struct config *api_config;

@@ -11,6 +11,9 @@
 const struct perm auth_perms[] = {
 	{ "public", 0, AUTH_SCOPE_READ | AUTH_SCOPE_CATALOG |
 	  AUTH_SCOPE_ORDERS, "anyone, signed in or not" },
+	{ "leads.capture", 0, AUTH_SCOPE_LEADS, "sending a web form's lead "
+	  "(anyone with the form's token, or an API key with the leads "
+	  "scope)" },
 	{ "signed_in", ROLES_ALL, AUTH_SCOPE_READ,
 	  "any signed-in account" },
 	{ "self", ROLES_ALL, 0,

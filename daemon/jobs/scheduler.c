@@ -32,6 +32,7 @@ static const struct schedule_def {
 	{ "search.words", "search.words", "daily 03:30", "Asia/Kolkata" },
 	{ "media.gc", "media.gc", "hourly :37", "UTC" },
 	{ "callbacks.due", "callbacks.due", "every 1m", "UTC" },
+	{ "leads.sla", "leads.sla", "every 1m", "UTC" },
 };
 
 static const char scheduler_sync_sql[] =

@@ -6,7 +6,7 @@
 -- parsed and planned again on every statement that calls it: building a
 -- lead card planned some twenty queries each time, more than choosing the
 -- lead.  As PL/pgSQL functions they keep their plans for the connection's
--- life.  The results are the same.
+-- life.  The results are the same (tele_call_json as 0022 left it).
 
 CREATE OR REPLACE FUNCTION tele_lead_json(l leads) RETURNS jsonb
     LANGUAGE plpgsql STABLE AS $$
@@ -44,7 +44,8 @@ BEGIN
         'answered_at', tele_ts(c.answered_at), 'ended_at', tele_ts(c.ended_at),
         'disposition', c.disposition, 'connected', c.connected,
         'converted', c.converted, 'notes', c.notes,
-        'talk_seconds', c.talk_seconds, 'wrap_seconds', c.wrap_seconds);
+        'talk_seconds', c.talk_seconds, 'wrap_seconds', c.wrap_seconds,
+        'provider_status', c.provider_status, 'provider_error', c.provider_error);
 END $$;
 
 CREATE OR REPLACE FUNCTION tele_callback_json(cb callbacks) RETURNS jsonb

@@ -35,6 +35,9 @@ static Suite *(*const suites[])(void) = {
 	products_suite,
 	/* tele-calling: queues, calls, callbacks, DNC, agents */
 	tele_calls_suite,
+	leads_suite,
+	/* click-to-call: Twilio Voice */
+	tele_voice_suite,
 };
 
 int

@@ -34,6 +34,8 @@ static Suite *(*const suites[])(void) = {
 	creds_suite,
 	sse_suite,
 	views_suite,
+	lead_suite,
+	tele_suite,
 };
 
 const char *

@@ -38,6 +38,8 @@ Suite	*media_suite(void);
 Suite	*creds_suite(void);
 Suite	*sse_suite(void);
 Suite	*views_suite(void);
+Suite	*lead_suite(void);
+Suite	*tele_suite(void);
 
 /* The repository's top directory (SOUK_ROOT), for tests that read files. */
 const char *test_root(void);

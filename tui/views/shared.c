@@ -56,7 +56,7 @@ views_value(const json_t *v, char *buf, size_t len)
 }
 
 /* Reads "YYYY-MM-DDTHH:MM:SS[.fff](Z|+HH:MM)" into a time. */
-static bool
+bool
 views_parse_time(const char *s, time_t *out)
 {
 	struct tm	 tm;
