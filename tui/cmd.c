@@ -1176,6 +1176,25 @@ cmd_args_free(struct cmd_args *a)
 }
 
 bool
+cmd_take_json(char *line)
+{
+	size_t	n;
+
+	if (line == NULL)
+		return false;
+	n = strlen(line);
+	while (n > 0 && (line[n - 1] == ' ' || line[n - 1] == '\t' ||
+	    line[n - 1] == '\n'))
+		n--;
+	if (n < 7 || strncmp(line + n - 6, "--json", 6) != 0 ||
+	    (line[n - 7] != ' ' && line[n - 7] != '\t' &&
+	    line[n - 7] != '\n'))
+		return false;
+	line[n - 7] = '\0';
+	return true;
+}
+
+bool
 cmd_parse(const char *line, struct cmd_args *a, char **cause)
 {
 	const struct command	*c;
