@@ -68,6 +68,7 @@ struct agent {
 	char	*dispo;		/* waiting for a call to be recorded */
 	char	*dispo_at;	/* its callback time */
 	bool	 asking;	/* for the next lead: an answer is due */
+	bool	 resume;	/* opening: take up a lead soukd says I hold */
 };
 
 static void	agent_fill(struct view *);
@@ -451,6 +452,9 @@ agent_refresh(struct view *v)
 static void
 agent_load(struct view *v)
 {
+	struct agent	*g = agent_of(v);
+
+	g->resume = g->lead == NULL;
 	view_request(v, TAG_QUEUES, "GET", "/v1/queues", NULL);
 	agent_refresh(v);
 }
@@ -522,6 +526,22 @@ agent_clear_lead(struct agent *g)
 static void	agent_dispose(struct view *, const char *, const char *);
 static void	agent_ask_next(struct view *);
 
+/* The call soukd says I have open on the lead shown, as mine again. */
+static void
+agent_adopt_call(struct agent *g)
+{
+	const json_t	*call = json_object_get(g->me, "call_id");
+	char		 num[32];
+
+	if (g->lead == NULL || g->call_id != NULL || !json_is_integer(call) ||
+	    !json_equal(json_object_get(g->me, "lead_id"),
+	    json_object_get(g->lead, "id")))
+		return;
+	g->call_id = xstrdup(views_value(call, num, sizeof num));
+	g->call_start = g->since != 0 ? g->since : time(NULL);
+	g->call_end = 0;
+}
+
 /*
  * Back on the screen while soukd says I hold a lead of this queue (the
  * console was closed mid-call): the lead again, and its open call.
@@ -531,24 +551,21 @@ agent_resume(struct view *v)
 {
 	struct agent	*g = agent_of(v);
 	const json_t	*lead = json_object_get(g->me, "lead_id");
-	const json_t	*call = json_object_get(g->me, "call_id");
 	char		 num[32];
 
-	if (g->queue_id == NULL || g->me == NULL || !json_is_integer(lead) ||
-	    strcmp(views_text(g->me, "queue_id", num, sizeof num),
-	    g->queue_id) != 0)
+	/* Once, when the screen opens: later answers may be stale. */
+	if (!g->resume || g->queue_id == NULL || g->me == NULL)
+		return;
+	g->resume = false;
+	if (!json_is_integer(lead) || strcmp(views_text(g->me, "queue_id",
+	    num, sizeof num), g->queue_id) != 0)
 		return;
 	if (g->lead == NULL) {
 		if (!g->asking)
 			agent_ask_next(v);
 		return;
 	}
-	if (g->call_id == NULL && json_is_integer(call) &&
-	    json_equal(lead, json_object_get(g->lead, "id"))) {
-		g->call_id = xstrdup(views_text(call, NULL, num, sizeof num));
-		g->call_start = g->since != 0 ? g->since : time(NULL);
-		g->call_end = 0;
-	}
+	agent_adopt_call(g);
 }
 
 /* The label of the queue's disposition code ("Call back"), or code. */
@@ -667,9 +684,16 @@ agent_result(struct view *v, struct request *r)
 			json_decref(g->queue);
 			g->queue = json_incref(json_object_get(o, "queue"));
 		}
-		app_message(v->app, MSG_INFO, "%s %s: c records the call",
-		    views_text(o, "name", NULL, 0), views_text(o, "phone", NULL,
-		    0));
+		agent_adopt_call(g);
+		if (g->call_id != NULL)
+			app_message(v->app, MSG_INFO, "%s %s: call %s is still "
+			    "on: 1-9 disposes of it", views_text(o, "name",
+			    NULL, 0), views_text(o, "phone", NULL, 0),
+			    g->call_id);
+		else
+			app_message(v->app, MSG_INFO, "%s %s: c records the "
+			    "call", views_text(o, "name", NULL, 0),
+			    views_text(o, "phone", NULL, 0));
 		break;
 	case TAG_CALL:
 		free(g->call_id);
@@ -677,12 +701,13 @@ agent_result(struct view *v, struct request *r)
 		g->call_start = time(NULL);
 		g->call_end = 0;
 		if (g->dispo != NULL) {
+			/* Its disposition's answer refreshes the screen. */
 			agent_dispose(v, g->dispo, g->dispo_at);
 			free(g->dispo);
 			g->dispo = NULL;
 			free(g->dispo_at);
 			g->dispo_at = NULL;
-			break;
+			goto out;
 		}
 		app_message(v->app, MSG_INFO, "call %s started: 1-9 disposes "
 		    "of it, h hangs up", g->call_id);

@@ -914,12 +914,13 @@ wallboard_fill(struct view *v, const json_t *w, time_t now, bool frozen)
 	agent_duration((long)json_integer_value(json_object_get(w,
 	    "talk_seconds_today")), talk, sizeof talk);
 	free(v->summary);
-	v->summary = xasprintf("calls/hour %s  talk %s  converted %s  "
-	    "callbacks overdue %s  SLA breaches %s%s", views_text(w,
-	    "calls_per_hour", n[0], sizeof n[0]), talk, views_text(w,
-	    "conversions_today", n[1], sizeof n[1]), views_text(w,
-	    "callbacks_overdue", n[2], sizeof n[2]), views_text(w,
-	    "sla_breaches", n[3], sizeof n[3]), frozen ? "  FROZEN (p)" : "");
+	/* FROZEN first, where a narrow terminal cannot cut it off. */
+	v->summary = xasprintf("%scalls/hour %s  talk %s  converted %s  "
+	    "late callbacks %s  SLA breaches %s", frozen ? "FROZEN  " :
+	    "", views_text(w, "calls_per_hour", n[0], sizeof n[0]), talk,
+	    views_text(w, "conversions_today", n[1], sizeof n[1]),
+	    views_text(w, "callbacks_overdue", n[2], sizeof n[2]),
+	    views_text(w, "sla_breaches", n[3], sizeof n[3]));
 	wb_cell(&b, "QUEUE", 24, TEXT_LEFT);
 	wb_cell(&b, "READY", 6, TEXT_RIGHT);
 	wb_cell(&b, "HELD", 5, TEXT_RIGHT);
@@ -1153,6 +1154,9 @@ import_result(struct view *v, struct request *r)
 		return;
 	}
 	form_clear(v->form);
+	if (json_is_true(json_object_get(r->resp.json, "dry_run")))
+		form_add(v->form, "dry_run", "Dry run", "checked only: nothing "
+		    "was kept", 0);
 	views_field(v->form, r->resp.json, "total", "Rows");
 	views_field(v->form, r->resp.json, "created", "Created");
 	views_field(v->form, r->resp.json, "merged", "Merged");
