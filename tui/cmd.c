@@ -1038,7 +1038,8 @@ const struct command commands[] = {
 	  cmd_dnc },
 	{ "queries", NULL, "[--status STATUS]", "customers' queries about "
 	  "orders and vendors",
-	  { { "status", "STATUS", COMPLETE_NONE, "open, resolved, closed" } },
+	  { { "status", "STATUS", COMPLETE_NONE, "open, in_progress, resolved, "
+	      "closed" } },
 	  0, 0, COMPLETE_NONE, CMD_AUTH, cmd_queries },
 	{ "reports", NULL, "[--group agent|queue|day] [--from TIME] "
 	  "[--to TIME]", "calls, connects, talk and pause time, conversions "

@@ -1014,6 +1014,19 @@ batch batch-leads-import 0 -c "leads import $work/leads.csv --queue Diwali"
 batch batch-queue-stats 0 -c 'queue stats Diwali'
 batch batch-queue-stats-json 0 -c 'queue stats Diwali --json'
 batch batch-queue-stats-missing 1 -c 'queue stats Holi'
+# A tele-caller's report: today by default, their own row (soukd refuses
+# them anyone else's).
+make_home batch-tele-caller 0 caller@test.souk
+status=0
+(souk_env "$souk" -c reports) >"$out/reports-caller.out" \
+	2>"$out/reports-caller.err" || status=$?
+if [ "$status" -eq 0 ] &&
+	grep -q '^2 *Test caller *2 *1 ' "$out/reports-caller.out"; then
+	pass "reports: a tele-caller's own calls today"
+else
+	fail "reports: a tele-caller's own calls today (status $status)" \
+		"$(cat "$out/reports-caller.out" "$out/reports-caller.err")"
+fi
 
 # --- memory --------------------------------------------------------------------
 

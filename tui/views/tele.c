@@ -826,6 +826,27 @@ static const struct view_ops reports_ops = {
 	reports_load, tele_result, NULL, tele_free, 0, NULL,
 };
 
+/* A report's end as audit_time reads it; a bare day from its midnight. */
+static bool
+reports_time(const char *text, time_t now, char *out, size_t len,
+    char **cause)
+{
+	static const char *const days[] = { "today", "yesterday", "tomorrow" };
+	char	*day;
+	bool	 ok;
+	size_t	 i;
+
+	for (i = 0; i < sizeof days / sizeof days[0]; i++) {
+		if (strcasecmp(text, days[i]) == 0) {
+			day = xasprintf("%s 00:00", days[i]);
+			ok = audit_time(day, now, out, len, cause);
+			free(day);
+			return ok;
+		}
+	}
+	return audit_time(text, now, out, len, cause);
+}
+
 struct view *
 reports_view(struct app *a, const char *group, const char *from,
     const char *to, char **cause)
@@ -837,10 +858,10 @@ reports_view(struct app *a, const char *group, const char *from,
 	time_t		 now = time(NULL);
 
 	/* soukd wants both ends: today, from its midnight to the next. */
-	if (!audit_time(from != NULL ? from : "today 00:00", now, f, sizeof f,
+	if (!reports_time(from != NULL ? from : "today", now, f, sizeof f,
 	    cause))
 		return NULL;
-	if (!audit_time(to != NULL ? to : "tomorrow 00:00", now, t, sizeof t,
+	if (!reports_time(to != NULL ? to : "tomorrow", now, t, sizeof t,
 	    cause))
 		return NULL;
 	if (group != NULL) {
