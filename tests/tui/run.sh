@@ -1021,7 +1021,7 @@ status=0
 (souk_env "$souk" -c reports) >"$out/reports-caller.out" \
 	2>"$out/reports-caller.err" || status=$?
 if [ "$status" -eq 0 ] &&
-	grep -q '^2 *Test caller *2 *1 ' "$out/reports-caller.out"; then
+	grep -q '^[0-9]* *Test caller *2 *1 ' "$out/reports-caller.out"; then
 	pass "reports: a tele-caller's own calls today"
 else
 	fail "reports: a tele-caller's own calls today (status $status)" \

@@ -496,7 +496,6 @@ agent_set_me(struct agent *g, json_t *me)
 {
 	const char	*was = json_string_value(json_object_get(g->me, "state"));
 	const char	*now = json_string_value(json_object_get(me, "state"));
-
 	time_t		 at;
 
 	/* soukd's start of the state, else when I first saw it. */
