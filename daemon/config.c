@@ -167,6 +167,9 @@ const struct config_key config_keys[] = {
 	  "(MG...)", NULL },
 	{ "twilio_whatsapp_from", CONFIG_STRING, OFF(twilio_whatsapp_from), "",
 	  0, 0, false, "sender of WhatsApp messages: whatsapp:+<number>", NULL },
+	{ "twilio_voice_from", CONFIG_STRING, OFF(twilio_voice_from), "", 0, 0,
+	  false, "caller id of click-to-call (a Twilio or verified number, "
+	  "E.164); empty: click-to-call is off", NULL },
 	{ "email_from", CONFIG_STRING, OFF(email_from),
 	  "souk <no-reply@localhost>", 0, 0, false,
 	  "the From of every email", NULL },

@@ -83,6 +83,7 @@ struct config {
 	char		*twilio_auth_token;
 	char		*twilio_sms_from;
 	char		*twilio_whatsapp_from;
+	char		*twilio_voice_from;	/* click-to-call caller id */
 	char		*email_from;
 	char		*smtp_url;
 	char		*smtp_user;

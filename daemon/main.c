@@ -30,6 +30,8 @@
 #include "media.h"
 #include "migrate.h"
 #include "notify.h"
+#include "voice.h"
+#include "tele/dial.h"
 #include "outbox.h"
 #include "reminders.h"
 #include "search.h"
@@ -392,6 +394,7 @@ main_serve(const struct config *c)
 	char			 *cause = NULL;
 	size_t			  n;
 	int			  sig;
+	bool			  jobs_busy = false;
 
 	api_register_statements();
 	req_register_statements();
@@ -402,7 +405,14 @@ main_serve(const struct config *c)
 	account_init();
 	account_configure(c);
 	outbox_init(c);
+	/* Both roles: the API refuses or accepts click-to-call, jobs dial. */
+	if (!voice_init(c, &cause)) {
+		log_error("click-to-call: %s", cause);
+		free(cause);
+		return 1;
+	}
 	reminders_init();
+	tele_dial_init();
 	stock_init();
 	catalog_init();
 	search_init();
@@ -481,10 +491,11 @@ main_serve(const struct config *c)
 		log_info("%s: stopping", strsignal(sig));
 	if (config_runs_jobs(c)) {
 		scheduler_stop();
-		if (!jobs_stop(c->shutdown_timeout_ms))
+		if (!jobs_stop(c->shutdown_timeout_ms)) {
 			log_warn("a job is still running; it will run again "
 			    "when its lease expires");
-		else
+			jobs_busy = true;
+		} else
 			notify_shutdown();
 	}
 	listen_stop();
@@ -494,6 +505,9 @@ main_serve(const struct config *c)
 	router_free(rt);
 	free(routes);
 	image_shutdown();
+	/* A dial still running reads the settings. */
+	if (!jobs_busy)
+		voice_shutdown();
 	log_info("stopped");
 	return 0;
 }

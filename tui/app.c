@@ -40,7 +40,7 @@
 #define APP_RETRY_MIN	500	/* first retry after a lost connection */
 #define APP_RETRY_MAX	4000
 #define APP_WAIT_MS	30000	/* longest a script waits */
-#define APP_SETTLE_MS	5000	/* longest it waits for the stream */
+#define APP_SETTLE_MS	15000	/* longest it waits for the stream */
 #define APP_TICK_MS	1000	/* longest the loop sleeps */
 #define APP_MIN_LINES	5
 #define APP_MIN_COLS	20

@@ -36,6 +36,8 @@ static const struct api_module *const api_modules[] = {
 	&leads_csv_module,
 	&capture_module,
 	&queries_module,
+	/* click-to-call: Twilio Voice's status callbacks */
+	&voice_module,
 };
 
 const struct config *api_config;

@@ -87,6 +87,8 @@ extern const struct api_module leads_module;
 extern const struct api_module leads_csv_module;
 extern const struct api_module capture_module;
 extern const struct api_module queries_module;
+/* click-to-call: Twilio Voice's status callbacks */
+extern const struct api_module voice_module;
 
 struct config;
 /* soukd's settings, for handlers that need one (set before serving). */

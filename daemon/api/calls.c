@@ -3,6 +3,8 @@
  * supervisors watch.
  *
  *	POST /v1/calls				start a call to a held lead
+ *						(click_to_call: dialled by the
+ *						voice.dial job, see tele/dial.h)
  *	POST /v1/calls/{id}/end			hang up (wrap-up starts)
  *	POST /v1/calls/{id}/disposition		end it with a disposition
  *	POST /v1/calls/log			a call made outside souk
@@ -27,10 +29,12 @@
 #include "api.h"
 #include "auth.h"
 #include "log.h"
-#include "phone.h"
 #include "req.h"
 #include "rfc3339.h"
+#include "tele/dial.h"
+#include "tele/lead.h"
 #include "tele/work.h"
+#include "voice.h"
 
 #define CALL_COLS "tele_call_json(c)::text, c.id"
 #define DNC_JSON(d)							\
@@ -63,6 +67,9 @@ static const struct db_stmt call_stmts[] = {
 	{ "call_start",
 	  "SELECT * FROM tele_api_call_start($1, $2, $3, $4, $5::bigint[],"
 	  " $6)" },
+	/* $1 lead, $2 agent, $3 queue, $4 scope, $5 privileged */
+	{ "call_dial",
+	  "SELECT * FROM tele_api_call_dial($1, $2, $3, $4::bigint[], $5)" },
 	{ "call_end", "SELECT * FROM tele_api_call_end($1, $2, $3)" },
 	/* $1 call, $2 actor, $3 privileged, $4 code, $5 notes, $6 at, $7 for */
 	{ "call_dispose",
@@ -184,7 +191,7 @@ static const struct db_stmt call_stmts[] = {
 };
 
 enum {
-	STMT_START, STMT_END, STMT_DISPOSE, STMT_LOG, STMT_LIST,
+	STMT_START, STMT_DIAL, STMT_END, STMT_DISPOSE, STMT_LOG, STMT_LIST,
 	STMT_CB_LIST, STMT_CB_SCHEDULE, STMT_CB_CANCEL, STMT_DNC_LIST,
 	STMT_DNC_ADD, STMT_DNC_DELETE, STMT_AGENT_ME, STMT_AGENT_SET,
 	STMT_AGENT_LIST, STMT_WALLBOARD, STMT_REPORT,
@@ -236,6 +243,10 @@ call_refused(struct req *r, const char *outcome, const char *what,
 	} else if (strcmp(outcome, "not_callable") == 0)
 		req_problem(r, "unprocessable", "lead %s is not to be called "
 		    "(dnc or invalid)", id);
+	else if (strcmp(outcome, "no_phone") == 0)
+		req_problem(r, "unprocessable", "click-to-call rings your phone "
+		    "first, and your profile has no phone number: add one, or "
+		    "call with mode manual");
 	else if (strcmp(outcome, "busy") == 0)
 		req_problem(r, "unprocessable", "finish your call with a "
 		    "disposition first");
@@ -264,6 +275,21 @@ static const struct jsonv_field start_fields[] = {
 	{ NULL, 0, 0, 0, 0, 0, 0, 0, NULL },
 };
 
+/* Enqueues the dial of the call just recorded (its JSON in res->body). */
+static bool
+call_dial_then(struct db *db, const struct tele_result *res, void *arg)
+{
+	json_t	*call;
+	int64_t	 id;
+
+	(void)arg;
+	if ((call = json_loads(res->body, 0, NULL)) == NULL)
+		fatalx("call_dial_then: the call is not JSON");
+	id = json_integer_value(json_object_get(call, "id"));
+	json_decref(call);
+	return tele_dial_enqueue(db, id);
+}
+
 static void
 call_start(struct req *r)
 {
@@ -271,6 +297,7 @@ call_start(struct req *r)
 	json_t			*body;
 	const char		*mode, *params[6];
 	char			 lead[24], queue[24], me[24];
+	bool			 ok;
 
 	if ((body = req_body_json(r, start_fields)) == NULL)
 		return;
@@ -291,7 +318,23 @@ call_start(struct req *r)
 	params[3] = json_object_get(body, "queue_id") != NULL ? queue : NULL;
 	params[4] = req_scope(r);
 	params[5] = bool_text(tele_privileged(r));
-	if (tele_run(r, &call_stmts[STMT_START], 6, params, NULL, 0, &res))
+	if (strcmp(mode, "click_to_call") == 0) {
+		if (!voice_enabled()) {
+			req_problem(r, "unprocessable", "click-to-call is not "
+			    "set up on this server (twilio_voice_from): call "
+			    "with mode manual");
+			goto out;
+		}
+		/* The dial goes out through the voice.dial job. */
+		params[2] = params[3];
+		params[3] = params[4];
+		params[4] = params[5];
+		ok = tele_run_then(r, &call_stmts[STMT_DIAL], 5, params, NULL,
+		    0, &res, call_dial_then, NULL);
+	} else
+		ok = tele_run(r, &call_stmts[STMT_START], 6, params, NULL, 0,
+		    &res);
+	if (ok)
 		call_answer(r, &res, 201, "lead", lead);
 out:
 	json_decref(body);
@@ -398,7 +441,7 @@ call_log(struct req *r)
 	else if (rfc3339_valid(s) && strcmp(s, e) > 0 && strlen(s) ==
 	    strlen(e) && s[strlen(s) - 1] == 'Z' && e[strlen(e) - 1] == 'Z')
 		req_field_error(r, "ended_at", "invalid", "is before started_at");
-	if (ph != NULL && !phone_normalize(ph, phone, sizeof phone))
+	if (ph != NULL && !tele_phone_normalise(ph, phone, sizeof phone))
 		req_field_error(r, "phone", "invalid", "is not a phone number");
 	api_check_text(r, "notes", json_string_value(json_object_get(body,
 	    "notes")));
@@ -680,8 +723,8 @@ dnc_add(struct req *r)
 
 	if ((body = req_body_json(r, dnc_fields)) == NULL)
 		return;
-	if (!phone_normalize(json_string_value(json_object_get(body, "phone")),
-	    phone, sizeof phone))
+	if (!tele_phone_normalise(json_string_value(json_object_get(body,
+	    "phone")), phone, sizeof phone))
 		req_field_error(r, "phone", "invalid", "is not a phone number");
 	api_check_line(r, "reason", json_string_value(json_object_get(body,
 	    "reason")));
@@ -736,7 +779,8 @@ dnc_delete(struct req *r)
 
 	memset(&t, 0, sizeof t);
 	t.r = r;
-	if (!phone_normalize(req_param(r, "phone"), t.phone, sizeof t.phone)) {
+	if (!tele_phone_normalise(req_param(r, "phone"), t.phone,
+	    sizeof t.phone)) {
 		req_problem(r, "not-found", "there is no number %s on the "
 		    "do-not-call list", req_param(r, "phone"));
 		return;

@@ -476,7 +476,8 @@ jobs_start(const struct config *c)
 	if (!buf_adds(&b, "{"))
 		fatalx("jobs_start");
 	for (i = 0; i < job_nkinds; i++) {
-		if (job_kinds[i].test_only && !c->test_mode)
+		if ((job_kinds[i].test_only && !c->test_mode) ||
+		    (job_kinds[i].runs != NULL && !job_kinds[i].runs()))
 			continue;
 		if (!buf_printf(&b, "%s\"%s\"", b.len > 1 ? "," : "",
 		    job_kinds[i].name))

@@ -50,6 +50,11 @@ struct job_kind {
 	 */
 	bool		 (*retry)(struct db *, json_t *payload, char **refused);
 	bool		 (*cancel)(struct db *, json_t *payload);
+	/*
+	 * Optional: false when this soukd cannot run the kind (its provider
+	 * is not configured here), so that a soukd which can claims it.
+	 */
+	bool		 (*runs)(void);
 };
 
 /* Every kind soukd knows (kinds.c). */

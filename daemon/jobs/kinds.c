@@ -10,15 +10,17 @@
 
 #include "db.h"
 #include "events.h"
+#include "jobs.h"
+#include "log.h"
+#include "media.h"
 #include "outbox.h"
 #include "reminders.h"
 #include "search.h"
 #include "stock.h"
-#include "jobs.h"
-#include "log.h"
-#include "media.h"
-#include "tele/work.h"
+#include "tele/dial.h"
 #include "tele/sla.h"
+#include "tele/work.h"
+#include "voice.h"
 
 static enum job_result
 noop_run(struct job *j, struct db *db)
@@ -90,34 +92,39 @@ test_record_run(struct job *j, struct db *db)
 
 const struct job_kind job_kinds[] = {
 	{ "noop", noop_run, 1, false,
-	  "does nothing: proves the queue works end to end", NULL, NULL },
+	  "does nothing: proves the queue works end to end", NULL, NULL, NULL },
 	{ "jobs.prune", jobs_prune_run, 3, false,
-	  "deletes finished jobs past their retention", NULL, NULL },
+	  "deletes finished jobs past their retention", NULL, NULL, NULL },
 	{ "events.prune", events_prune_run, 3, false,
-	  "deletes live events past the replay window", NULL, NULL },
+	  "deletes live events past the replay window", NULL, NULL, NULL },
 	{ "notifications.send", outbox_send_run, 8, false,
 	  "delivers one notification through its provider",
-	  outbox_send_retry, outbox_send_cancel },
+	  outbox_send_retry, outbox_send_cancel,
+	  NULL },
 	{ "reminders.fire", reminders_fire_run, 5, false,
-	  "puts a due reminder in the outbox", NULL, NULL },
+	  "puts a due reminder in the outbox", NULL, NULL, NULL },
 	{ "stock.low", stock_low_run, 5, false,
-	  "tells a vendor a variant's stock is low", NULL, NULL },
+	  "tells a vendor a variant's stock is low", NULL, NULL, NULL },
 	{ "stock.expire", stock_expire_run, 3, false,
-	  "releases stock reservations past their time", NULL, NULL },
+	  "releases stock reservations past their time", NULL, NULL, NULL },
 	{ "search.words", search_words_run, 3, false,
-	  "drops the typo-correction words no listing uses", NULL, NULL },
+	  "drops the typo-correction words no listing uses", NULL, NULL, NULL },
 	{ "media.gc", media_gc_run, 3, false,
-	  "removes stored files no row refers to any more", NULL, NULL },
+	  "removes stored files no row refers to any more", NULL, NULL, NULL },
 	{ "callbacks.due", tele_callbacks_due_run, 3, false,
 	  "tells agents (or a queue) of callbacks that fell due", NULL,
-	  NULL },
+	  NULL, NULL },
 	{ "leads.sla", tele_sla_run, 3, false,
-	  "flags inbound leads not contacted within their SLA", NULL, NULL },
+	  "flags inbound leads not contacted within their SLA", NULL, NULL,
+	  NULL },
+	{ "voice.dial", tele_dial_run, TELE_DIAL_ATTEMPTS, false,
+	  "places a click-to-call through the voice provider", NULL, NULL,
+	  voice_enabled },
 	{ "test.sleep", test_sleep_run, 3, true, "sleeps (tests)", NULL,
-	  NULL },
+	  NULL, NULL },
 	{ "test.fail", test_fail_run, 0, true, "fails as asked (tests)", NULL,
-	  NULL },
+	  NULL, NULL },
 	{ "test.record", test_record_run, 0, true,
-	  "records each run (tests)", NULL, NULL },
+	  "records each run (tests)", NULL, NULL, NULL },
 };
 const size_t job_nkinds = sizeof job_kinds / sizeof job_kinds[0];

@@ -22,6 +22,8 @@ struct tele_tx {
 	int			 n;
 	const char *const	*values;
 	struct tele_result	*res;
+	tele_then_fn		 then;
+	void			*arg;
 };
 
 static bool
@@ -54,6 +56,11 @@ tele_tx_run(struct db *db, void *arg)
 			    jerr.text);
 	}
 	PQclear(res);
+	if (t->then != NULL && strcmp(t->res->outcome, "ok") == 0 &&
+	    !t->then(db, t->res, t->arg)) {
+		json_decref(events);
+		return false;
+	}
 	json_array_foreach(events, i, e) {
 		if ((data = json_dumps(json_object_get(e, "data"),
 		    JSON_COMPACT)) == NULL)
@@ -75,7 +82,32 @@ tele_run(struct req *r, const struct db_stmt *stmt, int nparams,
     const char *const *values, const struct api_constraint *map, size_t n,
     struct tele_result *res)
 {
-	struct tele_tx	 t = { stmt, nparams, values, res };
+	return tele_run_then(r, stmt, nparams, values, map, n, res, NULL,
+	    NULL);
+}
+
+bool
+tele_apply(struct db *db, const struct db_stmt *stmt, int nparams,
+    const char *const *values, struct tele_result *res)
+{
+	struct tele_tx	 t = { stmt, nparams, values, res, NULL, NULL };
+
+	memset(res, 0, sizeof *res);
+	if (!db_tx(db, DB_READ_COMMITTED, tele_tx_run, &t)) {
+		if (res->outcome != NULL && db_status(db) == DB_OK)
+			return true;
+		tele_result_free(res);
+		return false;
+	}
+	return true;
+}
+
+bool
+tele_run_then(struct req *r, const struct db_stmt *stmt, int nparams,
+    const char *const *values, const struct api_constraint *map, size_t n,
+    struct tele_result *res, tele_then_fn then, void *arg)
+{
+	struct tele_tx	 t = { stmt, nparams, values, res, then, arg };
 	struct db	*db;
 
 	memset(res, 0, sizeof *res);

@@ -17,6 +17,8 @@ struct req;
 struct db;
 struct db_stmt;
 
+struct api_constraint;
+
 struct tele_result {
 	char	*outcome;	/* the statement's first column; "none": no row */
 	char	*body;		/* its second column (JSON text), or NULL */
@@ -31,12 +33,31 @@ struct tele_result {
  * entries, may be NULL); otherwise res holds copies the caller frees
  * with tele_result_free.
  */
-struct api_constraint;
 bool	tele_run(struct req *, const struct db_stmt *, int nparams,
 	    const char *const *values, const struct api_constraint *map,
 	    size_t n, struct tele_result *res)
 	    __attribute__((warn_unused_result));
 void	tele_result_free(struct tele_result *);
+
+/*
+ * What tele_run_then does after an "ok" statement, in its transaction
+ * (enqueueing the change's jobs): false with db's status set rolls the
+ * change back.
+ */
+typedef bool (*tele_then_fn)(struct db *, const struct tele_result *,
+    void *arg);
+/* tele_run, calling then (with arg) in the transaction when it is "ok". */
+bool	tele_run_then(struct req *, const struct db_stmt *, int nparams,
+	    const char *const *values, const struct api_constraint *map,
+	    size_t n, struct tele_result *res, tele_then_fn then, void *arg)
+	    __attribute__((warn_unused_result));
+/*
+ * tele_run outside a request, on db (jobs): false on a database failure
+ * (db's status says which), else res as tele_run fills it.
+ */
+bool	tele_apply(struct db *, const struct db_stmt *, int nparams,
+	    const char *const *values, struct tele_result *res)
+	    __attribute__((warn_unused_result));
 
 /*
  * The time calling hours are judged at, as text for a timestamptz

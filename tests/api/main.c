@@ -36,6 +36,8 @@ static Suite *(*const suites[])(void) = {
 	/* tele-calling: queues, calls, callbacks, DNC, agents */
 	tele_calls_suite,
 	leads_suite,
+	/* click-to-call: Twilio Voice */
+	tele_voice_suite,
 };
 
 int

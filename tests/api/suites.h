@@ -32,5 +32,7 @@ Suite	*products_suite(void);
 /* tele-calling: queues, calls, callbacks, DNC, agents */
 Suite	*tele_calls_suite(void);
 Suite	*leads_suite(void);
+/* click-to-call: Twilio Voice */
+Suite	*tele_voice_suite(void);
 
 #endif

@@ -648,6 +648,16 @@ START_TEST(test_dnc_is_never_served)
 	ck_assert_str_eq(lead_field(listed, "status"), "dnc");
 	api_free(cat_call(t.agent, "POST", "/v1/dnc", "/v1/dnc", 400,
 	    "{\"phone\": \"12\"}"));
+	/* A landline, typed with its trunk 0 and area code, as leads take it. */
+	free(phone);
+	phone = test_phone();
+	body = xasprintf("{\"phone\": \"011 %s\"}", phone + 5);
+	r = cat_call(t.agent, "POST", "/v1/dnc", "/v1/dnc", 201, body);
+	free(body);
+	body = xasprintf("+9111%s", phone + 5);
+	ck_assert_str_eq(jstr(r->json, "phone"), body);
+	api_free(r);
+	free(body);
 	/* A lead whose other number is listed is not served either. */
 	free(phone);
 	phone = test_phone();

@@ -98,7 +98,7 @@ fake_unescape(const char *s, size_t n)
 static json_t *
 fake_parse_form(const char *s, size_t len)
 {
-	json_t		*form = json_object();
+	json_t		*form = json_object(), *prev;
 	const char	*p = s, *end = s + len, *amp, *eq;
 	char		*k, *v;
 
@@ -110,7 +110,14 @@ fake_parse_form(const char *s, size_t len)
 		k = fake_unescape(p, (size_t)(eq - p));
 		v = eq < amp ? fake_unescape(eq + 1, (size_t)(amp - eq - 1)) :
 		    xstrdup("");
-		json_object_set_new(form, k, json_string(v));
+		/* A repeated name (StatusCallbackEvent) collects an array. */
+		if ((prev = json_object_get(form, k)) == NULL)
+			json_object_set_new(form, k, json_string(v));
+		else if (json_is_array(prev))
+			json_array_append_new(prev, json_string(v));
+		else
+			json_object_set_new(form, k, json_pack("[O,s]", prev,
+			    v));
 		free(k);
 		free(v);
 		p = amp + 1;
@@ -172,6 +179,11 @@ static const struct {
 	  "the allowed window. If you are using WhatsApp, please use a "
 	  "Message Template." },
 	{ 63027, "Template does not exist for a language and locale" },
+	{ 21205, "Url is not a valid URL" },
+	{ 21210, "Source phone number not verified" },
+	{ 21213, "Caller phone number is required" },
+	{ 21217, "Phone number does not appear to be valid" },
+	{ 21201, "No 'To' number is specified" },
 };
 
 static void
@@ -264,6 +276,76 @@ fake_twilio(struct fake_req *q)
 	fake_answer(q, 201, json_pack("{s:s,s:s,s:s,s:s?,s:s?,s:s}", "sid", id,
 	    "status", msid != NULL ? "accepted" : "queued", "to", to,
 	    "from", from, "body", body, "account_sid", account));
+	free(id);
+	free(account);
+}
+
+/* Checks Twilio's basic authentication; the account SID (caller frees). */
+static char *
+fake_twilio_account(struct fake_req *q)
+{
+	const char	*auth = fake_header(q, "authorization"), *sid, *slash;
+	char		*cred, *want, *account;
+	size_t		 n;
+
+	sid = q->url + strlen("/2010-04-01/Accounts/");
+	slash = strchr(sid, '/');
+	account = xstrndup(sid, (size_t)(slash - sid));
+	want = xasprintf("%s:", account);
+	cred = auth != NULL && strncmp(auth, "Basic ", 6) == 0 ?
+	    fake_base64_decode(auth + 6, strlen(auth + 6), false, &n) : NULL;
+	if (cred == NULL || strncmp(cred, want, strlen(want)) != 0 ||
+	    strlen(cred) == strlen(want)) {
+		free(account);
+		account = NULL;
+	}
+	free(cred);
+	free(want);
+	return account;
+}
+
+/*
+ * Voice: POST .../Calls.json places a call, To being rung first, then the
+ * TwiML (or Url) run; the answer is the call resource, status queued.
+ * Twilio's status callbacks are left to the tests, which sign them.
+ */
+static void
+fake_twilio_call(struct fake_req *q)
+{
+	const char	*to, *from, *twiml, *url, *cb;
+	char		*account, *id;
+	unsigned char	 rnd[16];
+	char		 hex[33];
+
+	if ((account = fake_twilio_account(q)) == NULL) {
+		fake_twilio_error(q, 401, 20003);
+		return;
+	}
+	if (q->form == NULL)
+		q->form = json_object();
+	to = json_string_value(json_object_get(q->form, "To"));
+	from = json_string_value(json_object_get(q->form, "From"));
+	twiml = json_string_value(json_object_get(q->form, "Twiml"));
+	url = json_string_value(json_object_get(q->form, "Url"));
+	cb = json_string_value(json_object_get(q->form, "StatusCallback"));
+	if (to == NULL || from == NULL || (twiml == NULL && url == NULL) ||
+	    (cb != NULL && strncmp(cb, "http", 4) != 0)) {
+		fake_twilio_error(q, 400, to == NULL ? 21201 : from == NULL ?
+		    21213 : 21205);
+		free(account);
+		return;
+	}
+	if (to[0] != '+' || strlen(to) < 8) {
+		fake_twilio_error(q, 400, 21217);
+		free(account);
+		return;
+	}
+	randombytes_buf(rnd, sizeof rnd);
+	sodium_bin2hex(hex, sizeof hex, rnd, sizeof rnd);
+	id = xasprintf("CA%s", hex);
+	fake_answer(q, 201, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:n}", "sid",
+	    id, "status", "queued", "to", to, "from", from, "account_sid",
+	    account, "api_version", "2010-04-01", "duration"));
 	free(id);
 	free(account);
 }
@@ -619,6 +701,8 @@ static const struct fake_service {
 } fake_services[] = {
 	{ "twilio", "/2010-04-01/Accounts/", "/Messages.json", fake_twilio,
 	  fake_twilio_fail },
+	{ "twilio_voice", "/2010-04-01/Accounts/", "/Calls.json",
+	  fake_twilio_call, fake_twilio_fail },
 	{ "sendgrid", "/v3/mail/send", "", fake_sendgrid, fake_sendgrid_fail },
 	{ "fcm", "/v1/projects/", "/messages:send", fake_fcm, fake_fcm_fail },
 	{ "token", "/token", "", fake_token, fake_token_fail },

@@ -67,13 +67,15 @@ fake_rule_add(const json_t *spec, char **cause)
 
 	service = json_string_value(json_object_get(spec, "service"));
 	if (service == NULL || (strcmp(service, "twilio") != 0 &&
+	    strcmp(service, "twilio_voice") != 0 &&
 	    strcmp(service, "sendgrid") != 0 && strcmp(service, "fcm") != 0 &&
 	    strcmp(service, "token") != 0 && strcmp(service, "smtp") != 0 &&
 	    strcmp(service, "google_token") != 0 &&
 	    strcmp(service, "google_userinfo") != 0 &&
 	    strcmp(service, "facebook_token") != 0 &&
 	    strcmp(service, "facebook_userinfo") != 0)) {
-		*cause = xasprintf("service: twilio, sendgrid, fcm, token, "
+		*cause = xasprintf("service: twilio, twilio_voice, sendgrid, "
+		    "fcm, token, "
 		    "smtp, google_token, google_userinfo, facebook_token or "
 		    "facebook_userinfo");
 		return false;

@@ -1,0 +1,30 @@
+/*
+ * dial: placing click-to-call through the voice provider.  POST /v1/calls
+ * with mode click_to_call records the call and enqueues a voice.dial job
+ * in the same transaction, so a call never exists without its dial; the
+ * job asks the provider outside any transaction, then records the Call
+ * SID (the call rings), or fails the call and tells the agent when the
+ * provider refuses it or stays unreachable through every attempt.
+ */
+#ifndef SOUKD_TELE_DIAL_H
+#define SOUKD_TELE_DIAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "jobs.h"
+
+struct db;
+
+/* Attempts at a dial: a few seconds apart, since an agent is waiting. */
+#define TELE_DIAL_ATTEMPTS	4
+
+/* Registers the dial's statements; call before the first connection. */
+void	tele_dial_init(void);
+/* Enqueues voice.dial for call_id on db's transaction; false on failure. */
+bool	tele_dial_enqueue(struct db *, int64_t call_id)
+	    __attribute__((warn_unused_result));
+/* The voice.dial job: {"call_id": N}. */
+enum job_result tele_dial_run(struct job *, struct db *);
+
+#endif
