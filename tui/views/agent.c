@@ -20,7 +20,9 @@
  *   p   PUT /v1/me/agent: paused with a reason, or available again
  *
  * A disposition leaves the card empty with what was done; n brings the
- * next lead: two keys from one lead to the next.
+ * next lead: two keys from one lead to the next.  The screen follows my
+ * own events and the lead's (user:<me>, lead:<id>), and on opening takes
+ * up the lead and open call soukd says I hold.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -177,6 +179,28 @@ agent_state(struct agent *g)
 }
 
 /*
+ * How soukd last saw my call, when it is more than started (click to
+ * call: ringing, in_progress, ended, failed), or NULL.
+ */
+static const char *
+agent_call_status(struct agent *g)
+{
+	const json_t	*c;
+	const char	*st;
+	char		 num[32];
+	size_t		 i;
+
+	json_array_foreach(json_object_get(json_object_get(g->lead, "history"),
+	    "calls"), i, c) {
+		if (strcmp(views_text(c, "id", num, sizeof num), g->call_id) != 0)
+			continue;
+		st = json_string_value(json_object_get(c, "status"));
+		return st != NULL && strcmp(st, "started") != 0 ? st : NULL;
+	}
+	return NULL;
+}
+
+/*
  * The status line: my state and for how long, the call's timer, today's
  * counts ("on_call 02:10  call 01:05  today calls 3 connects 2 conv 0
  * talk 04:12"), short enough for 80 columns.
@@ -197,8 +221,10 @@ agent_status(struct view *v)
 	if (g->call_id != NULL) {
 		agent_duration((long)((g->call_end != 0 ? g->call_end : now) -
 		    g->call_start), talk, sizeof talk);
-		snprintf(call, sizeof call, "  call %s%s", talk, g->call_end !=
-		    0 ? " ended" : "");
+		snprintf(call, sizeof call, "  call %s%s%s", talk,
+		    g->call_end != 0 || agent_call_status(g) != NULL ? " " : "",
+		    g->call_end != 0 ? "ended" : agent_call_status(g) != NULL ?
+		    agent_call_status(g) : "");
 	}
 	agent_duration((long)json_integer_value(json_object_get(today,
 	    "talk_seconds")), talk, sizeof talk);
@@ -404,6 +430,7 @@ agent_fill(struct view *v)
 {
 	struct agent	*g = agent_of(v);
 	struct form	*f = v->form;
+	char		 num[32];
 
 	form_clear(f);
 	if (g->lead != NULL)
@@ -416,6 +443,12 @@ agent_fill(struct view *v)
 	}
 	agent_fill_callbacks(v, f);
 	agent_fill_keys(v, f);
+	/*
+	 * Live: my calls' changes (click to call ringing, answered,
+	 * failed), my callbacks falling due, and the lead's own changes.
+	 */
+	view_set_topics(v, g->lead != NULL ? xasprintf("user:me,lead:%s",
+	    views_text(g->lead, "id", num, sizeof num)) : xstrdup("user:me"));
 	free(v->title);
 	v->title = xasprintf("agent %s", g->queue != NULL ?
 	    views_text(g->queue, "name", NULL, 0) : g->want != NULL ? g->want :
@@ -787,7 +820,7 @@ agent_free(struct view *v)
 
 static const struct view_ops agent_ops = {
 	"agent", SCOPE_AGENT, WIDGET_FORM, NULL, NULL, agent_load,
-	agent_result, NULL, agent_free, VIEW_MANUAL, NULL,
+	agent_result, NULL, agent_free, 0, NULL,
 };
 
 struct view *
