@@ -1,4 +1,7 @@
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -794,11 +797,22 @@ static void
 app_results(struct app *a)
 {
 	struct request	*r;
+	size_t		 n = 0;
 
 	while ((r = fetch_take(a->fetch)) != NULL) {
 		app_result(a, r);
 		request_free(r);
+		n++;
 	}
+#ifdef __GLIBC__
+	/*
+	 * The parsed answers are gone: their pages go back to the system
+	 * (about 2 MiB a console would otherwise keep once a few views
+	 * have loaded).
+	 */
+	if (n > 0)
+		malloc_trim(0);
+#endif
 }
 
 /* --- drawing -------------------------------------------------------------- */

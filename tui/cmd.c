@@ -1038,7 +1038,8 @@ const struct command commands[] = {
 	  cmd_dnc },
 	{ "queries", NULL, "[--status STATUS]", "customers' queries about "
 	  "orders and vendors",
-	  { { "status", "STATUS", COMPLETE_NONE, "open, resolved, closed" } },
+	  { { "status", "STATUS", COMPLETE_NONE, "open, in_progress, resolved, "
+	      "closed" } },
 	  0, 0, COMPLETE_NONE, CMD_AUTH, cmd_queries },
 	{ "reports", NULL, "[--group agent|queue|day] [--from TIME] "
 	  "[--to TIME]", "calls, connects, talk and pause time, conversions "
@@ -1173,6 +1174,25 @@ cmd_args_free(struct cmd_args *a)
 	free(a->argv);
 	cmd_free_words(a->words, a->nwords);
 	memset(a, 0, sizeof *a);
+}
+
+bool
+cmd_take_json(char *line)
+{
+	size_t	n;
+
+	if (line == NULL)
+		return false;
+	n = strlen(line);
+	while (n > 0 && (line[n - 1] == ' ' || line[n - 1] == '\t' ||
+	    line[n - 1] == '\n'))
+		n--;
+	if (n < 7 || strncmp(line + n - 6, "--json", 6) != 0 ||
+	    (line[n - 7] != ' ' && line[n - 7] != '\t' &&
+	    line[n - 7] != '\n'))
+		return false;
+	line[n - 7] = '\0';
+	return true;
 }
 
 bool

@@ -84,6 +84,11 @@ void	cmd_free_words(char **, size_t);
 /* The command called name (or by its alias), or NULL. */
 const struct command *cmd_find(const char *name);
 /*
+ * A -c command ending in the word --json ("queue stats Diwali --json"):
+ * that word taken off line (in place), true; else line as it was, false.
+ */
+bool	cmd_take_json(char *line);
+/*
  * Parses a whole command line.  False with *cause (caller frees) if the
  * command is unknown or its arguments are wrong.  Free with cmd_args_free.
  */

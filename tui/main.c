@@ -127,7 +127,7 @@ main(int argc, char **argv)
 	struct app	*a;
 	const char	*command = NULL, *config = NULL, *env;
 	char		*cause = NULL, *dir, *path, *history = NULL;
-	char		*initial = NULL, *credentials;
+	char		*initial = NULL, *credentials, *line;
 	const struct command *cmd;
 	size_t		 nflags = 0, i;
 	bool		 json = false, nocolor = false;
@@ -241,8 +241,13 @@ main(int argc, char **argv)
 
 	client_global_init();
 	if (command != NULL) {
+		/* 'queue stats Diwali --json' is -c 'queue stats Diwali' --json. */
+		line = xstrdup(command);
+		if (cmd_take_json(line))
+			json = true;
 		a = app_new(&o, true);
-		status = app_run_batch(a, command, json, stdout);
+		status = app_run_batch(a, line, json, stdout);
+		free(line);
 	} else {
 		if (argc > 0)
 			initial = main_join(argc, argv);

@@ -247,6 +247,13 @@ const json_t *agent_disposition(const json_t *queue, int key);
  */
 void	agent_wrap(const char *text, int width,
 	    void (*add)(void *, const char *), void *arg);
+/*
+ * One line of a lead's history for the agent screen from an event of
+ * soukd's ("2026-11-21 14:18  Call back  Asha, call back 2026-11-22
+ * 11:00: notes"); NULL for events an agent need not see (holds).  The
+ * caller frees it.
+ */
+char	*agent_history_line(const json_t *event);
 void	agent_key_next(struct app *, struct view *, int);
 void	agent_key_call(struct app *, struct view *, int);
 void	agent_key_ring(struct app *, struct view *, int);

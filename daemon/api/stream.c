@@ -42,6 +42,7 @@ static const struct topic_rule {
 	{ "leads", ROLE_EMPLOYEE | ROLE_TELECALLER | ROLE_SUPERVISOR |
 	  ROLE_ADMIN, OWN_NONE, 0 },
 	{ "agents", ROLE_SUPERVISOR | ROLE_ADMIN, OWN_NONE, 0 },
+	{ "queues", ROLE_SUPERVISOR | ROLE_ADMIN, OWN_NONE, 0 },
 	{ "registrations", ROLE_ADMIN, OWN_REGION,
 	  ROLE_EMPLOYEE | ROLE_SUPERVISOR },
 	{ "vendors", ROLE_ADMIN, OWN_REGION,

@@ -196,6 +196,30 @@ START_TEST(test_cmd_table)
 }
 END_TEST
 
+START_TEST(test_cmd_take_json)
+{
+	char	a[] = "queue stats Diwali --json";
+	char	b[] = "queue stats Diwali --json  \n";
+	char	c[] = "note-vendor 2 --text \"say --json\"";
+	char	d[] = "queue stats Diwali--json";
+	char	e[] = "--json";
+	char	f[] = "";
+
+	ck_assert(cmd_take_json(a));
+	ck_assert_str_eq(a, "queue stats Diwali");
+	ck_assert(cmd_take_json(b));
+	ck_assert_str_eq(b, "queue stats Diwali");
+	/* Inside quotes, glued to a word, or alone: not the option. */
+	ck_assert(!cmd_take_json(c));
+	ck_assert_str_eq(c, "note-vendor 2 --text \"say --json\"");
+	ck_assert(!cmd_take_json(d));
+	ck_assert_str_eq(d, "queue stats Diwali--json");
+	ck_assert(!cmd_take_json(e));
+	ck_assert(!cmd_take_json(f));
+	ck_assert(!cmd_take_json(NULL));
+}
+END_TEST
+
 Suite *
 cmd_suite(void)
 {
@@ -207,6 +231,7 @@ cmd_suite(void)
 	tcase_add_test(tc, test_cmd_refuses);
 	tcase_add_test(tc, test_cmd_completion);
 	tcase_add_test(tc, test_cmd_table);
+	tcase_add_test(tc, test_cmd_take_json);
 	suite_add_tcase(s, tc);
 	return s;
 }

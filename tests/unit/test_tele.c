@@ -139,6 +139,66 @@ START_TEST(test_agent_wrap)
 }
 END_TEST
 
+static char *
+history(const char *event)
+{
+	json_t	*e = json_loads(event, 0, NULL);
+	char	*line;
+
+	ck_assert_ptr_nonnull(e);
+	line = agent_history_line(e);
+	json_decref(e);
+	return line;
+}
+
+START_TEST(test_agent_history_line)
+{
+	char	*l;
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	l = history("{\"type\": \"disposition\", \"actor_name\": \"Test "
+	    "caller\", \"created_at\": \"2026-11-21T10:02:00.000Z\", "
+	    "\"to_status\": \"callback\", \"data\": {\"code\": \"callback\", "
+	    "\"label\": \"Call back\", \"callback_at\": "
+	    "\"2026-11-22T11:00:00.000Z\", \"notes\": \"after Diwali\"}}");
+	ck_assert_str_eq(l, "2026-11-21 10:02  Call back  Test caller, call "
+	    "back 2026-11-22 11:00: after Diwali");
+	free(l);
+	/* No label: the code; no callback, no notes: nothing after. */
+	l = history("{\"type\": \"disposition\", \"actor_name\": \"Ravi\", "
+	    "\"created_at\": \"2026-11-21T10:05:00Z\", \"data\": {\"code\": "
+	    "\"no_answer\", \"notes\": \"\"}}");
+	ck_assert_str_eq(l, "2026-11-21 10:05  no_answer  Ravi");
+	free(l);
+	l = history("{\"type\": \"note\", \"actor_name\": \"Test caller\", "
+	    "\"created_at\": \"2026-11-21T10:03:00Z\", \"data\": {\"text\": "
+	    "\"rang twice\"}}");
+	ck_assert_str_eq(l, "2026-11-21 10:03  note  Test caller: rang twice");
+	free(l);
+	l = history("{\"type\": \"call\", \"actor_name\": \"Test caller\", "
+	    "\"created_at\": \"2026-11-21T10:01:00Z\", \"data\": {\"mode\": "
+	    "\"manual\", \"call_id\": 7}}");
+	ck_assert_str_eq(l, "2026-11-21 10:01  called (manual)  Test caller");
+	free(l);
+	l = history("{\"type\": \"status\", \"actor_name\": \"Admin\", "
+	    "\"created_at\": \"2026-11-21T10:00:00Z\", \"to_status\": "
+	    "\"interested\", \"data\": {}}");
+	ck_assert_str_eq(l, "2026-11-21 10:00  status interested  Admin");
+	free(l);
+	/* A hold is the system's business, not the agent's. */
+	ck_assert_ptr_null(history("{\"type\": \"held\", \"data\": "
+	    "{\"until\": \"2026-11-21T10:15:00Z\"}}"));
+	/* Missing and mistyped members never crash. */
+	l = history("{\"type\": 5, \"data\": [1], \"actor_name\": null}");
+	ck_assert_ptr_nonnull(l);
+	free(l);
+	l = history("{}");
+	ck_assert_ptr_nonnull(l);
+	free(l);
+}
+END_TEST
+
 Suite *
 tele_suite(void)
 {
@@ -149,6 +209,7 @@ tele_suite(void)
 	tcase_add_test(tc, test_agent_when);
 	tcase_add_test(tc, test_agent_disposition);
 	tcase_add_test(tc, test_agent_wrap);
+	tcase_add_test(tc, test_agent_history_line);
 	suite_add_tcase(s, tc);
 	return s;
 }

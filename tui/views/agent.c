@@ -20,7 +20,9 @@
  *   p   PUT /v1/me/agent: paused with a reason, or available again
  *
  * A disposition leaves the card empty with what was done; n brings the
- * next lead: two keys from one lead to the next.
+ * next lead: two keys from one lead to the next.  The screen follows my
+ * own events and the lead's (user:<me>, lead:<id>), and on opening takes
+ * up the lead and open call soukd says I hold.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,13 +41,13 @@
 #include "xmalloc.h"
 
 enum {
-	TAG_QUEUES = 1, TAG_QUEUE, TAG_ME, TAG_CALLBACKS, TAG_LEAD, TAG_NEXT,
+	TAG_QUEUES = 1, TAG_ME, TAG_CALLBACKS, TAG_LEAD, TAG_NEXT,
 	TAG_CALL, TAG_END, TAG_DISPO, TAG_NOTE, TAG_CALLBACK, TAG_DNC,
 	TAG_STATE,
 };
 
 #define AGENT_WRAP	64	/* columns of script and history lines */
-#define AGENT_HISTORY	8	/* history lines shown */
+#define AGENT_HISTORY	6	/* history lines shown */
 
 const char *const pause_reasons[] = {
 	"break", "lunch", "meeting", "training", "other", NULL,
@@ -68,6 +70,7 @@ struct agent {
 	char	*dispo;		/* waiting for a call to be recorded */
 	char	*dispo_at;	/* its callback time */
 	bool	 asking;	/* for the next lead: an answer is due */
+	bool	 resume;	/* opening: take up a lead soukd says I hold */
 };
 
 static void	agent_fill(struct view *);
@@ -175,7 +178,33 @@ agent_state(struct agent *g)
 	return s != NULL ? s : "offline";
 }
 
-/* The status line: state and for how long, the call's timer, today. */
+/*
+ * How soukd last saw my call, when it is more than started (click to
+ * call: ringing, in_progress, ended, failed), or NULL.
+ */
+static const char *
+agent_call_status(struct agent *g)
+{
+	const json_t	*c;
+	const char	*st;
+	char		 num[32];
+	size_t		 i;
+
+	json_array_foreach(json_object_get(json_object_get(g->lead, "history"),
+	    "calls"), i, c) {
+		if (strcmp(views_text(c, "id", num, sizeof num), g->call_id) != 0)
+			continue;
+		st = json_string_value(json_object_get(c, "status"));
+		return st != NULL && strcmp(st, "started") != 0 ? st : NULL;
+	}
+	return NULL;
+}
+
+/*
+ * The status line: my state and for how long, the call's timer, today's
+ * counts ("on_call 02:10  call 01:05  today calls 3 connects 2 conv 0
+ * talk 04:12"), short enough for 80 columns.
+ */
 static void
 agent_status(struct view *v)
 {
@@ -192,19 +221,21 @@ agent_status(struct view *v)
 	if (g->call_id != NULL) {
 		agent_duration((long)((g->call_end != 0 ? g->call_end : now) -
 		    g->call_start), talk, sizeof talk);
-		snprintf(call, sizeof call, "  call %s%s", talk, g->call_end !=
-		    0 ? " ended" : "");
+		snprintf(call, sizeof call, "  call %s%s%s", talk,
+		    g->call_end != 0 || agent_call_status(g) != NULL ? " " : "",
+		    g->call_end != 0 ? "ended" : agent_call_status(g) != NULL ?
+		    agent_call_status(g) : "");
 	}
 	agent_duration((long)json_integer_value(json_object_get(today,
 	    "talk_seconds")), talk, sizeof talk);
 	free(v->summary);
-	v->summary = xasprintf("%s%s%s for %s%s  today %s calls %s connects "
-	    "%s converted, talk %s  %s", agent_state(g), reason != NULL ?
-	    " " : "", reason != NULL ? reason : "", in, call,
+	v->summary = xasprintf("%s%s%s %s%s  today calls %s connects %s "
+	    "conv %s talk %s", agent_state(g), reason != NULL ? " " : "",
+	    reason != NULL ? reason : "", in, call,
 	    views_text(today, "calls", n1, sizeof n1)[0] != '\0' ? n1 : "0",
 	    views_text(today, "connects", n2, sizeof n2)[0] != '\0' ? n2 : "0",
 	    views_text(today, "conversions", n3, sizeof n3)[0] != '\0' ? n3 :
-	    "0", talk, views_text(g->queue, "name", NULL, 0));
+	    "0", talk);
 }
 
 static void
@@ -227,7 +258,9 @@ agent_add_line(void *arg, const char *line)
 {
 	struct agent_add	*ad = arg;
 
-	form_add(ad->form, ad->name, ad->first ? ad->label : "", line, 0);
+	/* A blank line of a script stays blank (an empty value shows -). */
+	form_add(ad->form, ad->name, ad->first ? ad->label : "", *line !=
+	    '\0' ? line : " ", 0);
 	ad->first = false;
 }
 
@@ -240,51 +273,52 @@ agent_lines(struct form *f, const char *name, const char *label,
 	agent_wrap(text, AGENT_WRAP, agent_add_line, &ad);
 }
 
-/* "2026-11-21 10:02  call  no_answer  Test caller: rang out" */
-static char *
-agent_call_line(const json_t *c)
-{
-	const char	*d = json_string_value(json_object_get(c,
-			    "disposition"));
-	const char	*notes = json_string_value(json_object_get(c, "notes"));
-	char		 when[32], talk[32];
-
-	views_time(json_string_value(json_object_get(c, "started_at")), false,
-	    when, sizeof when);
-	agent_duration((long)json_integer_value(json_object_get(c,
-	    "talk_seconds")), talk, sizeof talk);
-	return xasprintf("%s  call %s %s  %s%s%s", when, d != NULL ? d :
-	    views_text(c, "status", NULL, 0), talk, views_text(c,
-	    "agent_name", NULL, 0), notes != NULL && *notes != '\0' ? ": " :
-	    "", notes != NULL ? notes : "");
-}
-
-/* "2026-11-21 10:02  note  Test caller: rang twice" */
-static char *
-agent_event_line(const json_t *e)
+char *
+agent_history_line(const json_t *e)
 {
 	const json_t	*data = json_object_get(e, "data");
-	const char	*text = json_string_value(json_object_get(data, "text"));
-	const char	*to = json_string_value(json_object_get(e, "to_status"));
-	char		 when[32];
+	const char	*type = views_text(e, "type", NULL, 0);
+	const char	*actor = views_text(e, "actor_name", NULL, 0);
+	const char	*text, *what, *at;
+	char		 when[32], back[32];
 
 	views_time(json_string_value(json_object_get(e, "created_at")), false,
 	    when, sizeof when);
-	if (text == NULL)
+	if (strcmp(type, "held") == 0)
+		return NULL;
+	if (strcmp(type, "call") == 0) {
+		what = json_string_value(json_object_get(data, "mode"));
+		return xasprintf("%s  called%s%s%s  %s", when, what != NULL ?
+		    " (" : "", what != NULL ? what : "", what != NULL ? ")" :
+		    "", actor);
+	}
+	if (strcmp(type, "disposition") == 0) {
+		what = json_string_value(json_object_get(data, "label"));
+		if (what == NULL)
+			what = views_text(data, "code", NULL, 0);
+		at = json_string_value(json_object_get(data, "callback_at"));
+		views_time(at, false, back, sizeof back);
 		text = json_string_value(json_object_get(data, "notes"));
-	return xasprintf("%s  %s%s%s  %s%s%s", when, views_text(e, "type",
-	    NULL, 0), to != NULL ? " " : "", to != NULL ? to : "",
-	    views_text(e, "actor_name", NULL, 0), text != NULL ? ": " : "",
-	    text != NULL ? text : "");
+		if (text != NULL && *text == '\0')
+			text = NULL;
+		return xasprintf("%s  %s  %s%s%s%s%s", when, what, actor,
+		    at != NULL ? ", call back " : "", at != NULL ? back : "",
+		    text != NULL ? ": " : "", text != NULL ? text : "");
+	}
+	text = json_string_value(json_object_get(data, "text"));
+	what = json_string_value(json_object_get(e, "to_status"));
+	return xasprintf("%s  %s%s%s  %s%s%s", when, type, what != NULL ?
+	    " " : "", what != NULL ? what : "", actor, text != NULL ? ": " :
+	    "", text != NULL ? text : "");
 }
 
 static void
 agent_fill_lead(struct view *v, struct form *f)
 {
 	struct agent	*g = agent_of(v);
-	const json_t	*lead = g->lead, *hist, *e;
+	const json_t	*lead = g->lead, *e;
 	char		 num[32], *text, *tags, when[32];
-	const char	*alt, *tz;
+	const char	*alt, *tz, *lang;
 	size_t		 i, n = 0;
 
 	text = xasprintf("%s  (lead %s)", views_text(lead, "name", NULL, 0),
@@ -297,9 +331,11 @@ agent_fill_lead(struct view *v, struct form *f)
 	form_add(f, "phone", "Phone", text, 0);
 	free(text);
 	tz = json_string_value(json_object_get(lead, "timezone"));
-	text = xasprintf("%s%s%s%s  language %s", views_text(lead,
-	    "local_time", NULL, 0), tz != NULL ? " (" : "", tz != NULL ? tz :
-	    "", tz != NULL ? ")" : "", views_text(lead, "language", NULL, 0));
+	lang = json_string_value(json_object_get(lead, "language"));
+	text = xasprintf("%s%s%s%s%s%s", views_text(lead, "local_time", NULL,
+	    0), tz != NULL ? " (" : "", tz != NULL ? tz : "", tz != NULL ?
+	    ")" : "", lang != NULL ? "  language " : "", lang != NULL ? lang :
+	    "");
 	form_add(f, "local_time", "Local time", text, 0);
 	free(text);
 	text = xasprintf("%s  status %s  attempts %s", views_text(lead,
@@ -324,21 +360,13 @@ agent_fill_lead(struct view *v, struct form *f)
 		free(text);
 	}
 	agent_lines(f, "script", "Script", g->script);
-	hist = json_object_get(lead, "history");
-	json_array_foreach(json_object_get(hist, "calls"), i, e) {
-		if (n == AGENT_HISTORY / 2)
-			break;
-		text = agent_call_line(e);
-		form_add(f, "history", n++ == 0 ? "History" : "", text, 0);
-		free(text);
-	}
-	json_array_foreach(json_object_get(hist, "events"), i, e) {
+	/* What happened to it, newest first. */
+	json_array_foreach(json_object_get(json_object_get(lead, "history"),
+	    "events"), i, e) {
 		if (n == AGENT_HISTORY)
 			break;
-		if (strcmp(views_text(e, "type", NULL, 0), "note") != 0 &&
-		    strcmp(views_text(e, "type", NULL, 0), "disposition") != 0)
+		if ((text = agent_history_line(e)) == NULL)
 			continue;
-		text = agent_event_line(e);
 		form_add(f, "history", n++ == 0 ? "History" : "", text, 0);
 		free(text);
 	}
@@ -368,9 +396,10 @@ agent_fill_keys(struct view *v, struct form *f)
 	if (b.len > 0)
 		agent_lines(f, "dispositions", "Disposition", b.data);
 	buf_free(&b);
-	form_add(f, "keys", "Keys", g->call_id == NULL ? "c call  C ring me  "
-	    "b callback  e note  d DNC  n next  p pause" : "h hang up  "
-	    "1-9 disposition  b callback  e note  d DNC", 0);
+	form_add(f, "keys", "Keys", g->lead == NULL ? "n next lead  p pause "
+	    "or back" : g->call_id == NULL ? "c call  C ring me  1-9 "
+	    "disposition  b callback  e note  d DNC" : "h hang up  1-9 "
+	    "disposition  b callback  e note  d DNC", 0);
 }
 
 static void
@@ -401,6 +430,7 @@ agent_fill(struct view *v)
 {
 	struct agent	*g = agent_of(v);
 	struct form	*f = v->form;
+	char		 num[32];
 
 	form_clear(f);
 	if (g->lead != NULL)
@@ -413,6 +443,12 @@ agent_fill(struct view *v)
 	}
 	agent_fill_callbacks(v, f);
 	agent_fill_keys(v, f);
+	/*
+	 * Live: my calls' changes (click to call ringing, answered,
+	 * failed), my callbacks falling due, and the lead's own changes.
+	 */
+	view_set_topics(v, g->lead != NULL ? xasprintf("user:me,lead:%s",
+	    views_text(g->lead, "id", num, sizeof num)) : xstrdup("user:me"));
 	free(v->title);
 	v->title = xasprintf("agent %s", g->queue != NULL ?
 	    views_text(g->queue, "name", NULL, 0) : g->want != NULL ? g->want :
@@ -442,19 +478,17 @@ agent_refresh(struct view *v)
 	}
 }
 
+/*
+ * The queues I may see (GET /v1/queues/{id} is the managers'): the
+ * queue's dispositions come with the first lead it hands me.
+ */
 static void
 agent_load(struct view *v)
 {
 	struct agent	*g = agent_of(v);
-	char		*path;
 
-	if (g->queue_id == NULL)
-		view_request(v, TAG_QUEUES, "GET", "/v1/queues", NULL);
-	else {
-		path = views_path("/v1/queues", g->queue_id);
-		view_request(v, TAG_QUEUE, "GET", path, NULL);
-		free(path);
-	}
+	g->resume = g->lead == NULL;
+	view_request(v, TAG_QUEUES, "GET", "/v1/queues", NULL);
 	agent_refresh(v);
 }
 
@@ -464,20 +498,22 @@ agent_pick(struct view *v, const json_t *list)
 {
 	struct agent	*g = agent_of(v);
 	const json_t	*q, *data = json_object_get(list, "data");
-	char		 num[32], *path;
+	const char	*want = g->queue_id != NULL ? g->queue_id : g->want;
+	char		 num[32];
 	size_t		 i;
 
-	if (data == NULL)
-		data = list;
 	json_array_foreach(data, i, q) {
-		if (g->want != NULL && strcasecmp(views_text(q, "name", NULL,
-		    0), g->want) != 0 && strcmp(views_text(q, "id", num,
-		    sizeof num), g->want) != 0)
+		if (want != NULL && strcasecmp(views_text(q, "name", NULL,
+		    0), want) != 0 && strcmp(views_text(q, "id", num,
+		    sizeof num), want) != 0)
 			continue;
+		free(g->queue_id);
 		g->queue_id = xstrdup(views_text(q, "id", num, sizeof num));
-		path = views_path("/v1/queues", g->queue_id);
-		view_request(v, TAG_QUEUE, "GET", path, NULL);
-		free(path);
+		/* Its depths, keeping the dispositions a lead brought. */
+		if (g->queue == NULL)
+			g->queue = json_deep_copy(q);
+		else
+			json_object_update(g->queue, json_array_get(data, i));
 		return true;
 	}
 	free(v->error);
@@ -493,8 +529,14 @@ agent_set_me(struct agent *g, json_t *me)
 {
 	const char	*was = json_string_value(json_object_get(g->me, "state"));
 	const char	*now = json_string_value(json_object_get(me, "state"));
+	time_t		 at;
 
-	if (g->since == 0 || was == NULL || now == NULL || strcmp(was, now) != 0)
+	/* soukd's start of the state, else when I first saw it. */
+	if (views_parse_time(json_string_value(json_object_get(me, "since")),
+	    &at))
+		g->since = at;
+	else if (g->since == 0 || was == NULL || now == NULL ||
+	    strcmp(was, now) != 0)
 		g->since = time(NULL);
 	json_decref(g->me);
 	g->me = json_incref(me);
@@ -514,6 +556,64 @@ agent_clear_lead(struct agent *g)
 }
 
 static void	agent_dispose(struct view *, const char *, const char *);
+static void	agent_ask_next(struct view *);
+
+/* The call soukd says I have open on the lead shown, as mine again. */
+static void
+agent_adopt_call(struct agent *g)
+{
+	const json_t	*call = json_object_get(g->me, "call_id");
+	char		 num[32];
+
+	if (g->lead == NULL || g->call_id != NULL || !json_is_integer(call) ||
+	    !json_equal(json_object_get(g->me, "lead_id"),
+	    json_object_get(g->lead, "id")))
+		return;
+	g->call_id = xstrdup(views_value(call, num, sizeof num));
+	g->call_start = g->since != 0 ? g->since : time(NULL);
+	g->call_end = 0;
+}
+
+/*
+ * Back on the screen while soukd says I hold a lead of this queue (the
+ * console was closed mid-call): the lead again, and its open call.
+ */
+static void
+agent_resume(struct view *v)
+{
+	struct agent	*g = agent_of(v);
+	const json_t	*lead = json_object_get(g->me, "lead_id");
+	char		 num[32];
+
+	/* Once, when the screen opens: later answers may be stale. */
+	if (!g->resume || g->queue_id == NULL || g->me == NULL)
+		return;
+	g->resume = false;
+	if (!json_is_integer(lead) || strcmp(views_text(g->me, "queue_id",
+	    num, sizeof num), g->queue_id) != 0)
+		return;
+	if (g->lead == NULL) {
+		if (!g->asking)
+			agent_ask_next(v);
+		return;
+	}
+	agent_adopt_call(g);
+}
+
+/* The label of the queue's disposition code ("Call back"), or code. */
+static const char *
+agent_label(const json_t *queue, const char *code)
+{
+	const json_t	*d;
+	size_t		 i;
+
+	json_array_foreach(json_object_get(queue, "dispositions"), i, d) {
+		if (strcmp(views_text(d, "code", NULL, 0), code) == 0 &&
+		    json_string_value(json_object_get(d, "label")) != NULL)
+			return json_string_value(json_object_get(d, "label"));
+	}
+	return code;
+}
 
 /* Says what soukd refused, next to the field it names when there is one. */
 static void
@@ -534,7 +634,6 @@ agent_result(struct view *v, struct request *r)
 	if (r->resp.status != CLIENT_OK) {
 		switch (r->tag) {
 		case TAG_QUEUES:
-		case TAG_QUEUE:
 		case TAG_ME:
 			view_fail(v, &r->resp);
 			return;
@@ -576,13 +675,11 @@ agent_result(struct view *v, struct request *r)
 			v->loading = v->inflight > 0;
 			return;
 		}
-		break;
-	case TAG_QUEUE:
-		json_decref(g->queue);
-		g->queue = json_incref(o);
+		agent_resume(v);
 		break;
 	case TAG_ME:
 		agent_set_me(g, o);
+		agent_resume(v);
 		break;
 	case TAG_CALLBACKS:
 		json_decref(g->callbacks);
@@ -619,9 +716,16 @@ agent_result(struct view *v, struct request *r)
 			json_decref(g->queue);
 			g->queue = json_incref(json_object_get(o, "queue"));
 		}
-		app_message(v->app, MSG_INFO, "%s %s: c records the call",
-		    views_text(o, "name", NULL, 0), views_text(o, "phone", NULL,
-		    0));
+		agent_adopt_call(g);
+		if (g->call_id != NULL)
+			app_message(v->app, MSG_INFO, "%s %s: call %s is still "
+			    "on: 1-9 disposes of it", views_text(o, "name",
+			    NULL, 0), views_text(o, "phone", NULL, 0),
+			    g->call_id);
+		else
+			app_message(v->app, MSG_INFO, "%s %s: c records the "
+			    "call", views_text(o, "name", NULL, 0),
+			    views_text(o, "phone", NULL, 0));
 		break;
 	case TAG_CALL:
 		free(g->call_id);
@@ -629,12 +733,13 @@ agent_result(struct view *v, struct request *r)
 		g->call_start = time(NULL);
 		g->call_end = 0;
 		if (g->dispo != NULL) {
+			/* Its disposition's answer refreshes the screen. */
 			agent_dispose(v, g->dispo, g->dispo_at);
 			free(g->dispo);
 			g->dispo = NULL;
 			free(g->dispo_at);
 			g->dispo_at = NULL;
-			break;
+			goto out;
 		}
 		app_message(v->app, MSG_INFO, "call %s started: 1-9 disposes "
 		    "of it, h hangs up", g->call_id);
@@ -653,9 +758,9 @@ agent_result(struct view *v, struct request *r)
 		    "the lead";
 		views_time(at, false, when, sizeof when);
 		free(g->done);
-		g->done = xasprintf("%s: %s%s%s", name, views_text(b, "code",
-		    NULL, 0), at != NULL ? ", call back " : "", at != NULL ?
-		    when : "");
+		g->done = xasprintf("%s: %s%s%s", name, agent_label(g->queue,
+		    views_text(b, "code", NULL, 0)), at != NULL ? ", due " : "",
+		    at != NULL ? when : "");
 		json_decref(b);
 		agent_clear_lead(g);
 		app_message(v->app, MSG_INFO, "%s; n for the next lead",
@@ -715,7 +820,7 @@ agent_free(struct view *v)
 
 static const struct view_ops agent_ops = {
 	"agent", SCOPE_AGENT, WIDGET_FORM, NULL, NULL, agent_load,
-	agent_result, NULL, agent_free, VIEW_MANUAL, NULL,
+	agent_result, NULL, agent_free, 0, NULL,
 };
 
 struct view *
@@ -758,7 +863,6 @@ void
 agent_key_next(struct app *a, struct view *v, int key)
 {
 	struct agent	*g = agent_of(v);
-	char		*path;
 
 	(void)key;
 	if (g->queue_id == NULL) {
@@ -770,11 +874,20 @@ agent_key_next(struct app *a, struct view *v, int key)
 		    "1-9 gives it one", g->call_id);
 		return;
 	}
+	agent_ask_next(v);
+	agent_fill(v);
+}
+
+static void
+agent_ask_next(struct view *v)
+{
+	struct agent	*g = agent_of(v);
+	char		*path;
+
 	g->asking = true;
 	path = xasprintf("/v1/queues/%s/next", g->queue_id);
 	view_request(v, TAG_NEXT, "POST", path, "{}");
 	free(path);
-	agent_fill(v);
 }
 
 static void

@@ -312,8 +312,8 @@ lead_result(struct view *v, struct request *r)
 			    "priority", "status", "queue_name", "owner_name",
 			    "attempts", "next_call_at", "held_until",
 			    "sla_due_at", "sla_breached", "created_at", NULL };
-	char		 when[32], *text, *tags;
-	size_t		 i;
+	char		*text, *tags;
+	size_t		 i, n = 0;
 
 	if (r->resp.status != CLIENT_OK) {
 		view_fail(v, &r->resp);
@@ -333,14 +333,12 @@ lead_result(struct view *v, struct request *r)
 	free(tags);
 	views_json_fields(v->form, "custom", "custom", json_object_get(o,
 	    "custom"));
+	/* Newest first, as the agent screen shows it. */
 	json_array_foreach(json_object_get(json_object_get(o, "history"),
 	    "events"), i, e) {
-		views_time(json_string_value(json_object_get(e, "created_at")),
-		    false, when, sizeof when);
-		text = xasprintf("%s  %s %s  %s", when, views_text(e, "type",
-		    NULL, 0), views_text(e, "to_status", NULL, 0), views_text(e,
-		    "actor_name", NULL, 0));
-		form_add(v->form, "history", i == 0 ? "history" : "", text, 0);
+		if ((text = agent_history_line(e)) == NULL)
+			continue;
+		form_add(v->form, "history", n++ == 0 ? "history" : "", text, 0);
 		free(text);
 	}
 	json_decref(v->json);
@@ -378,8 +376,9 @@ static const struct table_col queues_cols[] = {
 	{ "READY", TABLE_NUMBER, 5, 0, 0, false },
 	{ "HELD", TABLE_NUMBER, 4, 0, 0, false },
 	{ "CALLBACKS", TABLE_NUMBER, 9, 0, 1, false },
+	{ "OVERDUE", TABLE_NUMBER, 7, 0, 2, false },
 	{ "LATE", TABLE_NUMBER, 4, 0, 2, false },
-	{ "ACTIVE", TABLE_TEXT, 6, 0, 3, false },
+	{ "STATUS", TABLE_TEXT, 6, 0, 3, false },
 };
 
 #define QUEUES_NCOLS	(sizeof queues_cols / sizeof queues_cols[0])
@@ -388,19 +387,21 @@ static void
 queues_add(struct view *v, json_t *o)
 {
 	const char	*cells[QUEUES_NCOLS];
-	const json_t	*d = json_object_get(o, "depth");
-	char		 id[32], n[4][32];
+	char		 id[32], n[5][32];
 
-	if (d == NULL)
-		d = o;
+	/* soukd puts each queue's depths among its fields. */
 	cells[0] = views_text(o, "id", id, sizeof id);
 	cells[1] = views_text(o, "name", NULL, 0);
-	cells[2] = views_text(d, "ready", n[0], sizeof n[0]);
-	cells[3] = views_text(d, "held", n[1], sizeof n[1]);
-	cells[4] = views_text(d, "callbacks_due", n[2], sizeof n[2]);
-	cells[5] = views_text(d, "breached", n[3], sizeof n[3]);
-	cells[6] = views_text(o, "active", NULL, 0);
+	cells[2] = views_text(o, "ready", n[0], sizeof n[0]);
+	cells[3] = views_text(o, "held", n[1], sizeof n[1]);
+	cells[4] = views_text(o, "callbacks_due", n[2], sizeof n[2]);
+	cells[5] = views_text(o, "callbacks_overdue", n[3], sizeof n[3]);
+	cells[6] = views_text(o, "breached", n[4], sizeof n[4]);
+	cells[7] = views_text(o, "status", NULL, 0);
 	table_load_add(v->table, cells[0], cells, o);
+	/* Its depths change on its own topic. */
+	if (((struct tele *)v->data)->l.count < 64)
+		view_set_topics(v, xasprintf("%s,queue:%s", view_topics(v), id));
 }
 
 static void
@@ -408,6 +409,7 @@ queues_load(struct view *v)
 {
 	struct tele	*t = v->data;
 
+	view_set_topics(v, xstrdup("leads"));
 	listing_set_path(&t->l, "/v1/queues");
 	listing_load(v);
 }
@@ -800,6 +802,7 @@ reports_load(struct view *v)
 {
 	struct tele	*t = v->data;
 	struct buf	 path;
+	char		 role[32];
 
 	buf_init(&path, 0);
 	if (!buf_adds(&path, "/v1/reports/calls"))
@@ -807,6 +810,9 @@ reports_load(struct view *v)
 	client_query(&path, "group", report_groups[t->group]);
 	client_query(&path, "from", t->opt[RO_FROM]);
 	client_query(&path, "to", t->opt[RO_TO]);
+	/* A tele-caller reads their own report only. */
+	if (strcmp(views_role(v->app, role, sizeof role), "telecaller") == 0)
+		client_query(&path, "agent", "me");
 	listing_set_path(&t->l, path.data);
 	t->l.whole = true;
 	buf_free(&path);
@@ -820,6 +826,27 @@ static const struct view_ops reports_ops = {
 	reports_load, tele_result, NULL, tele_free, 0, NULL,
 };
 
+/* A report's end as audit_time reads it; a bare day from its midnight. */
+static bool
+reports_time(const char *text, time_t now, char *out, size_t len,
+    char **cause)
+{
+	static const char *const days[] = { "today", "yesterday", "tomorrow" };
+	char	*day;
+	bool	 ok;
+	size_t	 i;
+
+	for (i = 0; i < sizeof days / sizeof days[0]; i++) {
+		if (strcasecmp(text, days[i]) == 0) {
+			day = xasprintf("%s 00:00", days[i]);
+			ok = audit_time(day, now, out, len, cause);
+			free(day);
+			return ok;
+		}
+	}
+	return audit_time(text, now, out, len, cause);
+}
+
 struct view *
 reports_view(struct app *a, const char *group, const char *from,
     const char *to, char **cause)
@@ -830,9 +857,12 @@ reports_view(struct app *a, const char *group, const char *from,
 	int		 g = 0;
 	time_t		 now = time(NULL);
 
-	if (from != NULL && !audit_time(from, now, f, sizeof f, cause))
+	/* soukd wants both ends: today, from its midnight to the next. */
+	if (!reports_time(from != NULL ? from : "today", now, f, sizeof f,
+	    cause))
 		return NULL;
-	if (to != NULL && !audit_time(to, now, t, sizeof t, cause))
+	if (!reports_time(to != NULL ? to : "tomorrow", now, t, sizeof t,
+	    cause))
 		return NULL;
 	if (group != NULL) {
 		for (g = 0; report_groups[g] != NULL; g++) {
@@ -845,8 +875,8 @@ reports_view(struct app *a, const char *group, const char *from,
 			return NULL;
 		}
 	}
-	opts[0] = from != NULL ? f : NULL;
-	opts[1] = to != NULL ? t : NULL;
+	opts[0] = f;
+	opts[1] = t;
 	v = tele_new(a, &reports_ops, "reports", reports_cols, REPORTS_NCOLS,
 	    reports_add, opts, 2);
 	((struct tele *)v->data)->group = g;
@@ -886,7 +916,8 @@ wb_cell(struct buf *b, const char *s, int width, enum text_align align)
 static void
 wb_line(struct view *v, struct buf *b)
 {
-	form_add(v->form, "row", "", b->data != NULL ? b->data : "", 0);
+	/* A blank line stays blank (an empty value shows -). */
+	form_add(v->form, "row", "", b->len > 0 ? b->data : " ", 0);
 	buf_reset(b);
 }
 
@@ -904,12 +935,13 @@ wallboard_fill(struct view *v, const json_t *w, time_t now, bool frozen)
 	agent_duration((long)json_integer_value(json_object_get(w,
 	    "talk_seconds_today")), talk, sizeof talk);
 	free(v->summary);
-	v->summary = xasprintf("calls/hour %s  talk %s  converted %s  "
-	    "callbacks overdue %s  SLA breaches %s%s", views_text(w,
-	    "calls_per_hour", n[0], sizeof n[0]), talk, views_text(w,
-	    "conversions_today", n[1], sizeof n[1]), views_text(w,
-	    "callbacks_overdue", n[2], sizeof n[2]), views_text(w,
-	    "sla_breaches", n[3], sizeof n[3]), frozen ? "  FROZEN (p)" : "");
+	/* FROZEN first, where a narrow terminal cannot cut it off. */
+	v->summary = xasprintf("%scalls/hour %s  talk %s  converted %s  "
+	    "late callbacks %s  SLA breaches %s", frozen ? "FROZEN  " :
+	    "", views_text(w, "calls_per_hour", n[0], sizeof n[0]), talk,
+	    views_text(w, "conversions_today", n[1], sizeof n[1]),
+	    views_text(w, "callbacks_overdue", n[2], sizeof n[2]),
+	    views_text(w, "sla_breaches", n[3], sizeof n[3]));
 	wb_cell(&b, "QUEUE", 24, TEXT_LEFT);
 	wb_cell(&b, "READY", 6, TEXT_RIGHT);
 	wb_cell(&b, "HELD", 5, TEXT_RIGHT);
@@ -1143,6 +1175,10 @@ import_result(struct view *v, struct request *r)
 		return;
 	}
 	form_clear(v->form);
+	if (json_is_true(json_object_get(r->resp.json, "dry_run")))
+		form_add(v->form, "dry_run", "Dry run", "checked only: nothing "
+		    "was kept", 0);
+	views_field(v->form, r->resp.json, "total", "Rows");
 	views_field(v->form, r->resp.json, "created", "Created");
 	views_field(v->form, r->resp.json, "merged", "Merged");
 	views_field(v->form, r->resp.json, "rejected", "Rejected");
@@ -1204,6 +1240,48 @@ leads_import_view(struct app *a, const char *path, const char *queue,
 
 /* --- souk -c 'queue stats NAME' ------------------------------------------- */
 
+/* The depths, today's counts and the agents by state, one a line. */
+static void
+stats_fill(struct form *f, const json_t *o)
+{
+	static const char *const depths[][2] = {
+		{ "ready", "Ready" }, { "held", "Held" },
+		{ "callbacks_due", "Callbacks due" },
+		{ "callbacks_overdue", "Callbacks overdue" },
+		{ "breached", "SLA breached" },
+	};
+	static const char *const states[] = {
+		"available", "on_call", "wrap_up", "paused", "offline",
+	};
+	const json_t	*today = json_object_get(o, "today");
+	const json_t	*agents = json_object_get(o, "agents");
+	struct buf	 b;
+	char		 num[32], talk[32], *text;
+	size_t		 i;
+
+	form_clear(f);
+	text = xasprintf("%s (%s)", views_text(o, "name", NULL, 0),
+	    views_text(o, "id", num, sizeof num));
+	form_add(f, "name", "Queue", text, 0);
+	free(text);
+	for (i = 0; i < sizeof depths / sizeof depths[0]; i++)
+		views_field(f, o, depths[i][0], depths[i][1]);
+	views_field(f, today, "calls", "Calls today");
+	views_field(f, today, "connects", "Connects today");
+	views_field(f, today, "conversions", "Conversions today");
+	agent_duration((long)json_integer_value(json_object_get(today,
+	    "talk_seconds")), talk, sizeof talk);
+	form_add(f, "talk_seconds", "Talk today", talk, 0);
+	buf_init(&b, 0);
+	for (i = 0; i < sizeof states / sizeof states[0]; i++) {
+		if (!buf_printf(&b, "%s%s %s", i > 0 ? "  " : "", states[i],
+		    views_text(agents, states[i], num, sizeof num)))
+			fatalx("stats_fill");
+	}
+	form_add(f, "agents", "Agents", b.data, 0);
+	buf_free(&b);
+}
+
 static void
 stats_load(struct view *v)
 {
@@ -1215,8 +1293,6 @@ stats_result(struct view *v, struct request *r)
 {
 	const char	*want = v->data;
 	const json_t	*q, *data;
-	const char	*k;
-	json_t		*x;
 	char		 num[32], *path;
 	size_t		 i;
 
@@ -1243,9 +1319,7 @@ stats_result(struct view *v, struct request *r)
 		app_message(v->app, MSG_ERROR, "%s", v->error);
 		return;
 	}
-	form_clear(v->form);
-	json_object_foreach(r->resp.json, k, x)
-		views_json_fields(v->form, k, k, x);
+	stats_fill(v->form, r->resp.json);
 	json_decref(v->json);
 	v->json = json_incref(r->resp.json);
 	view_done(v);
