@@ -30,10 +30,12 @@
 # tele       tests/bench/tele.sql's call queue of BENCH_LEADS leads and
 #            100 agents (tests/bench/telebench.c), each looping next lead,
 #            call, disposition and BENCH_TELE_THINK ms of talk (default
-#            500): POST /v1/queues/ID/next's p50 and p99; and the
-#            console's disposition-to-next-card time as its two requests
-#            (the disposition, then at once the next lead) take it, less
-#            drawing the card: the console has no call view to drive yet
+#            500): POST /v1/queues/ID/next's p50 and p99; the
+#            disposition-to-next-card time as its two requests take it
+#            (the disposition, then at once the next lead); and the same
+#            on the console's agent screen, driven through tmux by one
+#            more agent meanwhile (tests/bench/teleconsole.sh: the key 2
+#            to the next card on the screen, read every 10 ms or so)
 #
 # It starts its own PostgreSQL cluster (normal durability) and soukd, and
 # stops everything it started when it ends, however it ends.  Prints
@@ -103,11 +105,14 @@ worker_pid=""
 ref_pid=""
 load_pid=""
 sse_pid=""
+console_pid=""
 cleanup() {
-	for pid in $load_pid $sse_pid $ref_pid $worker_pid $soukd_pid; do
+	for pid in $console_pid $load_pid $sse_pid $ref_pid $worker_pid \
+	    $soukd_pid; do
 		kill "$pid" 2>/dev/null || true
 	done
-	for pid in $load_pid $sse_pid $ref_pid $worker_pid $soukd_pid; do
+	for pid in $console_pid $load_pid $sse_pid $ref_pid $worker_pid \
+	    $soukd_pid; do
 		wait "$pid" 2>/dev/null || true
 	done
 	scripts/pg.sh stop "$pg" 2>/dev/null || true
@@ -416,8 +421,9 @@ fi
 
 if want tele; then
 	echo "bench: loading a call queue of $leads leads and $tele_agents agents"
+	# One more agent works on the console (teleconsole.sh).
 	scripts/pg.sh psql "$pg" -q -v ON_ERROR_STOP=1 -v leads="$leads" \
-		-v agents="$tele_agents" -f tests/bench/tele.sql >/dev/null
+		-v agents="$((tele_agents + 1))" -f tests/bench/tele.sql >/dev/null
 	tele_queue=$(scripts/pg.sh psql "$pg" -tA -c "SELECT id FROM queues
 	    WHERE name = 'Bench queue'")
 fi
@@ -706,9 +712,20 @@ if want tele; then
 		echo "bench: round $r, POST /v1/queues/{id}/next, $tele_agents" \
 			"agents (next, call, disposition)"
 		a=$(cpu_snapshot $$ $soukd_pid $postmaster)
+		tests/bench/teleconsole.sh "$PWD/bin/souk" "$souk" \
+			"bench-tele-$((tele_agents + 1))@bench.invalid" "$password" \
+			"$tele_queue" 8 "$out" >"$out/console.out" \
+			2>"$out/console.err" &
+		console_pid=$!
 		run_load "$out/telebench" "$souk" "$tele_queue" "$secs" \
 			"$tele_think" "$password" $(seq -f 'bench-tele-%g@bench.invalid' 1 \
 			"$tele_agents")
+		if ! wait "$console_pid"; then
+			console_pid=""
+			cat "$out/console.err" >&2
+			die "teleconsole.sh failed"
+		fi
+		console_pid=""
 		b=$(cpu_snapshot $$ $soukd_pid $postmaster)
 		line=$(cat "$out/load.out")
 		n=$(echo "$line" | sed -n 's/.* requests=\([0-9]*\).*/\1/p')
@@ -724,7 +741,14 @@ if want tele; then
 			"p50_us=$(field card_p50_us "$line")" \
 			"p99_us=$(field card_p99_us "$line")" \
 			"cpu_us=- others=$(cpu_others "$a" "$b")"
-		keep te "$tele_line" "$result"
+		tele_card=$result
+		cline=$(cat "$out/console.out")
+		record "tele-console conns=1 rps=-" \
+			"p50_us=$(field p50_us "$cline")" \
+			"p99_us=$(field max_us "$cline")" \
+			"cpu_us=- others=$(cpu_others "$a" "$b")"
+		keep te "$tele_line" "$tele_card"
+		keep1 tc "$result"
 		r=$((r + 1))
 	done
 fi
@@ -858,6 +882,7 @@ if want tele; then
 		"$tele_agents agents, ${tele_think}ms"
 	limitrow "disposition to next card" "$te_r" 0 0 0 \
 		"disposition + next"
+	limitrow "  on the console" "$tc_s" 0 0 0 "agent screen, max"
 fi
 cat <<NOTE
 
