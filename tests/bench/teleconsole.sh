@@ -41,6 +41,7 @@ t() {
 }
 cleanup() {
 	t kill-server 2>/dev/null || true
+	rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$sock"
 }
 trap cleanup EXIT
 
