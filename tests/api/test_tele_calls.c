@@ -730,6 +730,44 @@ START_TEST(test_region_isolation)
 }
 END_TEST
 
+/*
+ * A supervisor's queue takes leads of their regions only: naming another
+ * region is refused, and the queue stays as it was.
+ */
+START_TEST(test_queue_regions_are_the_supervisors)
+{
+	struct tele	 t;
+	struct api_resp	*r;
+	char		*far = test_region_new("far"), *body, *name =
+			    cat_word("Queue");
+
+	tele_setup(&t, NULL);
+	body = xasprintf("{\"name\": \"%s\", \"region_ids\": [%s]}", name,
+	    far);
+	r = cat_call(t.sup, "POST", "/v1/queues", "/v1/queues", 400, body);
+	api_expect_problem(r, 400, "validation", "region_ids");
+	api_free(r);
+	ck_assert_int_eq(cat_long("SELECT count(*) FROM queues WHERE name = "
+	    "$1", 1, (const char *const *)&name), 0);
+	free(body);
+	body = xasprintf("{\"region_ids\": [%s, %s]}", t.region, far);
+	r = cat_callf(t.sup, "PATCH", "/v1/queues/{id}", 400, body,
+	    "/v1/queues/%ld", t.queue);
+	api_expect_problem(r, 400, "validation", "region_ids");
+	api_free(r);
+	ck_assert_int_eq(cat_long1("SELECT cardinality(region_ids) FROM queues "
+	    "WHERE id = $1", t.queue), 1);
+	free(body);
+	/* An admin may. */
+	body = xasprintf("{\"region_ids\": [%s, %s]}", t.region, far);
+	api_free(cat_callf(cat_admin(), "PATCH", "/v1/queues/{id}", 200, body,
+	    "/v1/queues/%ld", t.queue));
+	free(body);
+	free(name);
+	free(far);
+}
+END_TEST
+
 START_TEST(test_agent_states_and_wallboard)
 {
 	struct tele	 t;
@@ -794,6 +832,7 @@ tele_calls_suite(void)
 	tcase_add_test(tc, test_callbacks_come_first);
 	tcase_add_test(tc, test_dnc_is_never_served);
 	tcase_add_test(tc, test_region_isolation);
+	tcase_add_test(tc, test_queue_regions_are_the_supervisors);
 	tcase_add_test(tc, test_agent_states_and_wallboard);
 	suite_add_tcase(s, tc);
 	return s;
