@@ -1,5 +1,6 @@
 -- Tele-calling, tightened after review: a lead's owner is always a member
--- of staff, whichever way the lead came in.
+-- of staff, whichever way the lead came in, and the lead list's searches
+-- by email and by alternate phone have indexes.
 
 -- A lead is owned by staff who may work it, never by a customer or a
 -- vendor: POST and PATCH /v1/leads check it before writing, and this
@@ -23,3 +24,12 @@ END $$;
 
 CREATE TRIGGER leads_owner_is_staff BEFORE INSERT OR UPDATE OF owner_id
     ON leads FOR EACH ROW EXECUTE FUNCTION leads_owner_is_staff();
+
+-- GET /v1/leads?q=text looks in lower(name) and lower(email) ('%q%'):
+-- with a trigram index on each, the OR is a BitmapOr, not a scan.
+CREATE INDEX leads_email_trgm ON leads USING gin (lower(email) gin_trgm_ops);
+
+-- GET /v1/leads?q=<digits> is a prefix of phone OR alt_phone; phone has
+-- a text_pattern_ops index (leads_phone_prefix), alt_phone had none that
+-- LIKE 'prefix%' can use under a non-C collation.
+CREATE INDEX leads_alt_phone_prefix ON leads (alt_phone text_pattern_ops);
