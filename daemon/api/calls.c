@@ -520,7 +520,6 @@ call_list(struct req *r)
 	struct req_page_id	 pg;
 	const char		*params[8], *agent = req_query(r, "agent");
 	char			 me[24];
-	PGresult		*res;
 	bool			 ok;
 
 	ok = req_page_id(r, true, &pg);
@@ -546,10 +545,7 @@ call_list(struct req *r)
 	params[5] = req_scope(r);
 	params[6] = pg.after;
 	params[7] = pg.limit_plus;
-	if ((res = req_exec(r, &call_stmts[STMT_LIST], 8, params)) != NULL) {
-		req_reply_rows(r, res, pg.limit);
-		PQclear(res);
-	}
+	req_reply_list(r, &call_stmts[STMT_LIST], 8, params, pg.limit);
 }
 
 /* --- callbacks ------------------------------------------------------- */
@@ -562,7 +558,6 @@ callback_list(struct req *r)
 	char		 me[24], lim[24], at[64], id[24];
 	int64_t		 limit;
 	json_t		*after = NULL;
-	PGresult	*res;
 	bool		 ok;
 
 	ok = req_page(r, 2, &limit, &after);
@@ -599,10 +594,7 @@ callback_list(struct req *r)
 	params[5] = id;
 	snprintf(lim, sizeof lim, "%lld", (long long)limit + 1);
 	params[6] = lim;
-	if ((res = req_exec(r, &call_stmts[STMT_CB_LIST], 7, params)) != NULL) {
-		req_reply_rows(r, res, limit);
-		PQclear(res);
-	}
+	req_reply_list(r, &call_stmts[STMT_CB_LIST], 7, params, limit);
 out:
 	json_decref(after);
 }
@@ -676,7 +668,6 @@ dnc_list(struct req *r)
 	char		 lim[24], *pfx = NULL;
 	int64_t		 limit;
 	json_t		*after = NULL;
-	PGresult	*res;
 	size_t		 i;
 
 	if (!req_page(r, 1, &limit, &after))
@@ -708,11 +699,7 @@ dnc_list(struct req *r)
 	    : NULL;
 	snprintf(lim, sizeof lim, "%lld", (long long)limit + 1);
 	params[2] = lim;
-	if ((res = req_exec(r, &call_stmts[STMT_DNC_LIST], 3, params)) !=
-	    NULL) {
-		req_reply_rows(r, res, limit);
-		PQclear(res);
-	}
+	req_reply_list(r, &call_stmts[STMT_DNC_LIST], 3, params, limit);
 	goto out;
 fail:
 	req_fail_fields(r);

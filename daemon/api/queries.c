@@ -244,7 +244,6 @@ query_mine(struct req *r)
 	struct req_page_id	 pg;
 	const char		*params[3];
 	char			 me[24];
-	PGresult		*res;
 
 	if (!req_page_id(r, true, &pg)) {
 		req_fail_fields(r);
@@ -254,10 +253,7 @@ query_mine(struct req *r)
 	params[0] = me;
 	params[1] = pg.after;
 	params[2] = pg.limit_plus;
-	if ((res = req_exec(r, &query_stmts[STMT_MINE], 3, params)) != NULL) {
-		req_reply_rows(r, res, pg.limit);
-		PQclear(res);
-	}
+	req_reply_list(r, &query_stmts[STMT_MINE], 3, params, pg.limit);
 }
 
 static bool
@@ -274,7 +270,6 @@ query_list(struct req *r)
 	struct req_page_id	 pg;
 	const char		*status = req_query(r, "status"), *lead =
 				    req_query(r, "lead_id"), *params[5];
-	PGresult		*res;
 
 	if (!req_page_id(r, true, &pg))
 		goto fail;
@@ -290,10 +285,7 @@ query_list(struct req *r)
 	params[2] = req_scope(r);
 	params[3] = pg.after;
 	params[4] = pg.limit_plus;
-	if ((res = req_exec(r, &query_stmts[STMT_LIST], 5, params)) != NULL) {
-		req_reply_rows(r, res, pg.limit);
-		PQclear(res);
-	}
+	req_reply_list(r, &query_stmts[STMT_LIST], 5, params, pg.limit);
 	return;
 fail:
 	req_fail_fields(r);

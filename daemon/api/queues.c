@@ -231,7 +231,6 @@ queue_list(struct req *r)
 	const char		*status = req_query(r, "status"), *params[6];
 	struct queue_who	 w;
 	struct req_page_id	 pg;
-	PGresult		*res;
 
 	if (!req_page_id(r, false, &pg))
 		goto fail;
@@ -248,10 +247,7 @@ queue_list(struct req *r)
 	params[3] = w.me;
 	params[4] = pg.after;
 	params[5] = pg.limit_plus;
-	if ((res = req_exec(r, &queue_stmts[STMT_LIST], 6, params)) != NULL) {
-		req_reply_rows(r, res, pg.limit);
-		PQclear(res);
-	}
+	req_reply_list(r, &queue_stmts[STMT_LIST], 6, params, pg.limit);
 	return;
 fail:
 	req_fail_fields(r);
