@@ -91,7 +91,7 @@ static const struct db_stmt query_stmts[] = {
 	  "  'closed') THEN coalesce(q.resolved_at, now()) ELSE NULL END"
 	  " FROM o WHERE q.id = o.id"
 	  " RETURNING lead_query_json(q)::text, o.status, q.status,"
-	  " q.customer_id, q.lead_id, q.subject" },
+	  " q.customer_id, q.lead_id, q.subject, q.resolution" },
 	{ "query_vendor_exists",
 	  "SELECT EXISTS (SELECT 1 FROM vendors WHERE id = $1)" },
 };
@@ -357,9 +357,9 @@ update_tx_run(struct db *db, void *arg)
 	if (ok && strcmp(PQgetvalue(res, 0, 2), "resolved") == 0 &&
 	    strcmp(PQgetvalue(res, 0, 1), "resolved") != 0 &&
 	    !PQgetisnull(res, 0, 3)) {
+		/* The resolution it has, written now or before. */
 		vars = json_pack("{s:s,s:s}", "query.subject",
-		    PQgetvalue(res, 0, 5), "resolution", t->resolution != NULL ?
-		    t->resolution : "");
+		    PQgetvalue(res, 0, 5), "resolution", PQgetvalue(res, 0, 6));
 		for (c = 0; ok && c < API_NELEM(chans); c++) {
 			memset(&m, 0, sizeof m);
 			m.kind = "query.resolved";

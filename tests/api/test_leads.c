@@ -853,6 +853,15 @@ START_TEST(test_customer_queries)
 	api_free(r);
 	ck_assert_ptr_nonnull(test_outbox_wait("sms", phone, "Refunded today",
 	    10));
+	/* A resolution written before the query is resolved is the one told. */
+	snprintf(path, sizeof path, "/v1/queries/%ld", q1);
+	api_free(cat_call(admin, "PATCH", path, "/v1/queries/{id}", 200,
+	    "{\"status\":\"in_progress\",\"resolution\":\"Courier "
+	    "rebooked\"}"));
+	api_free(cat_call(admin, "PATCH", path, "/v1/queries/{id}", 200,
+	    "{\"status\":\"resolved\"}"));
+	ck_assert_ptr_nonnull(test_outbox_wait("sms", phone, "Courier rebooked",
+	    10));
 	r = cat_call(admin, "PATCH", path, "/v1/queries/{id}", 400,
 	    "{\"status\":\"done\"}");
 	api_free(r);
