@@ -42,6 +42,12 @@
 	"'source', " d ".source, 'added_by', " d ".added_by, "		\
 	"'created_at', tele_ts(" d ".created_at))"
 
+/* Whether call c is on a lead of scope (NULL: all). */
+#define CALL_IN_SCOPE(scope)						\
+	"(" scope "::bigint[] IS NULL OR EXISTS (SELECT 1 FROM leads l"	\
+	" WHERE l.id = c.lead_id AND region_in_scope(l.region_id, "	\
+	scope ")))"
+
 /* Today's counts of agent u (a users row). */
 #define AGENT_ROW(u)							\
 	"jsonb_build_object('user_id', " u ".id, 'name', " u ".name, "	\
@@ -88,8 +94,7 @@ static const struct db_stmt call_stmts[] = {
 	  " AND ($3::bigint IS NULL OR c.queue_id = $3)"
 	  " AND ($4::timestamptz IS NULL OR c.started_at >= $4)"
 	  " AND ($5::timestamptz IS NULL OR c.started_at < $5)"
-	  " AND ($6::bigint[] IS NULL OR EXISTS (SELECT 1 FROM leads l WHERE"
-	  " l.id = c.lead_id AND region_in_scope(l.region_id, $6)))"
+	  " AND " CALL_IN_SCOPE("$6")
 	  " AND c.id < $7 ORDER BY c.id DESC LIMIT $8" },
 	/* $1 me (mine), $2 overdue, $3 queue, $4 scope, $5/$6 after
 	 * (due_at, id), $7 limit */
@@ -142,19 +147,26 @@ static const struct db_stmt call_stmts[] = {
 	  " 'active' AND ($1::bigint[] IS NULL OR cardinality(q.region_ids)"
 	  " = 0 OR EXISTS (SELECT 1 FROM unnest(q.region_ids) x WHERE"
 	  " region_in_scope(x, $1)))),"
-	  " 'calls_per_hour', (SELECT count(*) FROM calls WHERE started_at >"
-	  " now() - interval '1 hour'),"
-	  " 'talk_seconds_today', (SELECT coalesce(sum(talk_seconds), 0) FROM"
-	  " calls WHERE started_at >= tele_day_start('Asia/Kolkata')),"
-	  " 'conversions_today', (SELECT count(*) FROM calls WHERE converted"
-	  " AND started_at >= tele_day_start('Asia/Kolkata')),"
-	  " 'callbacks_overdue', (SELECT count(*) FROM callbacks WHERE"
-	  " done_at IS NULL AND due_at < now() - interval '5 minutes'),"
-	  " 'sla_breaches', (SELECT count(*) FROM leads WHERE"
-	  " first_contact_at IS NULL AND sla_due_at < now()))::text" },
+	  " 'calls_per_hour', (SELECT count(*) FROM calls c WHERE"
+	  " c.started_at > now() - interval '1 hour' AND " CALL_IN_SCOPE("$1")
+	  "),"
+	  " 'talk_seconds_today', (SELECT coalesce(sum(c.talk_seconds), 0)"
+	  " FROM calls c WHERE c.started_at >= tele_day_start('Asia/Kolkata')"
+	  " AND " CALL_IN_SCOPE("$1") "),"
+	  " 'conversions_today', (SELECT count(*) FROM calls c WHERE"
+	  " c.converted AND c.started_at >= tele_day_start('Asia/Kolkata')"
+	  " AND " CALL_IN_SCOPE("$1") "),"
+	  " 'callbacks_overdue', (SELECT count(*) FROM callbacks cb JOIN"
+	  " leads l ON l.id = cb.lead_id WHERE cb.done_at IS NULL AND"
+	  " cb.due_at < now() - interval '5 minutes' AND ($1::bigint[] IS NULL"
+	  " OR region_in_scope(l.region_id, $1))),"
+	  " 'sla_breaches', (SELECT count(*) FROM leads l WHERE"
+	  " l.first_contact_at IS NULL AND l.sla_due_at < now() AND"
+	  " ($1::bigint[] IS NULL OR region_in_scope(l.region_id, $1))))::text" },
 	/*
-	 * $1 group (agent, queue, day), $2 from, $3 to, $4 agent (or NULL).
-	 * Rows of calls started in [from, to), by key.
+	 * $1 group (agent, queue, day), $2 from, $3 to, $4 agent (or NULL),
+	 * $5 scope.  Rows of calls started in [from, to) on leads of scope,
+	 * and pauses of agents of scope, by key.
 	 */
 	{ "report_calls",
 	  "WITH c AS (SELECT c.*, CASE $1::text WHEN 'agent' THEN"
@@ -162,7 +174,7 @@ static const struct db_stmt call_stmts[] = {
 	  " '') ELSE to_char(c.started_at AT TIME ZONE 'Asia/Kolkata',"
 	  " 'YYYY-MM-DD') END AS k FROM calls c WHERE c.started_at >= $2"
 	  " AND c.started_at < $3 AND ($4::bigint IS NULL OR c.agent_id ="
-	  " $4)),"
+	  " $4) AND " CALL_IN_SCOPE("$5") "),"
 	  " p AS (SELECT CASE $1::text WHEN 'agent' THEN g.user_id::text"
 	  " WHEN 'day' THEN to_char(g.started_at AT TIME ZONE"
 	  " 'Asia/Kolkata', 'YYYY-MM-DD') END AS k, g.reason, sum(extract("
@@ -170,6 +182,9 @@ static const struct db_stmt call_stmts[] = {
 	  "g.started_at, $2)))::bigint AS secs FROM agent_state_log g WHERE"
 	  " g.state = 'paused' AND g.started_at < $3 AND coalesce(g.ended_at,"
 	  " now()) > $2 AND ($4::bigint IS NULL OR g.user_id = $4)"
+	  " AND ($5::bigint[] IS NULL OR EXISTS (SELECT 1 FROM user_regions"
+	  " ur WHERE ur.user_id = g.user_id AND region_in_scope(ur.region_id,"
+	  " $5)))"
 	  " GROUP BY 1, 2),"
 	  " r AS (SELECT k, count(*) AS calls, count(*) FILTER (WHERE"
 	  " connected) AS connects, coalesce(sum(talk_seconds), 0) AS talk,"
@@ -505,7 +520,6 @@ call_list(struct req *r)
 	struct req_page_id	 pg;
 	const char		*params[8], *agent = req_query(r, "agent");
 	char			 me[24];
-	PGresult		*res;
 	bool			 ok;
 
 	ok = req_page_id(r, true, &pg);
@@ -531,10 +545,7 @@ call_list(struct req *r)
 	params[5] = req_scope(r);
 	params[6] = pg.after;
 	params[7] = pg.limit_plus;
-	if ((res = req_exec(r, &call_stmts[STMT_LIST], 8, params)) != NULL) {
-		req_reply_rows(r, res, pg.limit);
-		PQclear(res);
-	}
+	req_reply_list(r, &call_stmts[STMT_LIST], 8, params, pg.limit);
 }
 
 /* --- callbacks ------------------------------------------------------- */
@@ -547,7 +558,6 @@ callback_list(struct req *r)
 	char		 me[24], lim[24], at[64], id[24];
 	int64_t		 limit;
 	json_t		*after = NULL;
-	PGresult	*res;
 	bool		 ok;
 
 	ok = req_page(r, 2, &limit, &after);
@@ -584,10 +594,7 @@ callback_list(struct req *r)
 	params[5] = id;
 	snprintf(lim, sizeof lim, "%lld", (long long)limit + 1);
 	params[6] = lim;
-	if ((res = req_exec(r, &call_stmts[STMT_CB_LIST], 7, params)) != NULL) {
-		req_reply_rows(r, res, limit);
-		PQclear(res);
-	}
+	req_reply_list(r, &call_stmts[STMT_CB_LIST], 7, params, limit);
 out:
 	json_decref(after);
 }
@@ -661,7 +668,6 @@ dnc_list(struct req *r)
 	char		 lim[24], *pfx = NULL;
 	int64_t		 limit;
 	json_t		*after = NULL;
-	PGresult	*res;
 	size_t		 i;
 
 	if (!req_page(r, 1, &limit, &after))
@@ -693,11 +699,7 @@ dnc_list(struct req *r)
 	    : NULL;
 	snprintf(lim, sizeof lim, "%lld", (long long)limit + 1);
 	params[2] = lim;
-	if ((res = req_exec(r, &call_stmts[STMT_DNC_LIST], 3, params)) !=
-	    NULL) {
-		req_reply_rows(r, res, limit);
-		PQclear(res);
-	}
+	req_reply_list(r, &call_stmts[STMT_DNC_LIST], 3, params, limit);
 	goto out;
 fail:
 	req_fail_fields(r);
@@ -898,7 +900,7 @@ static void
 report_calls(struct req *r)
 {
 	const char	*group = req_query(r, "group"), *agent = req_query(r,
-			    "agent"), *params[4];
+			    "agent"), *params[5];
 	char		 me[24];
 	struct db	*db;
 	char		*json;
@@ -948,9 +950,10 @@ report_calls(struct req *r)
 		}
 	}
 	params[0] = group;
+	params[4] = req_scope(r);
 	if ((db = req_db(r)) == NULL)
 		return;
-	if ((json = db_text(db, &call_stmts[STMT_REPORT], 4, params)) ==
+	if ((json = db_text(db, &call_stmts[STMT_REPORT], 5, params)) ==
 	    NULL) {
 		req_db_problem(r, db);
 		return;

@@ -193,6 +193,7 @@ static const struct api_constraint lead_refusals[] = {
 	{ "leads_region_id_fkey", "region_id", "is not a region" },
 	{ "leads_queue_id_fkey", "queue_id", "is not a queue" },
 	{ "leads_owner_id_fkey", "owner_id", "is not a user" },
+	{ "lead_owner", "owner_id", "must be an active member of staff" },
 	{ "leads_phone", NULL, "another lead has this phone number: merge "
 	  "them instead" },
 	{ "leads_email", NULL, "another lead has this email address: merge "
@@ -381,6 +382,32 @@ lead_get(struct req *r)
 /* --- creating (or merging) ----------------------------------------------- */
 
 /*
+ * Asks stmt whether the id in field of body (if any) will do, with the
+ * caller's scope as its second parameter; records a field error saying
+ * why not.  False on a database failure (problem set).
+ */
+static bool
+lead_check_ref(struct req *r, json_t *body, const char *field, int stmt,
+    const char *why)
+{
+	const char	*params[2];
+	char		 id[24];
+	json_t		*v;
+	bool		 yes;
+
+	if (!json_is_integer(v = json_object_get(body, field)))
+		return true;
+	snprintf(id, sizeof id, "%lld", (long long)json_integer_value(v));
+	params[0] = id;
+	params[1] = req_scope(r);
+	if (!lead_ask(r, stmt, stmt == STMT_REGION_OK ? 2 : 1, params, &yes))
+		return false;
+	if (!yes)
+		req_field_error(r, field, "invalid", "%s", why);
+	return true;
+}
+
+/*
  * Checks a lead body beyond its shape, with what needs the database:
  * region in the caller's scope, owner an active staff member, queue.
  * Region-scoped callers who name no region get their first.  Records
@@ -390,48 +417,18 @@ static bool
 lead_check_refs(struct req *r, json_t *body)
 {
 	const struct principal	*p = req_principal(r);
-	const char		*params[2];
-	char			 id[24];
-	json_t			*v;
-	bool			 yes;
 
 	if (p != NULL && req_scope(r) != NULL && p->nregions > 0 &&
 	    json_object_get(body, "region_id") == NULL &&
 	    strcmp(req_method(r), "POST") == 0)
 		json_object_set_new(body, "region_id",
 		    json_integer(p->regions[0]));
-	if (json_is_integer(v = json_object_get(body, "region_id"))) {
-		snprintf(id, sizeof id, "%lld", (long long)
-		    json_integer_value(v));
-		params[0] = id;
-		params[1] = req_scope(r);
-		if (!lead_ask(r, STMT_REGION_OK, 2, params, &yes))
-			return false;
-		if (!yes)
-			req_field_error(r, "region_id", "invalid", "is not a "
-			    "region of yours");
-	}
-	if (json_is_integer(v = json_object_get(body, "owner_id"))) {
-		snprintf(id, sizeof id, "%lld", (long long)
-		    json_integer_value(v));
-		params[0] = id;
-		if (!lead_ask(r, STMT_OWNER_OK, 1, params, &yes))
-			return false;
-		if (!yes)
-			req_field_error(r, "owner_id", "invalid", "must be an "
-			    "active member of staff");
-	}
-	if (json_is_integer(v = json_object_get(body, "queue_id"))) {
-		snprintf(id, sizeof id, "%lld", (long long)
-		    json_integer_value(v));
-		params[0] = id;
-		if (!lead_ask(r, STMT_QUEUE_EXISTS, 1, params, &yes))
-			return false;
-		if (!yes)
-			req_field_error(r, "queue_id", "invalid", "is not a "
-			    "queue");
-	}
-	return true;
+	return lead_check_ref(r, body, "region_id", STMT_REGION_OK,
+	    "is not a region of yours") &&
+	    lead_check_ref(r, body, "owner_id", STMT_OWNER_OK,
+	    "must be an active member of staff") &&
+	    lead_check_ref(r, body, "queue_id", STMT_QUEUE_EXISTS,
+	    "is not a queue");
 }
 
 /*

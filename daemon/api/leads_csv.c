@@ -303,6 +303,8 @@ leads_csv_refusal(const char *constraint, const char *reason,
 		{ "leads_region_id_fkey", "region_id", "is not a region" },
 		{ "leads_queue_id_fkey", "queue_id", "is not a queue" },
 		{ "leads_owner_id_fkey", "owner_id", "is not a user" },
+		{ "lead_owner", "owner_id", "must be an active member of "
+		  "staff" },
 		{ "lead_scope", "phone", "is a lead outside your regions" },
 		{ "lead_region_scope", "region_id", "is not a region of "
 		  "yours" },

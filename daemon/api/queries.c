@@ -91,7 +91,7 @@ static const struct db_stmt query_stmts[] = {
 	  "  'closed') THEN coalesce(q.resolved_at, now()) ELSE NULL END"
 	  " FROM o WHERE q.id = o.id"
 	  " RETURNING lead_query_json(q)::text, o.status, q.status,"
-	  " q.customer_id, q.lead_id, q.subject" },
+	  " q.customer_id, q.lead_id, q.subject, q.resolution" },
 	{ "query_vendor_exists",
 	  "SELECT EXISTS (SELECT 1 FROM vendors WHERE id = $1)" },
 };
@@ -244,7 +244,6 @@ query_mine(struct req *r)
 	struct req_page_id	 pg;
 	const char		*params[3];
 	char			 me[24];
-	PGresult		*res;
 
 	if (!req_page_id(r, true, &pg)) {
 		req_fail_fields(r);
@@ -254,10 +253,7 @@ query_mine(struct req *r)
 	params[0] = me;
 	params[1] = pg.after;
 	params[2] = pg.limit_plus;
-	if ((res = req_exec(r, &query_stmts[STMT_MINE], 3, params)) != NULL) {
-		req_reply_rows(r, res, pg.limit);
-		PQclear(res);
-	}
+	req_reply_list(r, &query_stmts[STMT_MINE], 3, params, pg.limit);
 }
 
 static bool
@@ -274,7 +270,6 @@ query_list(struct req *r)
 	struct req_page_id	 pg;
 	const char		*status = req_query(r, "status"), *lead =
 				    req_query(r, "lead_id"), *params[5];
-	PGresult		*res;
 
 	if (!req_page_id(r, true, &pg))
 		goto fail;
@@ -290,10 +285,7 @@ query_list(struct req *r)
 	params[2] = req_scope(r);
 	params[3] = pg.after;
 	params[4] = pg.limit_plus;
-	if ((res = req_exec(r, &query_stmts[STMT_LIST], 5, params)) != NULL) {
-		req_reply_rows(r, res, pg.limit);
-		PQclear(res);
-	}
+	req_reply_list(r, &query_stmts[STMT_LIST], 5, params, pg.limit);
 	return;
 fail:
 	req_fail_fields(r);
@@ -365,9 +357,9 @@ update_tx_run(struct db *db, void *arg)
 	if (ok && strcmp(PQgetvalue(res, 0, 2), "resolved") == 0 &&
 	    strcmp(PQgetvalue(res, 0, 1), "resolved") != 0 &&
 	    !PQgetisnull(res, 0, 3)) {
+		/* The resolution it has, written now or before. */
 		vars = json_pack("{s:s,s:s}", "query.subject",
-		    PQgetvalue(res, 0, 5), "resolution", t->resolution != NULL ?
-		    t->resolution : "");
+		    PQgetvalue(res, 0, 5), "resolution", PQgetvalue(res, 0, 6));
 		for (c = 0; ok && c < API_NELEM(chans); c++) {
 			memset(&m, 0, sizeof m);
 			m.kind = "query.resolved";

@@ -108,10 +108,15 @@ static const struct db_stmt queue_stmts[] = {
 	  " SELECT 'ok', NULL::text, jsonb_build_array(tele_event('queue:' ||"
 	  " id, 'queue.changed', jsonb_build_object('queue_id', id, 'reason',"
 	  " 'settings')))::text FROM u" },
-	/* Region ids of $1 that are no region. */
+	/*
+	 * The first region id of $1 that is no region, or not in scope $2
+	 * (NULL: all), and whether it is a region.
+	 */
 	{ "queue_bad_regions",
-	  "SELECT x FROM unnest($1::bigint[]) x WHERE NOT EXISTS"
-	  " (SELECT 1 FROM regions WHERE id = x) LIMIT 1" },
+	  "SELECT x, EXISTS (SELECT 1 FROM regions WHERE id = x)"
+	  " FROM unnest($1::bigint[]) x WHERE NOT region_in_scope(x,"
+	  " $2::bigint[]) OR NOT EXISTS (SELECT 1 FROM regions WHERE id = x)"
+	  " LIMIT 1" },
 	/* $1 id, $2-$4 who */
 	{ "queue_dispositions",
 	  "WITH q AS (SELECT id FROM queues q WHERE q.id = $1 AND "
@@ -226,7 +231,6 @@ queue_list(struct req *r)
 	const char		*status = req_query(r, "status"), *params[6];
 	struct queue_who	 w;
 	struct req_page_id	 pg;
-	PGresult		*res;
 
 	if (!req_page_id(r, false, &pg))
 		goto fail;
@@ -243,10 +247,7 @@ queue_list(struct req *r)
 	params[3] = w.me;
 	params[4] = pg.after;
 	params[5] = pg.limit_plus;
-	if ((res = req_exec(r, &queue_stmts[STMT_LIST], 6, params)) != NULL) {
-		req_reply_rows(r, res, pg.limit);
-		PQclear(res);
-	}
+	req_reply_list(r, &queue_stmts[STMT_LIST], 6, params, pg.limit);
 	return;
 fail:
 	req_fail_fields(r);
@@ -404,7 +405,10 @@ queue_check(struct req *r, json_t *body)
 	}
 }
 
-/* Region ids of the body that are no region: a field error. */
+/*
+ * Region ids of the body that are no region, or not the caller's (a
+ * supervisor's queue takes leads of their regions only): a field error.
+ */
 static bool
 queue_regions_ok(struct req *r, json_t *body)
 {
@@ -412,7 +416,7 @@ queue_regions_ok(struct req *r, json_t *body)
 	struct buf	 b;
 	size_t		 i;
 	char		*lit;
-	const char	*params[1];
+	const char	*params[2];
 	PGresult	*res;
 	bool		 ok;
 
@@ -427,13 +431,18 @@ queue_regions_ok(struct req *r, json_t *body)
 		fatalx("queue_regions_ok");
 	lit = buf_take(&b, NULL);
 	params[0] = lit;
-	res = req_exec(r, &queue_stmts[STMT_BAD_REGIONS], 1, params);
+	params[1] = req_scope(r);
+	res = req_exec(r, &queue_stmts[STMT_BAD_REGIONS], 2, params);
 	free(lit);
 	if (res == NULL)
 		return false;
 	if ((ok = PQntuples(res) == 0) == false) {
-		req_field_error(r, "region_ids", "unknown", "%s is not a region",
-		    PQgetvalue(res, 0, 0));
+		if (PQgetvalue(res, 0, 1)[0] == 't')
+			req_field_error(r, "region_ids", "forbidden", "%s is "
+			    "not a region of yours", PQgetvalue(res, 0, 0));
+		else
+			req_field_error(r, "region_ids", "unknown", "%s is not "
+			    "a region", PQgetvalue(res, 0, 0));
 		req_fail_fields(r);
 	}
 	PQclear(res);

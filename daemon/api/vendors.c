@@ -867,7 +867,6 @@ vendor_notes(struct req *r)
 {
 	struct req_page_id	 pg;
 	const char		*id = req_param(r, "id"), *params[3];
-	PGresult		*res;
 
 	if (!req_page_id(r, true, &pg)) {
 		req_fail_fields(r);
@@ -878,10 +877,7 @@ vendor_notes(struct req *r)
 	params[0] = id;
 	params[1] = pg.after;
 	params[2] = pg.limit_plus;
-	if ((res = req_exec(r, &vendor_stmts[STMT_NOTES], 3, params)) != NULL) {
-		req_reply_rows(r, res, pg.limit);
-		PQclear(res);
-	}
+	req_reply_list(r, &vendor_stmts[STMT_NOTES], 3, params, pg.limit);
 }
 
 static const struct jsonv_field note_fields[] = {

@@ -427,6 +427,18 @@ req_reply_page(struct req *r, const char *items, size_t len,
 }
 
 void
+req_reply_list(struct req *r, const struct db_stmt *stmt, int nparams,
+    const char *const *values, int64_t limit)
+{
+	PGresult	*res;
+
+	if ((res = req_exec(r, stmt, nparams, values)) == NULL)
+		return;
+	req_reply_rows(r, res, limit);
+	PQclear(res);
+}
+
+void
 req_reply_rows(struct req *r, PGresult *res, int64_t limit)
 {
 	struct buf	 items;

@@ -160,6 +160,9 @@ void	req_reply_page(struct req *, const char *items, size_t len,
  * row, no cursor.
  */
 void	req_reply_rows(struct req *, PGresult *, int64_t limit);
+/* Runs stmt and responds with its rows as req_reply_rows does. */
+void	req_reply_list(struct req *, const struct db_stmt *, int nparams,
+	    const char *const *values, int64_t limit);
 
 /*
  * Responds with a stream of unknown length (chunked).  read is called

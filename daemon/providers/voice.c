@@ -18,6 +18,7 @@
 #include "driver.h"
 #include "log.h"
 #include "pfetch.h"
+#include "urlenc.h"
 #include "utf8.h"
 #include "voice.h"
 
@@ -282,39 +283,15 @@ out:
 	free(cb);
 }
 
-static int
-voice_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* URL-decodes [s, s + n) ('+' is a space); NULL if not UTF-8 or NUL. */
+/* URL-decodes [s, s + n); NULL if not UTF-8 or holding a NUL. */
 static char *
 voice_unescape(const char *s, size_t n)
 {
-	char	*out = xmalloc(n + 1), *o = out;
-	size_t	 i;
+	char	*out;
+	size_t	 len;
 
-	for (i = 0; i < n; i++) {
-		if (s[i] == '+')
-			*o++ = ' ';
-		else if (s[i] == '%' && i + 2 < n &&
-		    voice_hex(s[i + 1]) >= 0 && voice_hex(s[i + 2]) >= 0) {
-			*o++ = (char)(voice_hex(s[i + 1]) * 16 +
-			    voice_hex(s[i + 2]));
-			i += 2;
-		} else
-			*o++ = s[i];
-	}
-	*o = '\0';
-	if ((size_t)(o - out) != strlen(out) ||
-	    !utf8_valid(out, (size_t)(o - out))) {
+	out = urlenc_decode(s, n, &len);
+	if (len != strlen(out) || !utf8_valid(out, len)) {
 		free(out);
 		return NULL;
 	}

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -223,8 +224,8 @@ exec_copy(const char *path, const char *const *argv)
 	execv(path, copy);
 }
 
-static void
-record_pid(pid_t pid)
+void
+test_record_pid(pid_t pid)
 {
 	char	*path = xasprintf("%s/pids", env("SOUK_TEST_TMP"));
 	FILE	*f = fopen(path, "a");
@@ -236,8 +237,8 @@ record_pid(pid_t pid)
 	free(path);
 }
 
-static char *
-read_file(const char *path)
+char *
+test_read_file(const char *path)
 {
 	struct buf	 b;
 	char		 chunk[4096];
@@ -252,6 +253,82 @@ read_file(const char *path)
 		fclose(f);
 	}
 	return buf_take(&b, NULL);
+}
+
+void
+test_fakes_start(struct test_fakes *fk, const char *name,
+    const char *const *env_vars)
+{
+	const char	*soukd = getenv("SOUKD"), *root = getenv("SOUK_ROOT"),
+			*slash, *p;
+	char		*prog, *pub, *ports, *text, *log, *kv, *eq;
+	int		 i, fd;
+
+	memset(fk, 0, sizeof *fk);
+	if (getenv("SOUK_FAKES") != NULL)
+		prog = xstrdup(getenv("SOUK_FAKES"));
+	else if (soukd != NULL && (slash = strrchr(soukd, '/')) != NULL)
+		prog = xasprintf("%.*s/../tests/fakes", (int)(slash - soukd),
+		    soukd);
+	else
+		prog = xstrdup("../tests/fakes");
+	fk->dir = test_tmpdir(name);
+	pub = xasprintf("%s/tests/fakes/fcm-test-public.pem",
+	    root != NULL ? root : ".");
+	log = xasprintf("%s/log", fk->dir);
+	ck_assert_msg(access(prog, X_OK) == 0, "%s: %s (make tests-build)",
+	    prog, strerror(errno));
+	if ((fk->pid = fork()) < 0)
+		ck_abort_msg("fork: %s", strerror(errno));
+	if (fk->pid == 0) {
+		/* Dies with the test, even if the test is killed. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if ((fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644)) >= 0) {
+			dup2(fd, STDOUT_FILENO);
+			dup2(fd, STDERR_FILENO);
+			close(fd);
+		}
+		for (i = 0; env_vars != NULL && env_vars[i] != NULL; i++) {
+			kv = xstrdup(env_vars[i]);
+			if ((eq = strchr(kv, '=')) == NULL)
+				_exit(126);
+			*eq = '\0';
+			setenv(kv, eq + 1, 1);
+		}
+		execl(prog, "fakes", fk->dir, pub, (char *)NULL);
+		_exit(127);
+	}
+	test_record_pid(fk->pid);
+	ports = xasprintf("%s/ports", fk->dir);
+	for (i = 0; i < 1000 && access(ports, R_OK) != 0; i++)
+		usleep(10 * 1000);
+	text = test_read_file(ports);
+	ck_assert_msg(sscanf(text, "http %d\nsmtp %d", &fk->http_port,
+	    &fk->smtp_port) == 2 && (p = strstr(text, "s3 ")) != NULL &&
+	    (fk->s3_port = (int)strtol(p + 3, NULL, 10)) > 0,
+	    "the fakes did not start: %s", log);
+	snprintf(fk->http, sizeof fk->http, "http://127.0.0.1:%d",
+	    fk->http_port);
+	snprintf(fk->smtp, sizeof fk->smtp, "smtp://127.0.0.1:%d",
+	    fk->smtp_port);
+	snprintf(fk->s3, sizeof fk->s3, "http://127.0.0.1:%d", fk->s3_port);
+	free(text);
+	free(ports);
+	free(pub);
+	free(prog);
+	free(log);
+}
+
+void
+test_fakes_stop(struct test_fakes *fk)
+{
+	int	st;
+
+	if (fk->pid <= 0)
+		return;
+	kill(fk->pid, SIGTERM);
+	waitpid(fk->pid, &st, 0);
+	fk->pid = 0;
 }
 
 struct soukd *
@@ -293,9 +370,9 @@ soukd_start_waiting(const char *conninfo, const char *const *args,
 		exec_copy(env("SOUKD"), argv);
 		_exit(127);
 	}
-	record_pid(s->pid);
+	test_record_pid(s->pid);
 	for (i = 0; i < 2000; i++) {
-		log = read_file(s->log);
+		log = test_read_file(s->log);
 		if (strstr(log, ready) != NULL) {
 			p = strstr(log, "listening on http://127.0.0.1:");
 			if (p != NULL) {
@@ -344,7 +421,7 @@ soukd_stop(struct soukd *s, int sig)
 bool
 soukd_log_has(const struct soukd *s, const char *needle)
 {
-	char	*log = read_file(s->log);
+	char	*log = test_read_file(s->log);
 	bool	 found = strstr(log, needle) != NULL;
 
 	free(log);
@@ -670,7 +747,7 @@ static json_t *
 test_outbox_lines(const char *channel, const char *to)
 {
 	char	*path = xasprintf("%s/%s.jsonl", getenv("SOUKD_OUTBOX_DIR"),
-		    channel), *text = read_file(path), *line, *next;
+		    channel), *text = test_read_file(path), *line, *next;
 	json_t	*all = json_array(), *j;
 
 	for (line = text; line != NULL && *line != '\0'; line = next) {

@@ -178,6 +178,35 @@ int	test_outbox_count(const char *channel, const char *to);
 /* A mobile number no other test uses, in E.164. */
 char	*test_phone(void);
 
+/* --- the fakes (tests/fakes) ---------------------------------------- */
+
+struct test_fakes {
+	pid_t	 pid;
+	char	*dir;		/* what they received: requests.jsonl... */
+	int	 http_port;
+	int	 smtp_port;
+	int	 s3_port;
+	char	 http[64];	/* http://127.0.0.1:PORT */
+	char	 smtp[64];	/* smtp://127.0.0.1:PORT */
+	char	 s3[64];	/* http://127.0.0.1:PORT */
+};
+
+/*
+ * Starts the fakes program (SOUK_FAKES, else beside soukd's build) on
+ * ephemeral ports, recording into a new directory named after name, with
+ * env ("NAME=value", NULL-terminated, may be NULL) added to its
+ * environment; fails the test if they do not start.  Recorded for run.sh
+ * to kill whatever happens; they die with the test.
+ */
+void	test_fakes_start(struct test_fakes *, const char *name,
+	    const char *const *env);
+/* Stops them and waits; their directory stays to be read. */
+void	test_fakes_stop(struct test_fakes *);
+/* A file's contents (caller frees), "" if it cannot be read. */
+char	*test_read_file(const char *path);
+/* Records a process this test started, for run.sh to kill. */
+void	test_record_pid(pid_t);
+
 /* --- process setup ---------------------------------------------------- */
 
 /* Called once by main(): migrates the shared database, starts soukd. */

@@ -11,14 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <sodium.h>
 
-#include "buf.h"
 #include "config.h"
 #include "db.h"
 #include "harness.h"
@@ -848,95 +845,24 @@ END_TEST
 #define S3_SECRET	"images-secret-4c1d"
 #define S3_BUCKET	"souk-media"
 
-struct fakes {
-	pid_t	 pid;
-	char	*dir;
-	char	 s3[64];	/* http://127.0.0.1:PORT */
-};
-
-static char *
-slurp(const char *path)
-{
-	struct buf	 b;
-	char		 chunk[8192];
-	size_t		 n;
-	FILE		*f;
-
-	buf_init(&b, 0);
-	if ((f = fopen(path, "r")) != NULL) {
-		while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-			ck_assert(buf_add(&b, chunk, n));
-		fclose(f);
-	}
-	return buf_take(&b, NULL);
-}
-
-/* The fakes program (tests/fakes), with its S3 service's key pair. */
-static struct fakes *
+static struct test_fakes *
 fakes_start(void)
 {
-	struct fakes	*f = xcalloc(1, sizeof *f);
-	const char	*soukd = getenv("SOUKD"), *slash;
-	char		*prog, *pub, *ports, *text, *log, *pids, *p;
-	int		 i, fd, port = 0;
-	FILE		*pf;
+	static const char *const env[] = {
+		"FAKE_S3_ACCESS_KEY=" S3_KEY_ID,
+		"FAKE_S3_SECRET_KEY=" S3_SECRET,
+		NULL,
+	};
+	struct test_fakes	*f = xcalloc(1, sizeof *f);
 
-	slash = strrchr(soukd, '/');
-	prog = slash != NULL ? xasprintf("%.*s/../tests/fakes", (int)(slash -
-	    soukd), soukd) : xstrdup("../tests/fakes");
-	f->dir = test_tmpdir("fakes-s3");
-	pub = xasprintf("%s/tests/fakes/fcm-test-public.pem",
-	    getenv("SOUK_ROOT"));
-	log = xasprintf("%s/log", f->dir);
-	ck_assert_msg(access(prog, X_OK) == 0, "%s: %s", prog,
-	    strerror(errno));
-	if ((f->pid = fork()) == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if ((fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644)) >= 0) {
-			dup2(fd, STDOUT_FILENO);
-			dup2(fd, STDERR_FILENO);
-			close(fd);
-		}
-		setenv("FAKE_S3_ACCESS_KEY", S3_KEY_ID, 1);
-		setenv("FAKE_S3_SECRET_KEY", S3_SECRET, 1);
-		execl(prog, "fakes", f->dir, pub, (char *)NULL);
-		_exit(127);
-	}
-	ck_assert_int_gt(f->pid, 0);
-	pids = xasprintf("%s/pids", getenv("SOUK_TEST_TMP"));
-	if ((pf = fopen(pids, "a")) != NULL) {
-		fprintf(pf, "%ld\n", (long)f->pid);
-		fclose(pf);
-	}
-	ports = xasprintf("%s/ports", f->dir);
-	for (i = 0; i < 1000 && access(ports, R_OK) != 0; i++)
-		usleep(10 * 1000);
-	text = slurp(ports);
-	ck_assert_msg((p = strstr(text, "s3 ")) != NULL &&
-	    (port = (int)strtol(p + 3, NULL, 10)) > 0, "the fakes did not "
-	    "start: %s", log);
-	snprintf(f->s3, sizeof f->s3, "http://127.0.0.1:%d", port);
-	free(text);
-	free(ports);
-	free(pids);
-	free(pub);
-	free(prog);
-	free(log);
+	/* The S3 service with its key pair. */
+	test_fakes_start(f, "fakes-s3", env);
 	return f;
-}
-
-static void
-fakes_stop(struct fakes *f)
-{
-	int	st;
-
-	kill(f->pid, SIGTERM);
-	waitpid(f->pid, &st, 0);
 }
 
 /* What the S3 fake holds: {"bucket/key": size}. */
 static json_t *
-s3_objects(const struct fakes *f)
+s3_objects(const struct test_fakes *f)
 {
 	struct api_resp	*r = api_request(f->s3, "GET", "/_fake/objects", NULL,
 			    NULL, 0, NULL);
@@ -949,10 +875,10 @@ s3_objects(const struct fakes *f)
 
 /* The S3 requests the fake received, oldest first. */
 static json_t *
-s3_requests(const struct fakes *f)
+s3_requests(const struct test_fakes *f)
 {
 	char	*path = xasprintf("%s/requests.jsonl", f->dir);
-	char	*text = slurp(path), *line, *next;
+	char	*text = test_read_file(path), *line, *next;
 	json_t	*all = json_array(), *e;
 
 	for (line = text; line != NULL && *line != '\0'; line = next) {
@@ -971,7 +897,7 @@ s3_requests(const struct fakes *f)
 }
 
 static void
-s3_config(struct config *c, const struct fakes *f, const char *secret)
+s3_config(struct config *c, const struct test_fakes *f, const char *secret)
 {
 	config_defaults(c);
 	free(c->media_store);
@@ -989,7 +915,7 @@ s3_config(struct config *c, const struct fakes *f, const char *secret)
 START_TEST(test_s3_store_end_to_end)
 {
 	const char	*args[] = { "--role", "api", NULL };
-	struct fakes	*f;
+	struct test_fakes	*f;
 	struct soukd	*d;
 	struct shop	*s;
 	struct api_resp	*r, *o;
@@ -1068,13 +994,13 @@ START_TEST(test_s3_store_end_to_end)
 	ck_assert_int_eq(soukd_stop(d, SIGTERM), 0);
 	api_free(r);
 	free(img);
-	fakes_stop(f);
+	test_fakes_stop(f);
 }
 END_TEST
 
 START_TEST(test_s3_signature_and_gc)
 {
-	struct fakes			*f;
+	struct test_fakes			*f;
 	struct config			 c;
 	const struct media_store	*store;
 	struct db			*db;
@@ -1133,7 +1059,7 @@ START_TEST(test_s3_signature_and_gc)
 	}
 	db_close(db);
 	config_free(&c);
-	fakes_stop(f);
+	test_fakes_stop(f);
 }
 END_TEST
 

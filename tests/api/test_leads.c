@@ -577,6 +577,36 @@ START_TEST(test_import_hostile_rows)
 END_TEST
 
 
+/* A CSV's owner_id column names staff: a customer cannot own a lead. */
+START_TEST(test_import_owner_is_staff)
+{
+	struct test_user	*admin = cat_admin(), *customer, *agent;
+	char			*p[2], csv[512];
+	struct api_resp		*r;
+	json_t			*e;
+	size_t			 n;
+
+	customer = test_user_new(api_base(), "customer", NULL);
+	agent = test_user_new(api_base(), "telecaller", NULL);
+	p[0] = test_phone();
+	p[1] = test_phone();
+	n = (size_t)snprintf(csv, sizeof csv, "phone,owner_id\n%s,%ld\n%s,%ld\n",
+	    p[0], customer->id, p[1], agent->id);
+	r = import_csv(admin, "", csv, n, 200);
+	ck_assert_int_eq(jint(r->json, "created"), 1);
+	ck_assert_int_eq(jint(r->json, "rejected"), 1);
+	ck_assert_ptr_nonnull(e = report_row(r->json, 2));
+	ck_assert(errors_name(e, "owner_id", "refused"));
+	api_free(r);
+	ck_assert_int_eq(cat_long("SELECT count(*) FROM leads WHERE phone = $1",
+	    1, (const char *[]){ p[0] }), 0);
+	ck_assert_int_eq(cat_long("SELECT owner_id FROM leads WHERE phone = $1",
+	    1, (const char *[]){ p[1] }), agent->id);
+	free(p[0]);
+	free(p[1]);
+}
+END_TEST
+
 /* Runs the leads.sla job on the shared soukd's workers and waits. */
 static void
 run_sla(void)
@@ -823,6 +853,15 @@ START_TEST(test_customer_queries)
 	api_free(r);
 	ck_assert_ptr_nonnull(test_outbox_wait("sms", phone, "Refunded today",
 	    10));
+	/* A resolution written before the query is resolved is the one told. */
+	snprintf(path, sizeof path, "/v1/queries/%ld", q1);
+	api_free(cat_call(admin, "PATCH", path, "/v1/queries/{id}", 200,
+	    "{\"status\":\"in_progress\",\"resolution\":\"Courier "
+	    "rebooked\"}"));
+	api_free(cat_call(admin, "PATCH", path, "/v1/queries/{id}", 200,
+	    "{\"status\":\"resolved\"}"));
+	ck_assert_ptr_nonnull(test_outbox_wait("sms", phone, "Courier rebooked",
+	    10));
 	r = cat_call(admin, "PATCH", path, "/v1/queries/{id}", 400,
 	    "{\"status\":\"done\"}");
 	api_free(r);
@@ -899,6 +938,7 @@ leads_suite(void)
 	tcase_add_test(tc, test_merge_keeps_history);
 	tcase_add_test(tc, test_bulk_assign_and_list);
 	tcase_add_test(tc, test_import_hostile_rows);
+	tcase_add_test(tc, test_import_owner_is_staff);
 	tcase_add_test(tc, test_sla_breaches);
 	tcase_add_test(tc, test_capture_token_honeypot_rate);
 	tcase_add_test(tc, test_customer_queries);

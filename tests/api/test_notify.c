@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -48,13 +47,11 @@
 /* --- the fakes -------------------------------------------------------- */
 
 struct fake {
-	pid_t	 pid;
-	char	*dir;
-	int	 http_port;
-	int	 smtp_port;
-	char	 http[64];	/* http://127.0.0.1:PORT */
-	char	 smtp[64];	/* smtp://127.0.0.1:PORT */
-	char	*token_url;
+	struct test_fakes	 t;
+	char			*http;		/* t.http */
+	char			*smtp;		/* t.smtp */
+	char			*dir;		/* t.dir */
+	char			*token_url;
 };
 
 static const char *
@@ -65,32 +62,23 @@ root(void)
 	return r != NULL ? r : ".";
 }
 
-/* The fakes program: SOUK_FAKES, else beside soukd's build. */
-static char *
-fakes_program(void)
+static struct fake *
+fake_start(void)
 {
-	const char	*soukd = getenv("SOUKD"), *slash;
+	struct fake	*f = xcalloc(1, sizeof *f);
 
-	if (getenv("SOUK_FAKES") != NULL)
-		return xstrdup(getenv("SOUK_FAKES"));
-	ck_assert_msg(soukd != NULL, "SOUKD is not set; run tests/api/run.sh");
-	if ((slash = strrchr(soukd, '/')) == NULL)
-		return xstrdup("../tests/fakes");
-	return xasprintf("%.*s/../tests/fakes", (int)(slash - soukd), soukd);
+	test_fakes_start(&f->t, "fakes", NULL);
+	f->http = f->t.http;
+	f->smtp = f->t.smtp;
+	f->dir = f->t.dir;
+	f->token_url = xasprintf("%s/token", f->http);
+	return f;
 }
 
-/* So that run.sh kills it whatever happens to this test. */
 static void
-remember_pid(pid_t pid)
+fake_stop(struct fake *f)
 {
-	char	*path = xasprintf("%s/pids", getenv("SOUK_TEST_TMP"));
-	FILE	*f = fopen(path, "a");
-
-	if (f != NULL) {
-		fprintf(f, "%ld\n", (long)pid);
-		fclose(f);
-	}
-	free(path);
+	test_fakes_stop(&f->t);
 }
 
 /* Cuts the next line off *p (NUL-terminating it); NULL at the end. */
@@ -107,76 +95,6 @@ next_line(char **p)
 	} else
 		*p = line + strlen(line);
 	return line;
-}
-
-static char *
-slurp(const char *path)
-{
-	struct buf	 b;
-	char		 chunk[8192];
-	size_t		 n;
-	FILE		*f;
-
-	buf_init(&b, 0);
-	if ((f = fopen(path, "r")) != NULL) {
-		while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-			ck_assert(buf_add(&b, chunk, n));
-		fclose(f);
-	}
-	return buf_take(&b, NULL);
-}
-
-static struct fake *
-fake_start(void)
-{
-	struct fake	*f = xcalloc(1, sizeof *f);
-	char		*prog = fakes_program(), *pub, *ports, *text, *log;
-	int		 i, fd;
-
-	f->dir = test_tmpdir("fakes");
-	pub = xasprintf("%s/tests/fakes/fcm-test-public.pem", root());
-	log = xasprintf("%s/log", f->dir);
-	ck_assert_msg(access(prog, X_OK) == 0, "%s: %s (make tests-build)",
-	    prog, strerror(errno));
-	if ((f->pid = fork()) < 0)
-		ck_abort_msg("fork: %s", strerror(errno));
-	if (f->pid == 0) {
-		/* Dies with the test, even if the test is killed. */
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if ((fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644)) >= 0) {
-			dup2(fd, STDOUT_FILENO);
-			dup2(fd, STDERR_FILENO);
-			close(fd);
-		}
-		execl(prog, "fakes", f->dir, pub, (char *)NULL);
-		_exit(127);
-	}
-	remember_pid(f->pid);
-	ports = xasprintf("%s/ports", f->dir);
-	for (i = 0; i < 1000 && access(ports, R_OK) != 0; i++)
-		usleep(10 * 1000);
-	text = slurp(ports);
-	ck_assert_msg(sscanf(text, "http %d\nsmtp %d", &f->http_port,
-	    &f->smtp_port) == 2, "the fakes did not start: %s", log);
-	snprintf(f->http, sizeof f->http, "http://127.0.0.1:%d", f->http_port);
-	snprintf(f->smtp, sizeof f->smtp, "smtp://127.0.0.1:%d", f->smtp_port);
-	f->token_url = xasprintf("%s/token", f->http);
-	free(text);
-	free(ports);
-	free(pub);
-	free(prog);
-	free(log);
-	return f;
-}
-
-static void
-fake_stop(struct fake *f)
-{
-	int	st;
-
-	kill(f->pid, SIGTERM);
-	waitpid(f->pid, &st, 0);
-	f->pid = 0;
 }
 
 /* POSTs to a control endpoint of the fakes. */
@@ -203,7 +121,7 @@ static json_t *
 fake_requests(struct fake *f, const char *service)
 {
 	char		*path = xasprintf("%s/requests.jsonl", f->dir);
-	char		*text = slurp(path), *line, *p = text;
+	char		*text = test_read_file(path), *line, *p = text;
 	json_t		*all = json_array(), *e;
 	json_error_t	 err;
 
@@ -324,7 +242,7 @@ static json_t *
 outbox_lines(const char *dir, const char *channel, size_t want)
 {
 	char		*path = xasprintf("%s/%s.jsonl", dir, channel);
-	char		*text = slurp(path), *line, *p;
+	char		*text = test_read_file(path), *line, *p;
 	json_t		*lines = json_array(), *o;
 	json_error_t	 err;
 	size_t		 newlines = 0;
@@ -928,7 +846,7 @@ START_TEST(test_logs_hold_no_secrets)
 
 	dup2(saved, STDERR_FILENO);
 	close(saved);
-	log = slurp(path);
+	log = test_read_file(path);
 	ck_assert_msg(strstr(log, "sms to " PHONE_MASKED " via twilio: sent")
 	    != NULL, "%s", log);
 	ck_assert_ptr_nonnull(strstr(log, "permanent"));

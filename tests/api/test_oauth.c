@@ -9,21 +9,17 @@
  * is a 503 within provider_timeout, and return_to stays inside the app.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
 #include <sodium.h>
 
-#include "buf.h"
 #include "harness.h"
 #include "suites.h"
 
@@ -43,103 +39,16 @@
 
 /* --- the fakes -------------------------------------------------------- */
 
-struct fake {
-	pid_t	 pid;
-	char	*dir;
-	char	 http[64];	/* http://127.0.0.1:PORT */
-};
+static struct test_fakes	*f;
+static struct soukd		*s;
 
-static struct fake	*f;
-static struct soukd	*s;
-
-static void
-remember_pid(pid_t pid)
-{
-	char	*path = xasprintf("%s/pids", getenv("SOUK_TEST_TMP"));
-	FILE	*fp = fopen(path, "a");
-
-	if (fp != NULL) {
-		fprintf(fp, "%ld\n", (long)pid);
-		fclose(fp);
-	}
-	free(path);
-}
-
-static char *
-slurp(const char *path)
-{
-	struct buf	 b;
-	char		 chunk[8192];
-	size_t		 n;
-	FILE		*fp;
-
-	buf_init(&b, 0);
-	if ((fp = fopen(path, "r")) != NULL) {
-		while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0)
-			ck_assert(buf_add(&b, chunk, n));
-		fclose(fp);
-	}
-	return buf_take(&b, NULL);
-}
-
-/* The fakes program beside soukd's build (or SOUK_FAKES). */
-static struct fake *
+static struct test_fakes *
 fake_start(void)
 {
-	struct fake	*fk = xcalloc(1, sizeof *fk);
-	const char	*soukd = getenv("SOUKD"), *slash;
-	char		*prog, *pub, *ports, *text, *log;
-	int		 i, fd, http, smtp;
+	struct test_fakes	*fk = xcalloc(1, sizeof *fk);
 
-	if (getenv("SOUK_FAKES") != NULL)
-		prog = xstrdup(getenv("SOUK_FAKES"));
-	else if (soukd != NULL && (slash = strrchr(soukd, '/')) != NULL)
-		prog = xasprintf("%.*s/../tests/fakes", (int)(slash - soukd),
-		    soukd);
-	else
-		prog = xstrdup("../tests/fakes");
-	fk->dir = test_tmpdir("oauth-fakes");
-	pub = xasprintf("%s/tests/fakes/fcm-test-public.pem",
-	    getenv("SOUK_ROOT") != NULL ? getenv("SOUK_ROOT") : ".");
-	log = xasprintf("%s/log", fk->dir);
-	ck_assert_msg(access(prog, X_OK) == 0, "%s: %s (make tests-build)",
-	    prog, strerror(errno));
-	if ((fk->pid = fork()) < 0)
-		ck_abort_msg("fork: %s", strerror(errno));
-	if (fk->pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if ((fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644)) >= 0) {
-			dup2(fd, STDOUT_FILENO);
-			dup2(fd, STDERR_FILENO);
-			close(fd);
-		}
-		execl(prog, "fakes", fk->dir, pub, (char *)NULL);
-		_exit(127);
-	}
-	remember_pid(fk->pid);
-	ports = xasprintf("%s/ports", fk->dir);
-	for (i = 0; i < 1000 && access(ports, R_OK) != 0; i++)
-		usleep(10 * 1000);
-	text = slurp(ports);
-	ck_assert_msg(sscanf(text, "http %d\nsmtp %d", &http, &smtp) == 2,
-	    "the fakes did not start: %s", log);
-	snprintf(fk->http, sizeof fk->http, "http://127.0.0.1:%d", http);
-	free(text);
-	free(ports);
-	free(pub);
-	free(prog);
-	free(log);
+	test_fakes_start(fk, "oauth-fakes", NULL);
 	return fk;
-}
-
-static void
-fake_stop(struct fake *fk)
-{
-	int	st;
-
-	kill(fk->pid, SIGTERM);
-	waitpid(fk->pid, &st, 0);
-	fk->pid = 0;
 }
 
 static void
@@ -159,7 +68,7 @@ static json_t *
 fake_requests(const char *service)
 {
 	char		*path = xasprintf("%s/requests.jsonl", f->dir);
-	char		*text = slurp(path), *line, *next;
+	char		*text = test_read_file(path), *line, *next;
 	json_t		*all = json_array(), *e;
 
 	for (line = text; *line != '\0'; line = next) {
@@ -201,7 +110,7 @@ rec(const json_t *record, const char *group, const char *key)
 /* --- soukd ------------------------------------------------------------- */
 
 static void
-oauth_env(const struct fake *fk)
+oauth_env(const struct test_fakes *fk)
 {
 	char	*v;
 
@@ -247,7 +156,7 @@ oauth_teardown(void)
 {
 	/* 0: it also freed everything (leak detection is on). */
 	ck_assert_int_eq(soukd_stop(s, SIGTERM), 0);
-	fake_stop(f);
+	test_fakes_stop(f);
 }
 
 /* --- the browser ------------------------------------------------------- */

@@ -797,6 +797,95 @@ START_TEST(test_region_isolation)
 }
 END_TEST
 
+/*
+ * A supervisor's queue takes leads of their regions only: naming another
+ * region is refused, and the queue stays as it was.
+ */
+START_TEST(test_queue_regions_are_the_supervisors)
+{
+	struct tele	 t;
+	struct api_resp	*r;
+	char		*far = test_region_new("far"), *body, *name =
+			    cat_word("Queue");
+
+	tele_setup(&t, NULL);
+	body = xasprintf("{\"name\": \"%s\", \"region_ids\": [%s]}", name,
+	    far);
+	r = cat_call(t.sup, "POST", "/v1/queues", "/v1/queues", 400, body);
+	api_expect_problem(r, 400, "validation", "region_ids");
+	api_free(r);
+	ck_assert_int_eq(cat_long("SELECT count(*) FROM queues WHERE name = "
+	    "$1", 1, (const char *const *)&name), 0);
+	free(body);
+	body = xasprintf("{\"region_ids\": [%s, %s]}", t.region, far);
+	r = cat_callf(t.sup, "PATCH", "/v1/queues/{id}", 400, body,
+	    "/v1/queues/%ld", t.queue);
+	api_expect_problem(r, 400, "validation", "region_ids");
+	api_free(r);
+	ck_assert_int_eq(cat_long1("SELECT cardinality(region_ids) FROM queues "
+	    "WHERE id = $1", t.queue), 1);
+	free(body);
+	/* An admin may. */
+	body = xasprintf("{\"region_ids\": [%s, %s]}", t.region, far);
+	api_free(cat_callf(cat_admin(), "PATCH", "/v1/queues/{id}", 200, body,
+	    "/v1/queues/%ld", t.queue));
+	free(body);
+	free(name);
+	free(far);
+}
+END_TEST
+
+/*
+ * A supervisor's report and wallboard count their regions' calls only:
+ * another region's agent, their calls and their lead's SLA are not in it.
+ */
+START_TEST(test_reports_keep_to_the_supervisors_regions)
+{
+	struct tele	 near, far;
+	struct api_resp	*r;
+	json_t		*row, *w;
+	char		 id[24];
+	const char	*params[1] = { id };
+	long		 lead;
+	size_t		 i;
+
+	tele_setup(&near, NULL);
+	tele_setup(&far, NULL);
+	lead = lead_new(&far, NULL, NULL, 0, 0);
+	ck_assert_int_eq(next_lead(far.agent, far.queue), lead);
+	work(far.agent, lead, "interested");
+	/* An unanswered inbound lead far away, past its first-contact SLA. */
+	lead = lead_new(&far, NULL, NULL, 0, 0);
+	snprintf(id, sizeof id, "%ld", lead);
+	PQclear(test_sql("UPDATE leads SET sla_due_at = now() - interval "
+	    "'1 hour' WHERE id = $1", 1, params));
+	r = cat_call(near.sup, "GET", "/v1/reports/calls?group=agent&"
+	    "from=2000-01-01T00:00:00Z&to=2100-01-01T00:00:00Z",
+	    "/v1/reports/calls", 200, NULL);
+	json_array_foreach(json_object_get(r->json, "data"), i, row)
+		ck_assert_msg(atol(jstr(row, "key")) != far.agent->id,
+		    "another region's agent is in the report");
+	api_free(r);
+	/* Their own supervisor sees the call. */
+	r = cat_call(far.sup, "GET", "/v1/reports/calls?group=agent&"
+	    "from=2000-01-01T00:00:00Z&to=2100-01-01T00:00:00Z",
+	    "/v1/reports/calls", 200, NULL);
+	ck_assert_int_eq(json_array_size(json_object_get(r->json, "data")), 1);
+	api_free(r);
+	r = cat_call(near.sup, "GET", "/v1/wallboard", "/v1/wallboard", 200,
+	    NULL);
+	w = r->json;
+	ck_assert_int_eq(jint(w, "calls_per_hour"), 0);
+	ck_assert_int_eq(jint(w, "sla_breaches"), 0);
+	api_free(r);
+	r = cat_call(far.sup, "GET", "/v1/wallboard", "/v1/wallboard", 200,
+	    NULL);
+	ck_assert_int_eq(jint(r->json, "calls_per_hour"), 1);
+	ck_assert_int_eq(jint(r->json, "sla_breaches"), 1);
+	api_free(r);
+}
+END_TEST
+
 START_TEST(test_agent_states_and_wallboard)
 {
 	struct tele	 t;
@@ -863,6 +952,8 @@ tele_calls_suite(void)
 	tcase_add_test(tc, test_callbacks_come_first);
 	tcase_add_test(tc, test_dnc_is_never_served);
 	tcase_add_test(tc, test_region_isolation);
+	tcase_add_test(tc, test_queue_regions_are_the_supervisors);
+	tcase_add_test(tc, test_reports_keep_to_the_supervisors_regions);
 	tcase_add_test(tc, test_agent_states_and_wallboard);
 	suite_add_tcase(s, tc);
 	return s;

@@ -8,13 +8,10 @@
  * configured for voice; the shared soukd has none.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -33,9 +30,7 @@
 #define HOOK		"/v1/webhooks/twilio/voice/{id}"
 
 struct voice {
-	pid_t			 fakes;
-	char			*dir;
-	char			 http[64];
+	struct test_fakes	 fakes;
 	struct soukd		*s;
 	char			*region;
 	struct test_user	*sup, *agent;
@@ -43,84 +38,13 @@ struct voice {
 	long			 queue;
 };
 
-static char *
-slurp(const char *path)
-{
-	struct buf	 b;
-	char		 chunk[8192];
-	size_t		 n;
-	FILE		*f;
-
-	buf_init(&b, 0);
-	if ((f = fopen(path, "r")) != NULL) {
-		while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-			ck_assert(buf_add(&b, chunk, n));
-		fclose(f);
-	}
-	return buf_take(&b, NULL);
-}
-
-/* Starts the fakes (recorded for run.sh to kill). */
-static void
-fakes_start(struct voice *v)
-{
-	const char	*soukd = getenv("SOUKD"), *slash;
-	char		*prog, *pub, *ports, *text, *log, *pids;
-	int		 i, fd, http, smtp;
-	FILE		*f;
-
-	if (getenv("SOUK_FAKES") != NULL)
-		prog = xstrdup(getenv("SOUK_FAKES"));
-	else if (soukd != NULL && (slash = strrchr(soukd, '/')) != NULL)
-		prog = xasprintf("%.*s/../tests/fakes", (int)(slash - soukd),
-		    soukd);
-	else
-		prog = xstrdup("../tests/fakes");
-	v->dir = test_tmpdir("voice-fakes");
-	pub = xasprintf("%s/tests/fakes/fcm-test-public.pem",
-	    getenv("SOUK_ROOT") != NULL ? getenv("SOUK_ROOT") : ".");
-	log = xasprintf("%s/log", v->dir);
-	ck_assert_msg(access(prog, X_OK) == 0, "%s: %s (make tests-build)",
-	    prog, strerror(errno));
-	if ((v->fakes = fork()) < 0)
-		ck_abort_msg("fork: %s", strerror(errno));
-	if (v->fakes == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if ((fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644)) >= 0) {
-			dup2(fd, STDOUT_FILENO);
-			dup2(fd, STDERR_FILENO);
-			close(fd);
-		}
-		execl(prog, "fakes", v->dir, pub, (char *)NULL);
-		_exit(127);
-	}
-	pids = xasprintf("%s/pids", getenv("SOUK_TEST_TMP"));
-	if ((f = fopen(pids, "a")) != NULL) {
-		fprintf(f, "%ld\n", (long)v->fakes);
-		fclose(f);
-	}
-	ports = xasprintf("%s/ports", v->dir);
-	for (i = 0; i < 1000 && access(ports, R_OK) != 0; i++)
-		usleep(10 * 1000);
-	text = slurp(ports);
-	ck_assert_msg(sscanf(text, "http %d\nsmtp %d", &http, &smtp) == 2,
-	    "the fakes did not start: %s", log);
-	snprintf(v->http, sizeof v->http, "http://127.0.0.1:%d", http);
-	free(text);
-	free(ports);
-	free(pub);
-	free(prog);
-	free(log);
-	free(pids);
-}
-
 /* Tells the fakes to answer the next Calls.json (count times) so. */
 static void
 fakes_rule(struct voice *v, const char *json)
 {
 	struct api_resp	*r;
 
-	r = api_request(v->http, "POST", "/_fake/rule", "application/json",
+	r = api_request(v->fakes.http, "POST", "/_fake/rule", "application/json",
 	    json, strlen(json), NULL);
 	ck_assert_msg(r->status == 204, "rule %s: %ld %s", json, r->status,
 	    r->body);
@@ -131,8 +55,8 @@ fakes_rule(struct voice *v, const char *json)
 static json_t *
 fakes_calls(struct voice *v)
 {
-	char		*path = xasprintf("%s/requests.jsonl", v->dir);
-	char		*text = slurp(path), *line, *next;
+	char		*path = xasprintf("%s/requests.jsonl", v->fakes.dir);
+	char		*text = test_read_file(path), *line, *next;
 	json_t		*all = json_array(), *e;
 
 	for (line = text; line != NULL && *line != '\0'; line = next) {
@@ -174,8 +98,8 @@ voice_setup(struct voice *v, bool phone)
 	struct api_resp	*r;
 
 	memset(v, 0, sizeof *v);
-	fakes_start(v);
-	setenv("SOUKD_TWILIO_BASE_URL", v->http, 1);
+	test_fakes_start(&v->fakes, "voice-fakes", NULL);
+	setenv("SOUKD_TWILIO_BASE_URL", v->fakes.http, 1);
 	setenv("SOUKD_TWILIO_ACCOUNT_SID", SID, 1);
 	setenv("SOUKD_TWILIO_AUTH_TOKEN", TOKEN, 1);
 	setenv("SOUKD_TWILIO_VOICE_FROM", FROM, 1);
@@ -215,12 +139,9 @@ voice_setup(struct voice *v, bool phone)
 static void
 voice_teardown(struct voice *v)
 {
-	int	st;
-
 	/* 0: it also freed everything (leak detection is on). */
 	ck_assert_int_eq(soukd_stop(v->s, SIGTERM), 0);
-	kill(v->fakes, SIGTERM);
-	waitpid(v->fakes, &st, 0);
+	test_fakes_stop(&v->fakes);
 	unsetenv("SOUKD_TWILIO_VOICE_FROM");
 }
 

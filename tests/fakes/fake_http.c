@@ -20,6 +20,7 @@
 
 #include "buf.h"
 #include "fakes.h"
+#include "urlenc.h"
 #include "xmalloc.h"
 
 #define FAKE_MAX_BODY	(1024 * 1024)
@@ -61,40 +62,6 @@ fake_query_cb(void *arg, enum MHD_ValueKind kind, const char *key,
 	return MHD_YES;
 }
 
-static int
-fake_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* URL-decodes [s, s + n) ('+' is a space). */
-static char *
-fake_unescape(const char *s, size_t n)
-{
-	char	*out = xmalloc(n + 1), *o = out;
-	size_t	 i;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] == '+')
-			*o++ = ' ';
-		else if (s[i] == '%' && i + 2 < n &&
-		    fake_hex(s[i + 1]) >= 0 && fake_hex(s[i + 2]) >= 0) {
-			*o++ = (char)(fake_hex(s[i + 1]) * 16 +
-			    fake_hex(s[i + 2]));
-			i += 2;
-		} else
-			*o++ = s[i];
-	}
-	*o = '\0';
-	return out;
-}
-
 static json_t *
 fake_parse_form(const char *s, size_t len)
 {
@@ -107,9 +74,9 @@ fake_parse_form(const char *s, size_t len)
 			amp = end;
 		if ((eq = memchr(p, '=', (size_t)(amp - p))) == NULL)
 			eq = amp;
-		k = fake_unescape(p, (size_t)(eq - p));
-		v = eq < amp ? fake_unescape(eq + 1, (size_t)(amp - eq - 1)) :
-		    xstrdup("");
+		k = urlenc_decode(p, (size_t)(eq - p), NULL);
+		v = eq < amp ? urlenc_decode(eq + 1, (size_t)(amp - eq - 1),
+		    NULL) : xstrdup("");
 		/* A repeated name (StatusCallbackEvent) collects an array. */
 		if ((prev = json_object_get(form, k)) == NULL)
 			json_object_set_new(form, k, json_string(v));

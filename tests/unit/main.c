@@ -36,6 +36,7 @@ static Suite *(*const suites[])(void) = {
 	views_suite,
 	lead_suite,
 	tele_suite,
+	urlenc_suite,
 };
 
 const char *
