@@ -1,6 +1,6 @@
 # souk: see README.md.
 #
-#   make          build bin/soukd and bin/souk
+#   make          build bin/soukd, bin/souk and bin/souk-image
 #   make run      install what is missing, start PostgreSQL and soukd
 #   make check    every test (sanitizer build), leaves nothing running
 #   make stop     stop the private PostgreSQL cluster of `make run`
@@ -19,6 +19,7 @@ BINDIR ?= $(PREFIX)/bin
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
 SYSCONFDIR ?= $(PREFIX)/etc
+LIBEXECDIR ?= $(PREFIX)/libexec
 DESTDIR ?=
 VERSION := 0.1.0
 
@@ -56,10 +57,12 @@ INC := -Icommon -Idaemon -Idaemon/http -Idaemon/db -Idaemon/api \
 	-Itui \
 	-Itests/api -Itests/lib
 DEFS := -D_GNU_SOURCE -DSOUK_VERSION='"$(VERSION)"' \
-	-DSOUK_SYSCONFDIR='"$(SYSCONFDIR)"'
+	-DSOUK_SYSCONFDIR='"$(SYSCONFDIR)"' -DSOUK_LIBEXECDIR='"$(LIBEXECDIR)"'
 BASE_CFLAGS := -std=c17 $(DEFS) $(WARN) $(OPT) -MMD -MP $(INC) $(CFLAGS)
 
-DAEMON_PKGS := libmicrohttpd jansson libsodium libpq libcurl libcrypto vips
+DAEMON_PKGS := libmicrohttpd jansson libsodium libpq libcurl libcrypto
+# Only souk-image, soukd's image decoder, links libvips.
+IMAGE_PKGS := vips
 TUI_PKGS := ncursesw libcurl jansson
 TEST_PKGS := check libcurl jansson libpq libsodium vips
 ALL_PKGS := libmicrohttpd jansson libsodium libpq ncursesw libcurl check \
@@ -72,11 +75,13 @@ PKG_CFLAGS := $(call pkg,--cflags,$(ALL_PKGS)) \
 	$(patsubst -I%,-isystem %,$(call pkg,--cflags,vips))
 DAEMON_LIBS := $(call pkg,--libs,$(DAEMON_PKGS)) -lpthread
 TUI_LIBS := $(call pkg,--libs,$(TUI_PKGS)) -lreadline -lpthread
+IMAGE_LIBS := $(call pkg,--libs,$(IMAGE_PKGS))
 TEST_LIBS := $(call pkg,--libs,$(TEST_PKGS)) -lpthread
 FAKES_LIBS := $(call pkg,--libs,$(FAKES_PKGS)) -lpthread
 
 COMMON_SRC := $(wildcard common/*.c)
 DAEMON_SRC := $(filter-out daemon/main.c,$(wildcard daemon/*.c daemon/*/*.c))
+IMAGE_SRC := $(wildcard daemon/media/helper/*.c) common/log.c common/xmalloc.c
 TUI_SRC := $(filter-out tui/main.c,$(wildcard tui/*.c tui/*/*.c))
 UNIT_SRC := $(wildcard tests/unit/*.c) $(wildcard tests/lib/*.c)
 API_SRC := $(wildcard tests/api/*.c) $(wildcard tests/lib/*.c)
@@ -89,13 +94,14 @@ DAEMON_OBJ := $(call obj,$(DAEMON_SRC)) $(O)/obj/gen/migrations.o \
 	$(O)/obj/gen/openapi.o
 TUI_OBJ := $(call obj,$(TUI_SRC))
 
-all: $(BIN)/soukd $(BIN)/souk
+all: $(BIN)/soukd $(BIN)/souk $(BIN)/souk-image
 
 # Paths and the version are compiled in: rebuild main.o when they change.
 $(O)/flags: FORCE
 	@mkdir -p $(dir $@)
 	@echo '$(DEFS)' | cmp -s - $@ || echo '$(DEFS)' > $@
-$(O)/obj/daemon/main.o $(O)/obj/tui/main.o: $(O)/flags
+$(O)/obj/daemon/main.o $(O)/obj/tui/main.o $(O)/obj/daemon/media/image.o: \
+	$(O)/flags
 FORCE:
 
 $(O)/obj/%.o: %.c
@@ -124,6 +130,11 @@ $(BIN)/soukd: $(O)/obj/daemon/main.o $(DAEMON_OBJ) $(COMMON_OBJ)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDOPT) $(LDFLAGS) -o $@ $^ $(DAEMON_LIBS)
 
+$(BIN)/souk-image: $(call obj,$(IMAGE_SRC))
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDOPT) $(LDFLAGS) -o $@ $^ $(IMAGE_LIBS)
+
 $(BIN)/souk: $(O)/obj/tui/main.o $(TUI_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
@@ -148,8 +159,8 @@ $(O)/tests/fakes: $(call obj,$(FAKES_SRC)) $(COMMON_OBJ)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDOPT) $(LDFLAGS) -o $@ $^ $(FAKES_LIBS)
 
-tests-build: $(BIN)/soukd $(BIN)/souk $(O)/tests/unit $(O)/tests/api \
-	$(O)/tests/fakes
+tests-build: $(BIN)/soukd $(BIN)/souk $(BIN)/souk-image $(O)/tests/unit \
+	$(O)/tests/api $(O)/tests/fakes
 
 # --- the two commands -------------------------------------------------
 
@@ -167,11 +178,12 @@ check:
 	$(Q)$(MAKE) --no-print-directory VARIANT=asan check-unit check-api \
 		check-tui
 
-check-unit: $(O)/tests/unit
+check-unit: $(O)/tests/unit $(BIN)/souk-image
 	@echo "== unit tests"
-	$(Q)$(if $(SUITE),CK_RUN_SUITE=$(SUITE)) CK_FORK=yes SOUK_ROOT=$(CURDIR) $(O)/tests/unit
+	$(Q)$(if $(SUITE),CK_RUN_SUITE=$(SUITE)) CK_FORK=yes SOUK_ROOT=$(CURDIR) \
+		SOUK_IMAGE=$(CURDIR)/$(BIN)/souk-image $(O)/tests/unit
 
-check-api: $(O)/tests/api $(O)/tests/fakes $(BIN)/soukd
+check-api: $(O)/tests/api $(O)/tests/fakes $(BIN)/soukd $(BIN)/souk-image
 	@echo "== API tests"
 	$(Q)$(if $(SUITE),CK_RUN_SUITE=$(SUITE)) SOUKD=$(BIN)/soukd tests/api/run.sh $(O)
 
@@ -194,8 +206,9 @@ install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
 		$(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8 \
-		$(DESTDIR)$(SYSCONFDIR)/souk
+		$(DESTDIR)$(SYSCONFDIR)/souk $(DESTDIR)$(LIBEXECDIR)/souk
 	install -m 755 bin/soukd $(DESTDIR)$(SBINDIR)/soukd
+	install -m 755 bin/souk-image $(DESTDIR)$(LIBEXECDIR)/souk/souk-image
 	install -m 755 bin/souk $(DESTDIR)$(BINDIR)/souk
 	install -m 644 man/souk.1 $(DESTDIR)$(MANDIR)/man1/souk.1
 	install -m 644 man/soukd.conf.5 $(DESTDIR)$(MANDIR)/man5/soukd.conf.5
@@ -206,6 +219,7 @@ install: all
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/soukd $(DESTDIR)$(BINDIR)/souk \
+		$(DESTDIR)$(LIBEXECDIR)/souk/souk-image \
 		$(DESTDIR)$(MANDIR)/man1/souk.1 \
 		$(DESTDIR)$(MANDIR)/man5/soukd.conf.5 \
 		$(DESTDIR)$(MANDIR)/man7/souk-api.7 \

@@ -123,6 +123,9 @@ const struct config_key config_keys[] = {
 	  false, "most uploaded images decoded at once (each may need "
 	  "8 bytes a pixel of memory); others wait a second, then get 503",
 	  NULL },
+	{ "image_helper", CONFIG_STRING, OFF(image_helper), "", 0, 0, false,
+	  "the souk-image program that decodes uploaded images; empty: the "
+	  "one next to soukd, else the installed one", NULL },
 	{ "listing_images_max", CONFIG_INT, OFF(listing_images_max), "20", 1,
 	  100, false, "most images one listing may have", NULL },
 	{ "catalog_cache", CONFIG_SIZE, OFF(catalog_cache), "32M", 0,

@@ -64,6 +64,7 @@ struct config {
 	int64_t		 image_max_side;	/* width or height */
 	int64_t		 image_timeout_ms;	/* decoding and resizing one */
 	int64_t		 image_concurrency;	/* images decoded at once */
+	char		*image_helper;		/* souk-image; "": found */
 	int64_t		 listing_images_max;	/* images per listing */
 	size_t		 catalog_cache;		/* bytes of product answers */
 	char		*public_url;		/* links in messages */

@@ -1,105 +1,65 @@
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <semaphore.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
-
-#include <vips/vips.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "image.h"
+#include "imagewire.h"
 #include "log.h"
 #include "media.h"
 #include "xmalloc.h"
 
-/*
- * What the variants are written as.  A photo (no transparency) becomes
- * a progressive JPEG at quality 82: every browser, mail client and
- * phone shows it, and at that quality a resized photo looks like the
- * original at a fraction of the bytes.  An image that uses transparency
- * (a logo, a product cut out) stays PNG, the one format with alpha that
- * everything shows.  The original keeps the format it came in, at a
- * quality (90) high enough that re-encoding it once loses nothing one
- * would see; a lossless WebP stays lossless, a PNG always is.
- */
-#define IMAGE_VARIANT_Q		82
-#define IMAGE_ORIGINAL_Q	90
+#ifndef SOUK_LIBEXECDIR
+#define SOUK_LIBEXECDIR "/usr/local/libexec"
+#endif
 
 /* The longest an upload waits for a decoding slot. */
 #define IMAGE_SLOT_WAIT_MS	1000
+/* The most souk-image may answer: three variants of the largest image. */
+#define IMAGE_ANSWER_MAX	((size_t)1024 * 1024 * 1024)
+
+extern char **environ;
 
 static bool		 image_started;	/* image_init ran */
-static bool		 image_vips_up;	/* libvips started */
+static char		*image_helper;	/* souk-image's path */
 static pthread_mutex_t	 image_start_lock = PTHREAD_MUTEX_INITIALIZER;
 static sem_t		 image_slots;
 
 /*
- * libvips warns through GLib (to stderr, in its own format) about each
- * damaged file it meets; those are the uploader's problem, already
- * answered, so they go to the debug log in soukd's format.
+ * Where souk-image is: the configured path, else the souk-image next to
+ * this program (a build tree, or an install that keeps them together),
+ * else the one `make install` put in LIBEXECDIR.  Caller frees.
  */
-static void
-image_glib_log(const char *domain, GLogLevelFlags level, const char *msg,
-    void *arg)
+static char *
+image_helper_path(const struct config *c)
 {
-	(void)arg;
-	if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL))
-		log_warn("%s: %s", domain != NULL ? domain : "glib", msg);
-	else
-		log_debug("%s: %s", domain != NULL ? domain : "glib", msg);
-}
+	char	 exe[PATH_MAX], *slash, *p;
+	ssize_t	 n;
 
-/*
- * Starts libvips, on the first image rather than at start-up: its
- * initialisation loads its format modules and their libraries (PDF,
- * SVG, HEIF...), tens of MiB of resident pages a soukd that never sees
- * an upload should not carry.  False (logged) if libvips cannot start.
- */
-static bool
-image_vips_start(void)
-{
-	char	*err;
-	bool	 ok = true;
-
-	pthread_mutex_lock(&image_start_lock);
-	if (image_vips_up)
-		goto out;
-	if (VIPS_INIT("soukd") != 0) {
-		err = vips_error_buffer_copy();
-		log_error("libvips failed to start: %s", err);
-		g_free(err);
-		ok = false;
-		goto out;
+	if (c->image_helper != NULL && *c->image_helper != '\0')
+		return xstrdup(c->image_helper);
+	if ((n = readlink("/proc/self/exe", exe, sizeof exe - 1)) > 0) {
+		exe[n] = '\0';
+		if ((slash = strrchr(exe, '/')) != NULL) {
+			*slash = '\0';
+			p = xasprintf("%s/souk-image", exe);
+			if (access(p, X_OK) == 0)
+				return p;
+			free(p);
+		}
 	}
-	/*
-	 * The HTTP thread pool already runs requests in parallel: one
-	 * thread per image keeps a busy soukd from running threads x
-	 * cores libvips workers.  Uploads are all different, so the
-	 * operation cache would only hold memory.
-	 */
-	g_log_set_handler("VIPS", G_LOG_LEVEL_MASK | G_LOG_FLAG_FATAL |
-	    G_LOG_FLAG_RECURSION, image_glib_log, NULL);
-	vips_concurrency_set(1);
-	vips_cache_set_max(0);
-	vips_cache_set_max_mem(0);
-	vips_cache_set_max_files(0);
-	/*
-	 * Only the three formats souk accepts are ever parsed.  libvips
-	 * can load dozens (SVG, PDF, TIFF, FITS, ImageMagick's all...);
-	 * each is attack surface an upload must not reach, whatever its
-	 * bytes look like.
-	 */
-	vips_block_untrusted_set(TRUE);
-	vips_operation_block_set("VipsForeignLoad", TRUE);
-	vips_operation_block_set("VipsForeignLoadJpeg", FALSE);
-	vips_operation_block_set("VipsForeignLoadPng", FALSE);
-	vips_operation_block_set("VipsForeignLoadWebp", FALSE);
-	image_vips_up = true;
-out:
-	pthread_mutex_unlock(&image_start_lock);
-	return ok;
+	return xstrdup(SOUK_LIBEXECDIR "/souk/souk-image");
 }
 
 bool
@@ -111,6 +71,10 @@ image_init(const struct config *c, char **cause)
 		if (sem_init(&image_slots, 0,
 		    (unsigned)c->image_concurrency) != 0)
 			fatal("sem_init");
+		image_helper = image_helper_path(c);
+		if (access(image_helper, X_OK) != 0)
+			log_warn("image helper %s: %s; image uploads will be "
+			    "refused", image_helper, strerror(errno));
 		image_started = true;
 	}
 	pthread_mutex_unlock(&image_start_lock);
@@ -121,12 +85,10 @@ void
 image_shutdown(void)
 {
 	pthread_mutex_lock(&image_start_lock);
-	if (image_vips_up) {
-		vips_shutdown();
-		image_vips_up = false;
-	}
 	if (image_started) {
 		sem_destroy(&image_slots);
+		free(image_helper);
+		image_helper = NULL;
 		image_started = false;
 	}
 	pthread_mutex_unlock(&image_start_lock);
@@ -140,308 +102,6 @@ image_limits_from(const struct config *c, struct image_limits *l)
 	l->timeout_ms = c->image_timeout_ms;
 }
 
-/* libvips' last errors on one line (caller frees), for the log. */
-static char *
-image_error(void)
-{
-	char	*g = vips_error_buffer_copy(), *s, *p;
-	size_t	 n;
-
-	s = xstrdup(g != NULL ? g : "");
-	g_free(g);
-	n = strlen(s);
-	while (n > 0 && s[n - 1] == '\n')
-		s[--n] = '\0';
-	for (p = s; *p != '\0'; p++)
-		if (*p == '\n')
-			*p = ';';
-	return s;
-}
-
-/* --- the time budget ---------------------------------------------------- */
-
-struct deadline {
-	struct timespec	 until;
-	bool		 expired;
-};
-
-static void
-deadline_start(struct deadline *d, int64_t ms)
-{
-	clock_gettime(CLOCK_MONOTONIC, &d->until);
-	d->until.tv_sec += ms / 1000;
-	d->until.tv_nsec += (ms % 1000) * 1000000;
-	if (d->until.tv_nsec >= 1000000000) {
-		d->until.tv_sec++;
-		d->until.tv_nsec -= 1000000000;
-	}
-	d->expired = false;
-}
-
-static bool
-deadline_passed(struct deadline *d)
-{
-	struct timespec	now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (now.tv_sec > d->until.tv_sec || (now.tv_sec == d->until.tv_sec &&
-	    now.tv_nsec >= d->until.tv_nsec))
-		d->expired = true;
-	return d->expired;
-}
-
-/*
- * libvips reports progress on an image being computed, and on every
- * image computed from it; killing the image stops the computation at
- * its next tile.  This is what keeps a hostile file (a progressive JPEG
- * of a thousand scans, say) from holding a thread for long.
- */
-static void
-image_eval_cb(VipsImage *im, VipsProgress *progress, void *arg)
-{
-	(void)progress;
-	if (deadline_passed(arg))
-		vips_image_set_kill(im, TRUE);
-}
-
-static void
-image_watch(VipsImage *im, struct deadline *d)
-{
-	vips_image_set_progress(im, TRUE);
-	g_signal_connect(im, "eval", G_CALLBACK(image_eval_cb), d);
-}
-
-/*
- * Drops an image, and first its tie to the deadline on this stack, in
- * case anything in libvips still holds the image.
- */
-static void
-image_drop(VipsImage **im, struct deadline *d)
-{
-	if (*im == NULL)
-		return;
-	g_signal_handlers_disconnect_by_data(*im, d);
-	g_object_unref(*im);
-	*im = NULL;
-}
-
-/* --- reading ------------------------------------------------------------ */
-
-/*
- * Opens the header only: libvips decodes pixels when they are first
- * asked for.  fail_on=error makes a truncated or corrupt file an error
- * instead of an image with a grey bottom half.
- */
-static VipsImage *
-image_open(const void *data, size_t len, const char *ctype)
-{
-	VipsImage	*im = NULL;
-	void		*buf = (void *)(uintptr_t)data;
-	int		 rc;
-
-	if (strcmp(ctype, "image/jpeg") == 0)
-		rc = vips_jpegload_buffer(buf, len, &im, "access",
-		    VIPS_ACCESS_SEQUENTIAL, "fail_on", VIPS_FAIL_ON_ERROR, NULL);
-	else if (strcmp(ctype, "image/png") == 0)
-		rc = vips_pngload_buffer(buf, len, &im, "access",
-		    VIPS_ACCESS_SEQUENTIAL, "fail_on", VIPS_FAIL_ON_ERROR, NULL);
-	else
-		rc = vips_webpload_buffer(buf, len, &im, "access",
-		    VIPS_ACCESS_SEQUENTIAL, "fail_on", VIPS_FAIL_ON_ERROR, NULL);
-	return rc == 0 ? im : NULL;
-}
-
-/* The type media_sniff says, if it is one we decode. */
-static const char *
-image_type(const void *data, size_t len)
-{
-	const char	*t = media_sniff(data, len);
-
-	if (t == NULL || strncmp(t, "image/", 6) != 0)
-		return NULL;
-	return t;
-}
-
-enum image_result
-image_probe(const void *data, size_t len, const char **ctype, int *width,
-    int *height)
-{
-	VipsImage	*im;
-
-	if (data == NULL || (*ctype = image_type(data, len)) == NULL)
-		return IMAGE_NOT_IMAGE;
-	if ((im = image_open(data, len, *ctype)) == NULL) {
-		vips_error_clear();
-		return IMAGE_UNDECODABLE;
-	}
-	*width = vips_image_get_width(im);
-	*height = vips_image_get_height(im);
-	g_object_unref(im);
-	return IMAGE_OK;
-}
-
-/*
- * True for a lossless WebP: its first chunk is VP8L, or, in the
- * extended format, a VP8L chunk follows the VP8X one.
- */
-static bool
-image_webp_lossless(const unsigned char *b, size_t len)
-{
-	size_t		off = 12, size;
-	int		chunks;
-
-	for (chunks = 0; chunks < 8 && off + 8 <= len; chunks++) {
-		if (memcmp(b + off, "VP8L", 4) == 0)
-			return true;
-		if (memcmp(b + off, "VP8 ", 4) == 0)
-			return false;
-		size = (size_t)b[off + 4] | (size_t)b[off + 5] << 8 |
-		    (size_t)b[off + 6] << 16 | (size_t)b[off + 7] << 24;
-		if (size > len)
-			return false;
-		off += 8 + size + (size & 1);
-	}
-	return false;
-}
-
-/* --- writing ------------------------------------------------------------ */
-
-/*
- * Makes im sRGB (or grey) in 8 bits, as browsers expect: an embedded
- * ICC profile (a phone's Display P3, a printer's CMYK) is applied rather
- * than dropped, since the profile goes with the rest of the metadata and
- * the colours would shift without it.  Returns a new reference.
- */
-static VipsImage *
-image_to_srgb(VipsImage *im)
-{
-	VipsImage	*out = NULL;
-
-	if (vips_image_get_typeof(im, VIPS_META_ICC_NAME) != 0) {
-		if (vips_icc_transform(im, &out, "srgb", "embedded", TRUE,
-		    "intent", VIPS_INTENT_PERCEPTUAL, NULL) == 0)
-			return out;
-		/* A broken profile: convert as if there were none. */
-		vips_error_clear();
-	}
-	if (vips_image_get_interpretation(im) == VIPS_INTERPRETATION_CMYK) {
-		if (vips_icc_transform(im, &out, "srgb", "input_profile",
-		    "cmyk", NULL) == 0)
-			return out;
-		vips_error_clear();
-		if (vips_colourspace(im, &out, VIPS_INTERPRETATION_sRGB,
-		    NULL) == 0)
-			return out;
-		return NULL;
-	}
-	g_object_ref(im);
-	return im;
-}
-
-/* True if im has an alpha band that some pixel actually uses. */
-static bool
-image_uses_alpha(VipsImage *im)
-{
-	VipsImage	*alpha = NULL;
-	double		 min = 0;
-	bool		 uses = true;
-
-	if (!vips_image_hasalpha(im))
-		return false;
-	if (vips_extract_band(im, &alpha, vips_image_get_bands(im) - 1,
-	    NULL) == 0 && vips_min(alpha, &min, NULL) == 0)
-		uses = min < (vips_image_get_format(im) ==
-		    VIPS_FORMAT_USHORT ? 65535.0 : 255.0);
-	if (alpha != NULL)
-		g_object_unref(alpha);
-	vips_error_clear();
-	return uses;
-}
-
-/*
- * Drops the metadata chunks (EXIF, XMP, ICC) of a WebP file in place.
- * libvips 8.14 writes an EXIF chunk into WebP even when told to strip
- * (it rebuilds one from the image's fields), so the bytes are cleaned
- * here rather than trusted.  Files not in the extended format carry no
- * metadata and are left alone.
- */
-static void
-image_webp_strip(char *data, size_t *len)
-{
-	unsigned char	*b = (unsigned char *)data;
-	size_t		 in = 30, out = 30, n = *len, size, step;
-
-	if (n < 30 || memcmp(b, "RIFF", 4) != 0 ||
-	    memcmp(b + 8, "WEBPVP8X", 8) != 0)
-		return;
-	b[20] &= (unsigned char)~(0x20 | 0x08 | 0x04);	/* ICC, EXIF, XMP */
-	while (in + 8 <= n) {
-		size = (size_t)b[in + 4] | (size_t)b[in + 5] << 8 |
-		    (size_t)b[in + 6] << 16 | (size_t)b[in + 7] << 24;
-		step = 8 + size + (size & 1);
-		if (step > n - in)
-			step = n - in;
-		if (memcmp(b + in, "EXIF", 4) != 0 &&
-		    memcmp(b + in, "XMP ", 4) != 0 &&
-		    memcmp(b + in, "ICCP", 4) != 0) {
-			memmove(b + out, b + in, step);
-			out += step;
-		}
-		in += step;
-	}
-	size = out - 8;
-	b[4] = (unsigned char)(size & 0xff);
-	b[5] = (unsigned char)(size >> 8);
-	b[6] = (unsigned char)(size >> 16);
-	b[7] = (unsigned char)(size >> 24);
-	*len = out;
-}
-
-/* Writes im as ctype, without metadata, into v; false on failure. */
-static bool
-image_save(VipsImage *im, const char *ctype, int q, bool lossless,
-    struct image_variant *v)
-{
-	void	*buf = NULL;
-	size_t	 len = 0;
-	int	 rc;
-
-	if (strcmp(ctype, "image/jpeg") == 0)
-		rc = vips_jpegsave_buffer(im, &buf, &len, "Q", q, "strip", TRUE,
-		    "interlace", TRUE, "optimize_coding", TRUE, NULL);
-	else if (strcmp(ctype, "image/png") == 0)
-		rc = vips_pngsave_buffer(im, &buf, &len, "strip", TRUE,
-		    "compression", 6, NULL);
-	else
-		rc = vips_webpsave_buffer(im, &buf, &len, "Q", q, "strip", TRUE,
-		    "lossless", lossless, NULL);
-	if (rc != 0)
-		return false;
-	/* libvips allocates with GLib; callers free with free(). */
-	v->data = xmalloc(len);
-	memcpy(v->data, buf, len);
-	g_free(buf);
-	if (strcmp(ctype, "image/webp") == 0)
-		image_webp_strip(v->data, &len);
-	v->len = len;
-	v->ctype = ctype;
-	v->width = vips_image_get_width(im);
-	v->height = vips_image_get_height(im);
-	return true;
-}
-
-/* A copy of im resized to fit a box x box square, never enlarged. */
-static VipsImage *
-image_fit(VipsImage *im, int box)
-{
-	VipsImage	*out = NULL;
-
-	if (vips_thumbnail_image(im, &out, box, "height", box, "size",
-	    VIPS_SIZE_DOWN, "no_rotate", TRUE, NULL) != 0)
-		return NULL;
-	return out;
-}
-
 void
 image_set_free(struct image_set *s)
 {
@@ -453,6 +113,17 @@ image_set_free(struct image_set *s)
 	memset(s, 0, sizeof *s);
 }
 
+/* --- the time budget ---------------------------------------------------- */
+
+static int64_t
+image_now_ms(void)
+{
+	struct timespec	now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
 /*
  * Takes a decoding slot, waiting a second at most (and never past the
  * deadline): a thread waiting here is an HTTP thread no other request
@@ -460,22 +131,19 @@ image_set_free(struct image_set *s)
  * left to hold every thread.
  */
 static bool
-image_slot_take(struct deadline *d)
+image_slot_take(int64_t until)
 {
-	struct timespec	real, now;
-	int64_t		ns;
+	struct timespec	real;
+	int64_t		ms = until - image_now_ms();
 
 	/* sem_timedwait wants CLOCK_REALTIME; the budget is monotonic. */
+	if (ms > IMAGE_SLOT_WAIT_MS)
+		ms = IMAGE_SLOT_WAIT_MS;
+	if (ms < 0)
+		ms = 0;
 	clock_gettime(CLOCK_REALTIME, &real);
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ns = (int64_t)(d->until.tv_sec - now.tv_sec) * 1000000000 +
-	    (d->until.tv_nsec - now.tv_nsec);
-	if (ns > IMAGE_SLOT_WAIT_MS * 1000000)
-		ns = IMAGE_SLOT_WAIT_MS * 1000000;
-	if (ns < 0)
-		ns = 0;
-	real.tv_sec += (time_t)(ns / 1000000000);
-	real.tv_nsec += (long)(ns % 1000000000);
+	real.tv_sec += (time_t)(ms / 1000);
+	real.tv_nsec += (long)(ms % 1000) * 1000000;
 	if (real.tv_nsec >= 1000000000) {
 		real.tv_sec++;
 		real.tv_nsec -= 1000000000;
@@ -487,131 +155,321 @@ image_slot_take(struct deadline *d)
 	return true;
 }
 
+/* --- talking to souk-image ---------------------------------------------- */
+
+struct helper {
+	pid_t		 pid;
+	int		 in;		/* its standard input, or -1 */
+	int		 out;		/* its standard output, or -1 */
+	char		*answer;	/* what it wrote */
+	size_t		 len, cap;
+	bool		 killed;	/* for taking too long */
+	bool		 too_much;	/* answered more than IMAGE_ANSWER_MAX */
+};
+
+/*
+ * Starts souk-image on lim, its standard input and output pipes to h,
+ * its standard error soukd's (its rare log lines join soukd's).  It
+ * inherits no other descriptor, no blocked signal and no ignored one
+ * (soukd blocks SIGTERM in every thread and ignores SIGPIPE).  False
+ * with errno set if it could not be started.
+ */
+static bool
+image_spawn(struct helper *h, const char *ctype,
+    const struct image_limits *lim)
+{
+	posix_spawn_file_actions_t	 fa;
+	posix_spawnattr_t		 at;
+	sigset_t			 none, dfl;
+	char				 px[32], side[32], ms[32];
+	char				*argv[6];
+	int				 inp[2] = { -1, -1 }, outp[2] = { -1, -1 };
+	int				 rc;
+
+	if (pipe2(inp, O_CLOEXEC) != 0)
+		return false;
+	if (pipe2(outp, O_CLOEXEC) != 0) {
+		rc = errno;
+		close(inp[0]);
+		close(inp[1]);
+		errno = rc;
+		return false;
+	}
+	snprintf(px, sizeof px, "%lld", (long long)lim->max_pixels);
+	snprintf(side, sizeof side, "%lld", (long long)lim->max_side);
+	snprintf(ms, sizeof ms, "%lld", (long long)lim->timeout_ms);
+	argv[0] = (char *)(uintptr_t)"souk-image";
+	argv[1] = (char *)(uintptr_t)ctype;
+	argv[2] = px;
+	argv[3] = side;
+	argv[4] = ms;
+	argv[5] = NULL;
+
+	sigemptyset(&none);
+	sigemptyset(&dfl);
+	sigaddset(&dfl, SIGPIPE);
+	sigaddset(&dfl, SIGINT);
+	sigaddset(&dfl, SIGTERM);
+	sigaddset(&dfl, SIGHUP);
+	if (posix_spawn_file_actions_init(&fa) != 0 ||
+	    posix_spawnattr_init(&at) != 0)
+		fatalx("posix_spawn: out of memory");
+	if (posix_spawn_file_actions_adddup2(&fa, inp[0], STDIN_FILENO) != 0 ||
+	    posix_spawn_file_actions_adddup2(&fa, outp[1], STDOUT_FILENO) != 0 ||
+	    posix_spawn_file_actions_addclosefrom_np(&fa, STDERR_FILENO + 1)
+	    != 0 || posix_spawnattr_setsigmask(&at, &none) != 0 ||
+	    posix_spawnattr_setsigdefault(&at, &dfl) != 0 ||
+	    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK |
+	    POSIX_SPAWN_SETSIGDEF) != 0)
+		fatalx("posix_spawn: out of memory");
+	rc = posix_spawn(&h->pid, image_helper, &fa, &at, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
+	close(inp[0]);
+	close(outp[1]);
+	if (rc != 0) {
+		close(inp[1]);
+		close(outp[0]);
+		errno = rc;
+		return false;
+	}
+	h->in = inp[1];
+	h->out = outp[0];
+	/* A helper that stops reading must not block this thread. */
+	if (fcntl(h->in, F_SETFL, O_NONBLOCK) != 0 ||
+	    fcntl(h->out, F_SETFL, O_NONBLOCK) != 0)
+		fatal("fcntl");
+	return true;
+}
+
+/*
+ * Writes data to h and reads its answer until it closes its output or
+ * the deadline passes (then it is killed).  Returns with both pipes
+ * closed and the helper reaped; *status is its wait status.
+ */
+static void
+image_talk(struct helper *h, const void *data, size_t len, int64_t until,
+    int *status)
+{
+	struct pollfd	 p[2];
+	size_t		 sent = 0;
+	ssize_t		 n;
+	int64_t		 left;
+	int		 np;
+
+	if (len == 0) {
+		close(h->in);
+		h->in = -1;
+	}
+	while (h->out != -1) {
+		np = 0;
+		p[np].fd = h->out;
+		p[np++].events = POLLIN;
+		if (h->in != -1) {
+			p[np].fd = h->in;
+			p[np++].events = POLLOUT;
+		}
+		if ((left = until - image_now_ms()) <= 0) {
+			h->killed = true;
+			break;
+		}
+		if (poll(p, (nfds_t)np, left > INT_MAX ? INT_MAX : (int)left)
+		    < 0) {
+			if (errno == EINTR)
+				continue;
+			fatal("poll");
+		}
+		if (np == 2 && p[1].revents != 0) {
+			n = write(h->in, (const char *)data + sent, len - sent);
+			if (n > 0)
+				sent += (size_t)n;
+			/* EPIPE: it stopped reading; its answer says why. */
+			if ((n < 0 && errno != EAGAIN && errno != EINTR) ||
+			    sent == len) {
+				close(h->in);
+				h->in = -1;
+			}
+		}
+		if (p[0].revents == 0)
+			continue;
+		if (h->len == h->cap) {
+			if (h->cap >= IMAGE_ANSWER_MAX) {
+				h->too_much = true;
+				break;
+			}
+			h->cap = h->cap == 0 ? 256 * 1024 : h->cap * 2;
+			h->answer = xreallocarray(h->answer, h->cap, 1);
+		}
+		n = read(h->out, h->answer + h->len, h->cap - h->len);
+		if (n > 0)
+			h->len += (size_t)n;
+		else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+			close(h->out);
+			h->out = -1;
+		}
+	}
+	if (h->in != -1)
+		close(h->in);
+	if (h->out != -1)
+		close(h->out);
+	h->in = h->out = -1;
+	if (h->killed || h->too_much)
+		kill(h->pid, SIGKILL);
+	while (waitpid(h->pid, status, 0) < 0)
+		if (errno != EINTR)
+			fatal("waitpid %ld", (long)h->pid);
+}
+
+/* Reads a number or a string of the answer; false past its end. */
+static bool
+wire_u32(const struct helper *h, size_t *off, uint32_t *v)
+{
+	const unsigned char	*b = (const unsigned char *)h->answer + *off;
+
+	if (h->len - *off < 4)
+		return false;
+	*v = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+	    (uint32_t)b[2] << 8 | b[3];
+	*off += 4;
+	return true;
+}
+
+static bool
+wire_bytes(const struct helper *h, size_t *off, const char **s, size_t *len)
+{
+	uint32_t	n;
+
+	if (!wire_u32(h, off, &n) || h->len - *off < n)
+		return false;
+	*s = h->answer + *off;
+	*len = n;
+	*off += n;
+	return true;
+}
+
+static bool
+wire_variant(const struct helper *h, size_t *off, struct image_variant *v)
+{
+	static const char *const types[] = {
+		[IMAGEWIRE_JPEG] = "image/jpeg",
+		[IMAGEWIRE_PNG] = "image/png",
+		[IMAGEWIRE_WEBP] = "image/webp",
+	};
+	uint32_t	 type, w, h2;
+	const char	*s;
+	size_t		 n;
+
+	if (!wire_u32(h, off, &type) || type < IMAGEWIRE_JPEG ||
+	    type > IMAGEWIRE_WEBP || !wire_u32(h, off, &w) ||
+	    !wire_u32(h, off, &h2) || w > INT_MAX || h2 > INT_MAX ||
+	    !wire_bytes(h, off, &s, &n) || n == 0)
+		return false;
+	v->data = xmalloc(n);
+	memcpy(v->data, s, n);
+	v->len = n;
+	v->ctype = types[type];
+	v->width = (int)w;
+	v->height = (int)h2;
+	return true;
+}
+
+/*
+ * Turns the helper's answer into the result, out and *why; false if it
+ * is not a whole answer in the format of imagewire.h.
+ */
+static bool
+image_parse(const struct helper *h, struct image_set *out,
+    enum image_result *res, char **why)
+{
+	const char	*s, *detail;
+	size_t		 off = 0, n, dn;
+	uint32_t	 r, level;
+
+	if (!wire_u32(h, &off, &r))
+		return false;
+	if (r == IMAGE_OK) {
+		if (!wire_variant(h, &off, &out->original) ||
+		    !wire_variant(h, &off, &out->medium) ||
+		    !wire_variant(h, &off, &out->thumb) || off != h->len)
+			return false;
+		*res = IMAGE_OK;
+		return true;
+	}
+	if ((r != IMAGE_TOO_LARGE && r != IMAGE_UNDECODABLE) ||
+	    !wire_u32(h, &off, &level) || !wire_bytes(h, &off, &s, &n) ||
+	    n == 0 || n > IMAGEWIRE_TEXT_MAX ||
+	    !wire_bytes(h, &off, &detail, &dn) || dn > IMAGEWIRE_TEXT_MAX ||
+	    off != h->len)
+		return false;
+	*res = (enum image_result)r;
+	*why = xasprintf("%.*s", (int)n, s);
+	if (dn > 0) {
+		if (level == LOG_WARN)
+			log_warn("image: %s: %.*s", *why, (int)dn, detail);
+		else
+			log_info("image: %.*s", (int)dn, detail);
+	}
+	return true;
+}
+
 enum image_result
 image_process(const void *data, size_t len, const struct image_limits *lim,
     struct image_set *out, char **why)
 {
-	VipsImage		*in = NULL, *mem = NULL, *up = NULL, *srgb = NULL,
-				*full = NULL, *fit = NULL, *med = NULL,
-				*flat = NULL, *th = NULL;
-	enum image_result	 res = IMAGE_UNDECODABLE;
-	struct deadline		 d;
-	const char		*vtype;
-	char			*err;
-	int			 w, h;
-	bool			 slot = false, lossless = false;
+	struct helper		 h;
+	enum image_result	 res = IMAGE_BUSY;
+	int64_t			 until;
+	int			 status;
 
 	memset(out, 0, sizeof *out);
+	memset(&h, 0, sizeof h);
 	*why = NULL;
 	if (!image_started)
 		fatalx("image_process before image_init");
-	if (data == NULL || (out->source_type = image_type(data, len)) ==
-	    NULL) {
+	if (data == NULL || (out->source_type = media_sniff(data, len)) ==
+	    NULL || strncmp(out->source_type, "image/", 6) != 0) {
+		out->source_type = NULL;
 		*why = xasprintf("the file is not a JPEG, PNG or WebP image");
 		return IMAGE_NOT_IMAGE;
 	}
-	if (!image_vips_start()) {
-		*why = xasprintf("images cannot be processed now");
-		return IMAGE_BUSY;
-	}
-	deadline_start(&d, lim->timeout_ms);
-	if ((in = image_open(data, len, out->source_type)) == NULL) {
-		*why = xasprintf("the image cannot be read (it is damaged or "
-		    "not what its first bytes say)");
-		goto out;
-	}
-	w = vips_image_get_width(in);
-	h = vips_image_get_height(in);
-	if (w > lim->max_side || h > lim->max_side) {
-		*why = xasprintf("the image is %d x %d pixels; a side may be "
-		    "at most %lld", w, h, (long long)lim->max_side);
-		res = IMAGE_TOO_LARGE;
-		goto out;
-	}
-	if ((int64_t)w * h > lim->max_pixels) {
-		*why = xasprintf("the image is %d x %d pixels; at most %lld "
-		    "pixels are accepted", w, h, (long long)lim->max_pixels);
-		res = IMAGE_TOO_LARGE;
-		goto out;
-	}
-	if (!image_slot_take(&d)) {
+	until = image_now_ms() + lim->timeout_ms;
+	if (!image_slot_take(until)) {
 		*why = xasprintf("too many images are being processed; try "
 		    "again shortly");
-		res = IMAGE_BUSY;
+		return IMAGE_BUSY;
+	}
+	if (!image_spawn(&h, out->source_type, lim)) {
+		log_error("image helper %s: %s", image_helper,
+		    strerror(errno));
+		*why = xasprintf("images cannot be processed now");
 		goto out;
 	}
-	slot = true;
-	if (strcmp(out->source_type, "image/webp") == 0)
-		lossless = image_webp_lossless(data, len);
-
-	/* Decoded once, top to bottom, into memory. */
-	image_watch(in, &d);
-	if ((mem = vips_image_copy_memory(in)) == NULL)
-		goto failed;
-	image_watch(mem, &d);
-	if (vips_autorot(mem, &up, NULL) != 0 ||
-	    (srgb = image_to_srgb(up)) == NULL)
-		goto failed;
-	if (srgb == mem)
-		full = g_object_ref(mem);
-	else if ((full = vips_image_copy_memory(srgb)) == NULL)
-		goto failed;
-	VIPS_UNREF(srgb);
-	VIPS_UNREF(up);
-	image_drop(&mem, &d);
-	image_watch(full, &d);
-	if (!image_save(full, out->source_type, IMAGE_ORIGINAL_Q, lossless,
-	    &out->original))
-		goto failed;
-
-	if ((fit = image_fit(full, IMAGE_MEDIUM_BOX)) == NULL ||
-	    (med = vips_image_copy_memory(fit)) == NULL)
-		goto failed;
-	vtype = "image/jpeg";
-	if (image_uses_alpha(med))
-		vtype = "image/png";
-	else if (vips_image_hasalpha(med)) {
-		/* An alpha band every pixel leaves opaque: drop it. */
-		if (vips_flatten(med, &flat, NULL) != 0)
-			goto failed;
-		VIPS_UNREF(med);
-		med = flat;
-		flat = NULL;
-	}
-	if (!image_save(med, vtype, IMAGE_VARIANT_Q, false, &out->medium))
-		goto failed;
-	if ((th = image_fit(med, IMAGE_THUMB_BOX)) == NULL ||
-	    !image_save(th, vtype, IMAGE_VARIANT_Q, false, &out->thumb))
-		goto failed;
-	res = IMAGE_OK;
-	goto out;
-
-failed:
-	err = image_error();
-	if (d.expired || deadline_passed(&d)) {
+	image_talk(&h, data, len, until, &status);
+	if (h.killed) {
 		*why = xasprintf("the image took longer than %lld ms to "
 		    "process", (long long)lim->timeout_ms);
-		log_warn("image: gave up after %lld ms: %s",
-		    (long long)lim->timeout_ms, err);
-	} else {
-		*why = xasprintf("the image cannot be decoded (it is damaged, "
-		    "truncated or not what its first bytes say)");
-		log_info("image: %s", err);
+		log_warn("image: gave up after %lld ms", (long long)
+		    lim->timeout_ms);
+		res = IMAGE_UNDECODABLE;
+	} else if (WIFSIGNALED(status)) {
+		/* A decoder crashed or ran out of memory on these bytes. */
+		log_warn("image: %s died of %s on a %zu-byte %s",
+		    image_helper, strsignal(WTERMSIG(status)), len,
+		    out->source_type);
+		*why = xasprintf("the image cannot be read (it is damaged or "
+		    "not what its first bytes say)");
+		res = IMAGE_UNDECODABLE;
+	} else if (h.too_much || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0 || !image_parse(&h, out, &res, why)) {
+		log_error("image helper %s failed (exit status %d, %zu bytes "
+		    "of answer)", image_helper, WIFEXITED(status) ?
+		    WEXITSTATUS(status) : -1, h.len);
+		*why = xasprintf("images cannot be processed now");
+		res = IMAGE_BUSY;
 	}
-	free(err);
 out:
-	vips_error_clear();
-	VIPS_UNREF(th);
-	VIPS_UNREF(flat);
-	VIPS_UNREF(med);
-	VIPS_UNREF(fit);
-	VIPS_UNREF(srgb);
-	VIPS_UNREF(up);
-	image_drop(&full, &d);
-	image_drop(&mem, &d);
-	image_drop(&in, &d);
-	if (slot)
-		sem_post(&image_slots);
+	free(h.answer);
+	sem_post(&image_slots);
 	if (res != IMAGE_OK) {
 		const char	*type = out->source_type;
 

@@ -1,11 +1,15 @@
 /*
  * image: turns the bytes of an uploaded picture into what souk keeps and
- * serves, through libvips.  The type comes from the bytes (media_sniff);
- * only JPEG, PNG and WebP are decoded, each by its own loader (every other
- * libvips loader is blocked).  The header is read first and the image
- * refused when its dimensions are over the limits, before a pixel is
- * decoded, so a small file claiming a huge image (a decompression bomb)
- * costs nothing.  Then it is decoded once, within a time budget, turned
+ * serves.  The type comes from the bytes (media_sniff); only JPEG, PNG
+ * and WebP are decoded.  soukd does not decode them itself: each image
+ * goes to a souk-image process of its own (daemon/media/helper/), started
+ * for it and gone with it, which runs libvips with every loader but those
+ * three blocked.  A decoder that crashes or runs wild on a hostile file
+ * takes down that process only, and soukd never maps libvips and the
+ * hundred-odd libraries it links.  There, the header is read first and
+ * the image refused when its dimensions are over the limits, before a
+ * pixel is decoded, so a small file claiming a huge image (a
+ * decompression bomb) costs nothing.  Then it is decoded once, within a time budget, turned
  * upright by its EXIF orientation, converted to sRGB, and written out
  * three times without any metadata (EXIF carries the camera's GPS
  * position, and serial numbers): the original at its full size, a medium
@@ -55,33 +59,26 @@ struct image_set {
 
 /*
  * Readies image processing for a server (once per process; later calls
- * do nothing): at most c->image_concurrency images decoded at once.
- * libvips itself starts with the first image (one thread per operation,
- * no operation cache, only the JPEG, PNG and WebP loaders); if it cannot,
- * that image is answered IMAGE_BUSY and the cause logged.  Returns true
- * (cause is for future failures).
+ * do nothing): at most c->image_concurrency images decoded at once, each
+ * by the souk-image at c->image_helper (empty: the one next to this
+ * program, else the installed one).  A helper that is missing is logged
+ * here and each image is then answered IMAGE_BUSY.  Returns true (cause
+ * is for future failures).
  */
 bool	image_init(const struct config *c, char **cause)
 	    __attribute__((warn_unused_result));
-/*
- * Stops libvips at exit, freeing its thread pool and what it keeps per
- * type and thread (which is also what keeps LeakSanitizer quiet in test
- * builds: no suppressions are needed); fine if never started.
- */
+/* Undoes image_init; fine if it never ran. */
 void	image_shutdown(void);
 /* The limits c sets. */
 void	image_limits_from(const struct config *c, struct image_limits *l);
 
 /*
- * Reads only the header of data: its type (a static string) and
- * dimensions.  IMAGE_NOT_IMAGE or IMAGE_UNDECODABLE when there is no
- * header to read.
- */
-enum image_result image_probe(const void *data, size_t len,
-	    const char **ctype, int *width, int *height);
-
-/*
- * Makes the three variants of data into *out (image_set_free frees them).
+ * Makes the three variants of data into *out (image_set_free frees them),
+ * through a souk-image process, within limits->timeout_ms all told
+ * (waiting for a slot, starting the helper, decoding): past it the helper
+ * is killed and the image is IMAGE_UNDECODABLE, too slow.  A helper that
+ * dies of a signal (a decoder crashed) makes the image IMAGE_UNDECODABLE;
+ * one that cannot be started or fails otherwise, IMAGE_BUSY (logged).
  * On anything but IMAGE_OK, *out holds nothing and *why (caller frees)
  * says what was wrong, in words fit for the uploader.
  */

@@ -1,31 +1,81 @@
 /*
- * image.c through libvips: what comes out of an upload (sizes, formats,
- * no metadata, upright) and what is refused (not an image, too many
- * pixels, damaged, too slow) before it can cost much.
+ * image.c and the souk-image it runs: what comes out of an upload
+ * (sizes, formats, no metadata, upright), what is refused (not an image,
+ * too many pixels, damaged, too slow) before it can cost much, and what
+ * an upload is told when the helper crashes, hangs or is missing.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "image.h"
 #include "imgfix.h"
 #include "suites.h"
+#include "xmalloc.h"
 
 static struct image_limits	limits;
+
+/*
+ * Starts image processing with helper as souk-image (NULL: the one
+ * `make check` built, SOUK_IMAGE).
+ */
+static void
+start(const char *helper)
+{
+	struct config	 c;
+	char		*cause = NULL;
+	const char	*built = getenv("SOUK_IMAGE");
+
+	config_defaults(&c);
+	free(c.image_helper);
+	if (helper == NULL) {
+		ck_assert_msg(built != NULL, "SOUK_IMAGE is not set");
+		helper = built;
+	}
+	c.image_helper = xstrdup(helper);
+	ck_assert_msg(image_init(&c, &cause), "%s", cause);
+	image_limits_from(&c, &limits);
+	config_free(&c);
+}
 
 static void
 setup(void)
 {
-	struct config	 c;
-	char		*cause = NULL;
-
-	config_defaults(&c);
 	imgfix_init();
-	ck_assert_msg(image_init(&c, &cause), "%s", cause);
-	image_limits_from(&c, &limits);
-	config_free(&c);
+	start(NULL);
+}
+
+/* Makes an executable shell script of body (caller frees the path). */
+static char *
+script(const char *body)
+{
+	char	*path = xstrdup("/tmp/souk-image-test-XXXXXX");
+	FILE	*f;
+	int	 fd;
+
+	ck_assert_int_ge(fd = mkstemp(path), 0);
+	ck_assert_ptr_nonnull(f = fdopen(fd, "w"));
+	fprintf(f, "#!/bin/sh\n%s\n", body);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(chmod(path, 0755), 0);
+	return path;
+}
+
+/* Milliseconds since t0. */
+static long
+since(const struct timespec *t0)
+{
+	struct timespec	t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (long)((t1.tv_sec - t0->tv_sec) * 1000 +
+	    (t1.tv_nsec - t0->tv_nsec) / 1000000);
 }
 
 static void
@@ -217,18 +267,13 @@ START_TEST(test_not_an_image)
 	static const char	pdf[] = "%PDF-1.4\n%%EOF\n";
 	static const char	gif[] = "GIF89a\x01\x00\x01\x00\x00\x00\x00;";
 	struct image_set	set;
-	const char		*ctype;
-	int			 w, h;
 
 	set = process(text, sizeof text - 1, IMAGE_NOT_IMAGE);
 	set = process(pdf, sizeof pdf - 1, IMAGE_NOT_IMAGE);
 	set = process(gif, sizeof gif - 1, IMAGE_NOT_IMAGE);
 	set = process("", 0, IMAGE_NOT_IMAGE);
 	set = process(NULL, 0, IMAGE_NOT_IMAGE);
-	ck_assert_int_eq(image_probe(text, sizeof text - 1, &ctype, &w, &h),
-	    IMAGE_NOT_IMAGE);
-	ck_assert_int_eq(image_probe(NULL, 0, &ctype, &w, &h),
-	    IMAGE_NOT_IMAGE);
+	ck_assert_ptr_null(set.source_type);
 	(void)set;
 }
 END_TEST
@@ -238,15 +283,11 @@ START_TEST(test_damaged_images)
 	size_t			 len;
 	char			*jpeg = imgfix_jpeg(640, 480, &len), *png;
 	struct image_set	 set;
-	const char		*ctype;
-	int			 w, h;
 
 	/* The right first bytes, then nothing sensible. */
 	set = process("\xff\xd8\xff\xe0 not really", 15, IMAGE_UNDECODABLE);
 	set = process("\x89PNG\r\n\x1a\nIHDR garbage", 20, IMAGE_UNDECODABLE);
 	set = process("RIFF\x10\0\0\0WEBPVP8 junk", 20, IMAGE_UNDECODABLE);
-	ck_assert_int_eq(image_probe("\x89PNG\r\n\x1a\nxx", 10, &ctype, &w,
-	    &h), IMAGE_UNDECODABLE);
 	/* Cut in half: refused, not half grey. */
 	set = process(jpeg, len / 2, IMAGE_UNDECODABLE);
 	free(jpeg);
@@ -261,27 +302,30 @@ START_TEST(test_decompression_bomb_costs_nothing)
 {
 	size_t			 len;
 	char			*bomb = imgfix_png_bomb(100000, 100000, &len);
-	const char		*ctype;
-	struct rusage		 before, after;
-	struct timespec		 t0, t1;
+	char			*why = NULL;
+	struct rusage		 before, after, helper;
+	struct timespec		 t0;
 	struct image_set	 set;
-	int			 w, h;
 
 	ck_assert_uint_lt(len, 100);
-	/* The header is all there is to read. */
-	ck_assert_int_eq(image_probe(bomb, len, &ctype, &w, &h), IMAGE_OK);
-	ck_assert_str_eq(ctype, "image/png");
-	ck_assert_int_eq(w, 100000);
-	ck_assert_int_eq(h, 100000);
 	getrusage(RUSAGE_SELF, &before);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	set = process(bomb, len, IMAGE_TOO_LARGE);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ck_assert_int_eq(image_process(bomb, len, &limits, &set, &why),
+	    IMAGE_TOO_LARGE);
+	/* The uploader is told what the header claimed. */
+	ck_assert_ptr_nonnull(strstr(why, "100000 x 100000 pixels"));
+	ck_assert_str_eq(set.source_type, "image/png");
+	ck_assert_int_lt(since(&t0), 1000);
 	getrusage(RUSAGE_SELF, &after);
-	/* 30 GB of pixels were never allocated, nor waited for. */
+	getrusage(RUSAGE_CHILDREN, &helper);
+	/*
+	 * 30 GB of pixels were never allocated, nor waited for: not here,
+	 * and not in souk-image (whose own size, sanitizers and all, is
+	 * well under this).
+	 */
 	ck_assert_int_lt(after.ru_maxrss - before.ru_maxrss, 20 * 1024);
-	ck_assert_int_lt((t1.tv_sec - t0.tv_sec) * 1000 +
-	    (t1.tv_nsec - t0.tv_nsec) / 1000000, 1000);
+	ck_assert_int_lt(helper.ru_maxrss, 400 * 1024);
+	free(why);
 	free(bomb);
 	(void)set;
 }
@@ -328,6 +372,97 @@ START_TEST(test_time_budget)
 }
 END_TEST
 
+START_TEST(test_helper_crash_is_undecodable)
+{
+	size_t			 len;
+	char			*jpeg = imgfix_jpeg(64, 64, &len);
+	char			*crash = script("kill -SEGV $$");
+	struct image_set	 set;
+
+	image_shutdown();
+	start(crash);
+	/* What a decoder crashing on the bytes looks like to soukd. */
+	set = process(jpeg, len, IMAGE_UNDECODABLE);
+	ck_assert_str_eq(set.source_type, "image/jpeg");
+	/* Not an image is still told without starting anything. */
+	set = process("plain text", 10, IMAGE_NOT_IMAGE);
+	unlink(crash);
+	free(crash);
+	free(jpeg);
+}
+END_TEST
+
+START_TEST(test_helper_missing_is_busy)
+{
+	size_t			 len;
+	char			*jpeg = imgfix_jpeg(64, 64, &len), *why = NULL;
+	struct image_set	 set;
+
+	image_shutdown();
+	start("/nonexistent/souk-image");
+	ck_assert_int_eq(image_process(jpeg, len, &limits, &set, &why),
+	    IMAGE_BUSY);
+	ck_assert_str_eq(why, "images cannot be processed now");
+	free(why);
+	/* The slot was given back: the next upload is told the same. */
+	set = process(jpeg, len, IMAGE_BUSY);
+	free(jpeg);
+	(void)set;
+}
+END_TEST
+
+START_TEST(test_helper_failing_is_busy)
+{
+	size_t			 len;
+	char			*jpeg = imgfix_jpeg(64, 64, &len);
+	char			*garbage = script("cat >/dev/null; "
+				    "printf 'not the answer'");
+	char			*fails = script("cat >/dev/null; exit 1");
+	struct image_set	 set;
+
+	image_shutdown();
+	start(garbage);
+	set = process(jpeg, len, IMAGE_BUSY);
+	image_shutdown();
+	start(fails);
+	set = process(jpeg, len, IMAGE_BUSY);
+	unlink(garbage);
+	unlink(fails);
+	free(garbage);
+	free(fails);
+	free(jpeg);
+	(void)set;
+}
+END_TEST
+
+START_TEST(test_helper_hanging_is_killed)
+{
+	size_t			 len;
+	char			*jpeg = imgfix_jpeg(64, 64, &len), *why = NULL;
+	char			*hang = script("exec sleep 30");
+	struct image_set	 set;
+	struct timespec		 t0;
+	struct image_limits	 quick;
+
+	image_shutdown();
+	start(hang);
+	quick = limits;
+	quick.timeout_ms = 300;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ck_assert_int_eq(image_process(jpeg, len, &quick, &set, &why),
+	    IMAGE_UNDECODABLE);
+	ck_assert_ptr_nonnull(strstr(why, "longer than 300 ms"));
+	/* Killed on time and reaped: no zombie, no half-minute wait. */
+	ck_assert_int_lt(since(&t0), 2000);
+	ck_assert_int_ge(since(&t0), 300);
+	ck_assert_int_eq(waitpid(-1, NULL, WNOHANG), -1);
+	free(why);
+	unlink(hang);
+	free(hang);
+	free(jpeg);
+}
+END_TEST
+
 Suite *
 image_suite(void)
 {
@@ -348,6 +483,10 @@ image_suite(void)
 	tcase_add_test(tc, test_decompression_bomb_costs_nothing);
 	tcase_add_test(tc, test_dimension_limits);
 	tcase_add_test(tc, test_time_budget);
+	tcase_add_test(tc, test_helper_crash_is_undecodable);
+	tcase_add_test(tc, test_helper_missing_is_busy);
+	tcase_add_test(tc, test_helper_failing_is_busy);
+	tcase_add_test(tc, test_helper_hanging_is_killed);
 	suite_add_tcase(s, tc);
 	return s;
 }
