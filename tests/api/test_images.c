@@ -1063,6 +1063,74 @@ START_TEST(test_s3_signature_and_gc)
 }
 END_TEST
 
+/*
+ * soukd with SOUKD_IMAGE_HELPER=helper (and only the API), a shop on it,
+ * and an upload of a good photo: what the owner is told.
+ */
+static struct api_resp *
+upload_with_helper(const char *helper, struct soukd **d)
+{
+	const char	*args[] = { "--role", "api", NULL };
+	struct shop	*s;
+	struct api_resp	*r;
+	char		*img;
+	size_t		 len;
+
+	setenv("SOUKD_IMAGE_HELPER", helper, 1);
+	*d = soukd_start(test_conninfo(), args);
+	ck_assert_ptr_nonnull(*d);
+	s = shop_new((*d)->url);
+	img = imgfix_jpeg(640, 480, &len);
+	r = upload_to((*d)->url, s->owner, s->listing, NULL, img, len,
+	    "image/jpeg");
+	free(img);
+	return r;
+}
+
+START_TEST(test_image_helper_missing_or_crashing)
+{
+	struct soukd	*d;
+	struct api_resp	*r, *h;
+	char		*dir, *crash;
+	FILE		*f;
+
+	imgfix_init();
+	/* Not installed: uploads are 503 (try later), the rest works. */
+	r = upload_with_helper("/nonexistent/souk-image", &d);
+	api_expect(r, 503, "POST", "/v1/listings/{id}/images");
+	api_expect_problem(r, 503, "unavailable", NULL);
+	expect_header(r, "Retry-After", "5");
+	ck_assert_ptr_nonnull(strstr(r->body, "cannot be processed now"));
+	ck_assert(soukd_log_has(d, "image helper /nonexistent/souk-image: "
+	    "No such file or directory"));
+	h = api_request(d->url, "GET", "/healthz", NULL, NULL, 0, NULL);
+	ck_assert_int_eq(h->status, 200);
+	api_free(h);
+	api_free(r);
+	ck_assert_int_eq(soukd_stop(d, SIGTERM), 0);
+
+	/* A decoder crashing on the file: the file is refused, soukd lives. */
+	dir = test_tmpdir("helper");
+	crash = xasprintf("%s/souk-image", dir);
+	ck_assert_ptr_nonnull(f = fopen(crash, "w"));
+	fputs("#!/bin/sh\nkill -SEGV $$\n", f);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(chmod(crash, 0755), 0);
+	r = upload_with_helper(crash, &d);
+	api_expect(r, 422, "POST", "/v1/listings/{id}/images");
+	api_expect_problem(r, 422, "unprocessable", NULL);
+	ck_assert_ptr_nonnull(strstr(r->body, "cannot be read"));
+	ck_assert(soukd_log_has(d, "died of Segmentation fault"));
+	h = api_request(d->url, "GET", "/healthz", NULL, NULL, 0, NULL);
+	ck_assert_int_eq(h->status, 200);
+	api_free(h);
+	api_free(r);
+	ck_assert_int_eq(soukd_stop(d, SIGTERM), 0);
+	free(crash);
+	free(dir);
+}
+END_TEST
+
 Suite *
 images_suite(void)
 {
@@ -1081,6 +1149,7 @@ images_suite(void)
 	tcase_add_test(tc, test_gc_removes_only_old_unused_files);
 	tcase_add_test(tc, test_s3_store_end_to_end);
 	tcase_add_test(tc, test_s3_signature_and_gc);
+	tcase_add_test(tc, test_image_helper_missing_or_crashing);
 	suite_add_tcase(s, tc);
 	return s;
 }

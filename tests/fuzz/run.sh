@@ -32,7 +32,7 @@ command -v "$CLANG" >/dev/null 2>&1 ||
 
 # The packages and header directories soukd is built with (Makefile's
 # DAEMON_PKGS; every directory of daemon/).
-pkgs="libmicrohttpd jansson libsodium libpq libcurl libcrypto vips"
+pkgs="libmicrohttpd jansson libsodium libpq libcurl libcrypto"
 incs="-Icommon -Idaemon $(for d in daemon/*/; do printf -- '-I%s ' "${d%/}"; done)"
 CFLAGS="-std=c17 -g -O1 -fno-omit-frame-pointer -D_GNU_SOURCE
 	-DSOUK_VERSION=\"fuzz\" -DSOUK_SYSCONFDIR=\"/nonexistent\"
