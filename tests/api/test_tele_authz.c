@@ -325,6 +325,54 @@ capturer_run(void *arg)
 	return NULL;
 }
 
+/* The status GET /v1/stream?topics=topic answers u (0: none in 5 s). */
+static long
+stream_status(const struct test_user *u, const char *topic)
+{
+	struct curl_slist	*hl = NULL;
+	char			*url = xasprintf("%s/v1/stream?topics=%s",
+				    api_base(), topic);
+	long			 status = 0;
+	CURL			*c;
+
+	c = curl_easy_init();
+	hl = curl_slist_append(hl, u->auth);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, capturer_write);
+	/* A stream that opens never ends: its status is all that counts. */
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 1500L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	(void)curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_cleanup(c);
+	curl_slist_free_all(hl);
+	free(url);
+	return status;
+}
+
+/* lead:<id> is for staff who may read the lead. */
+START_TEST(test_lead_topics_are_for_those_who_see_the_lead)
+{
+	struct side	 a, b;
+	char		 topic[40];
+	long		 lead;
+
+	side_new(&a, NULL);
+	side_new(&b, NULL);
+	lead = lead_in(b.region, "solar");
+	snprintf(topic, sizeof topic, "lead:%ld", lead);
+	ck_assert_int_eq(stream_status(a.agent, topic), 403);
+	ck_assert_int_eq(stream_status(a.sup, topic), 403);
+	ck_assert_int_eq(stream_status(b.agent, topic), 200);
+	ck_assert_int_eq(stream_status(b.sup, topic), 200);
+	ck_assert_int_eq(stream_status(cat_admin(), topic), 200);
+	snprintf(topic, sizeof topic, "lead:%d", 999999999);
+	ck_assert_int_eq(stream_status(b.agent, topic), 403);
+}
+END_TEST
+
+
 /* Twenty forms at once from one address: ten are taken, ten told 429. */
 START_TEST(test_capture_rate_holds_under_a_burst)
 {
@@ -388,6 +436,7 @@ tele_authz_suite(void)
 	tcase_add_test(tc, test_form_tokens_are_for_the_supervisors_queues);
 	tcase_add_test(tc, test_lead_owners_can_see_their_leads);
 	tcase_add_test(tc, test_script_names_what_is_missing);
+	tcase_add_test(tc, test_lead_topics_are_for_those_who_see_the_lead);
 	tcase_add_test(tc, test_capture_rate_holds_under_a_burst);
 	suite_add_tcase(s, tc);
 	return s;
