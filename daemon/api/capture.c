@@ -41,14 +41,23 @@ static const struct db_stmt capture_stmts[] = {
 	  "INSERT INTO secrets (name, secret) VALUES ('lead_form', $1::bytea)"
 	  " ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name"
 	  " RETURNING encode(secret, 'hex')" },
+	/*
+	 * One capture from address $1 at a time, until its transaction
+	 * ends: the count below and the row recorded after it are one step.
+	 */
+	{ "capture_lock",
+	  "SELECT pg_advisory_xact_lock(hashtextextended('lead_capture ' ||"
+	  " host($1::inet), 0))" },
 	/* Captures from $1 lately, and seconds until the oldest leaves. */
 	{ "capture_rate",
 	  "SELECT count(*), ceil(extract(epoch FROM min(created_at) +"
 	  " interval '" CAPTURE_WINDOW "' - now()))::bigint"
 	  " FROM lead_captures WHERE ip = $1::inet"
 	  " AND created_at > now() - interval '" CAPTURE_WINDOW "'" },
+	/* Whether staff of scope $2 may edit queue $1 (none: no queue). */
 	{ "capture_queue",
-	  "SELECT EXISTS (SELECT 1 FROM queues WHERE id = $1)" },
+	  "SELECT tele_queue_editable(region_ids, $2::bigint[]) FROM queues"
+	  " WHERE id = $1" },
 	/* $1 lead, $2 actor, $3 scope (NULL) */
 	{ "capture_ingest",
 	  "SELECT lead_id, merged, queue_id, owner_id"
@@ -59,7 +68,10 @@ static const struct db_stmt capture_stmts[] = {
 	  " VALUES ($1::inet, $2, $3)" },
 };
 
-enum { STMT_SECRET, STMT_RATE, STMT_QUEUE, STMT_INGEST, STMT_RECORD };
+enum {
+	STMT_SECRET, STMT_LOCK, STMT_RATE, STMT_QUEUE, STMT_INGEST,
+	STMT_RECORD,
+};
 
 /* The form key (32 bytes) into key; false with the problem set. */
 static bool
@@ -107,18 +119,26 @@ capture_form_token(struct req *r)
 {
 	unsigned char	 key[32];
 	char		 mac[65], *token;
-	const char	*id = req_param(r, "id"), *params[1] = { id };
+	const char	*id = req_param(r, "id"), *params[2] = { id,
+			    req_scope(r) };
 	long long	 issued = (long long)time(NULL);
 	PGresult	*res;
-	bool		 exists;
+	bool		 exists, editable;
 
-	if ((res = req_exec(r, &capture_stmts[STMT_QUEUE], 1, params)) ==
+	/* Whoever may edit the queue may feed it: the rule of PATCH. */
+	if ((res = req_exec(r, &capture_stmts[STMT_QUEUE], 2, params)) ==
 	    NULL)
 		return;
-	exists = PQgetvalue(res, 0, 0)[0] == 't';
+	exists = PQntuples(res) == 1;
+	editable = exists && PQgetvalue(res, 0, 0)[0] == 't';
 	PQclear(res);
 	if (!exists) {
 		req_problem(r, "not-found", "there is no queue %s", id);
+		return;
+	}
+	if (!editable) {
+		req_problem(r, "forbidden", "queue %s takes leads beyond your "
+		    "regions: an admin makes its form tokens", id);
 		return;
 	}
 	if (!capture_key(r, key))
@@ -201,6 +221,7 @@ struct capture_tx {
 	struct req	*r;
 	const char	*ip;
 	char		*lead, queue[24];
+	char		 retry[24];	/* set when over the rate */
 };
 
 static bool
@@ -211,6 +232,22 @@ capture_tx_run(struct db *db, void *arg)
 	PGresult		*res;
 	bool			 ok;
 
+	/* Counted and recorded under the address's lock (no race). */
+	params[0] = t->ip;
+	if ((res = db_exec(db, &capture_stmts[STMT_LOCK], 1, params)) == NULL)
+		return false;
+	PQclear(res);
+	if ((res = db_exec(db, &capture_stmts[STMT_RATE], 1, params)) == NULL)
+		return false;
+	if (strtoll(PQgetvalue(res, 0, 0), NULL, 10) >= CAPTURE_RATE) {
+		snprintf(t->retry, sizeof t->retry, "%s", PQgetisnull(res, 0,
+		    1) ? "600" : PQgetvalue(res, 0, 1));
+		if (strtoll(t->retry, NULL, 10) < 1)
+			snprintf(t->retry, sizeof t->retry, "1");
+		PQclear(res);
+		return false;
+	}
+	PQclear(res);
 	params[0] = t->lead;
 	if ((res = db_exec(db, &capture_stmts[STMT_INGEST], 1, params)) ==
 	    NULL)
@@ -237,9 +274,7 @@ capture_lead(struct req *r)
 	struct capture_tx	 t;
 	struct db		*db;
 	json_t			*body, *v;
-	const char		*s, *params[1];
-	char			 retry[24];
-	PGresult		*res;
+	const char		*s;
 	long long		 queue = 0;
 	bool			 by_key;
 
@@ -292,21 +327,6 @@ capture_lead(struct req *r)
 	}
 	t.r = r;
 	t.ip = req_client_ip(r);
-	params[0] = t.ip;
-	if ((res = req_exec(r, &capture_stmts[STMT_RATE], 1, params)) == NULL)
-		goto out;
-	if (strtoll(PQgetvalue(res, 0, 0), NULL, 10) >= CAPTURE_RATE) {
-		snprintf(retry, sizeof retry, "%s", PQgetisnull(res, 0, 1) ?
-		    "600" : PQgetvalue(res, 0, 1));
-		PQclear(res);
-		if (strtoll(retry, NULL, 10) < 1)
-			snprintf(retry, sizeof retry, "1");
-		req_add_header(r, "Retry-After", retry);
-		req_problem(r, "too-many-requests", "too many forms sent "
-		    "lately; try again in %s seconds", retry);
-		goto out;
-	}
-	PQclear(res);
 	if (json_is_integer(v = json_object_get(body, "queue_id")))
 		snprintf(t.queue, sizeof t.queue, "%lld",
 		    (long long)json_integer_value(v));
@@ -315,7 +335,11 @@ capture_lead(struct req *r)
 	if ((db = req_db(r)) == NULL)
 		goto out;
 	if (!db_tx(db, DB_READ_COMMITTED, capture_tx_run, &t)) {
-		if (db_status(db) == DB_CONSTRAINT) {
+		if (t.retry[0] != '\0' && db_status(db) == DB_OK) {
+			req_add_header(r, "Retry-After", t.retry);
+			req_problem(r, "too-many-requests", "too many forms sent "
+			    "lately; try again in %s seconds", t.retry);
+		} else if (db_status(db) == DB_CONSTRAINT) {
 			req_field_error(r, strcmp(db_constraint(db),
 			    "lead_custom") == 0 ? "custom" : "queue_id",
 			    "refused", "%s", db_message(db));

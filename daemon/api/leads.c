@@ -194,6 +194,8 @@ static const struct api_constraint lead_refusals[] = {
 	{ "leads_queue_id_fkey", "queue_id", "is not a queue" },
 	{ "leads_owner_id_fkey", "owner_id", "is not a user" },
 	{ "lead_owner", "owner_id", "must be an active member of staff" },
+	{ "lead_owner_region", "owner_id", "works in none of the lead's "
+	  "regions, so could not see it" },
 	{ "leads_phone", NULL, "another lead has this phone number: merge "
 	  "them instead" },
 	{ "leads_email", NULL, "another lead has this email address: merge "

@@ -305,6 +305,8 @@ leads_csv_refusal(const char *constraint, const char *reason,
 		{ "leads_owner_id_fkey", "owner_id", "is not a user" },
 		{ "lead_owner", "owner_id", "must be an active member of "
 		  "staff" },
+		{ "lead_owner_region", "owner_id", "works in none of the "
+		  "lead's regions" },
 		{ "lead_scope", "phone", "is a lead outside your regions" },
 		{ "lead_region_scope", "region_id", "is not a region of "
 		  "yours" },

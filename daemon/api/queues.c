@@ -12,7 +12,11 @@
  *	GET  /v1/queues/{id}/stats		depths, today's calls, agents
  *
  * Telecallers see the queues they are agents of; supervisors those of
- * their regions (or of no region); admins all.  The next-lead rules are
+ * their regions (or of no region); admins all.  A supervisor edits only
+ * the queues all of whose regions are theirs (a queue of no region is
+ * an admin's), and a queue's new agents work in its regions
+ * (tele_queue_editable and tele_agent_fits in
+ * sql/migrations/0026_telecalling_authz.sql).  The next-lead rules are
  * tele_next() in sql/migrations/0020_telecalling_work.sql.
  */
 #include <stdio.h>
@@ -76,14 +80,20 @@ static const struct db_stmt queue_stmts[] = {
 	{ "queue_get",
 	  "SELECT " QUEUE_FULL("q") " FROM queues q WHERE q.id = $1"
 	  " AND " QUEUE_SEEN("q", "$2", "$3", "$4") },
+	/* $1 name, $2 the body (its region_ids) */
 	{ "queue_insert",
-	  "WITH q AS (INSERT INTO queues (name) VALUES ($1) RETURNING id)"
+	  "WITH q AS (INSERT INTO queues (name, region_ids) VALUES ($1,"
+	  " ARRAY(SELECT jsonb_array_elements_text(coalesce($2::jsonb ->"
+	  " 'region_ids', '[]'))::bigint)) RETURNING id)"
 	  " SELECT 'ok', id::text, jsonb_build_array(tele_event('queues',"
 	  " 'queue.created', jsonb_build_object('queue_id', id)))::text"
 	  " FROM q" },
-	/* $1 id, $2 the checked body; $3-$5 who may see it */
+	/* $1 id, $2 the checked body; $3-$5 who may see it, $6 edit */
 	{ "queue_update",
-	  "WITH u AS (UPDATE queues q SET"
+	  "WITH t AS (SELECT q.id, tele_queue_editable(q.region_ids,"
+	  " $6::bigint[]) AS ok FROM queues q WHERE q.id = $1 AND "
+	  QUEUE_SEEN("q", "$3", "$4", "$5") " FOR UPDATE),"
+	  " u AS (UPDATE queues q SET"
 	  " name = coalesce(r.name, q.name),"
 	  " description = coalesce(r.description, q.description),"
 	  " status = coalesce(r.status, q.status),"
@@ -102,12 +112,12 @@ static const struct db_stmt queue_stmts[] = {
 	  " sla_seconds = coalesce(r.sla_seconds, q.sla_seconds),"
 	  " script = coalesce(r.script, q.script),"
 	  " fields = coalesce(r.fields, q.fields)"
-	  " FROM jsonb_populate_record(NULL::queues, $2::jsonb) r"
-	  " WHERE q.id = $1 AND " QUEUE_SEEN("q", "$3", "$4", "$5")
-	  " RETURNING q.id)"
-	  " SELECT 'ok', NULL::text, jsonb_build_array(tele_event('queue:' ||"
-	  " id, 'queue.changed', jsonb_build_object('queue_id', id, 'reason',"
-	  " 'settings')))::text FROM u" },
+	  " FROM jsonb_populate_record(NULL::queues, $2::jsonb) r, t"
+	  " WHERE q.id = t.id AND t.ok RETURNING q.id)"
+	  " SELECT CASE WHEN t.ok THEN 'ok' ELSE 'forbidden' END, NULL::text,"
+	  " CASE WHEN t.ok THEN jsonb_build_array(tele_event('queue:' ||"
+	  " t.id, 'queue.changed', jsonb_build_object('queue_id', t.id,"
+	  " 'reason', 'settings')))::text END FROM t LEFT JOIN u ON true" },
 	/*
 	 * The first region id of $1 that is no region, or not in scope $2
 	 * (NULL: all), and whether it is a region.
@@ -117,15 +127,14 @@ static const struct db_stmt queue_stmts[] = {
 	  " FROM unnest($1::bigint[]) x WHERE NOT region_in_scope(x,"
 	  " $2::bigint[]) OR NOT EXISTS (SELECT 1 FROM regions WHERE id = x)"
 	  " LIMIT 1" },
-	/* $1 id, $2-$4 who */
+	/* $1 id, $2-$4 who, $5 edit */
 	{ "queue_dispositions",
-	  "WITH q AS (SELECT id FROM queues q WHERE q.id = $1 AND "
+	  "WITH q AS (SELECT id, tele_queue_editable(region_ids,"
+	  " $5::bigint[]) AS ok FROM queues q WHERE q.id = $1 AND "
 	  QUEUE_SEEN("q", "$2", "$3", "$4") " FOR UPDATE),"
 	  " d AS (DELETE FROM dispositions WHERE queue_id IN (SELECT id FROM"
-	  " q))"
-	  " SELECT 'ok', NULL::text, jsonb_build_array(tele_event('queue:' ||"
-	  " id, 'queue.changed', jsonb_build_object('queue_id', id, 'reason',"
-	  " 'dispositions')))::text FROM q" },
+	  " q WHERE ok))"
+	  " SELECT CASE WHEN ok THEN 'ok' ELSE 'forbidden' END FROM q" },
 	{ "queue_dispositions_insert",
 	  "INSERT INTO dispositions (queue_id, code, label, hotkey,"
 	  " lead_status, retry_minutes, callback, dnc, connected, converted,"
@@ -138,27 +147,38 @@ static const struct db_stmt queue_stmts[] = {
 	  " boolean, converted boolean, position int)) WITH ORDINALITY AS"
 	  " x(code, label, hotkey, lead_status, retry_minutes, callback, dnc,"
 	  " connected, converted, position, n)" },
-	/* Users of $1 that may not be agents: [index, why]. */
+	/*
+	 * Users of $1 that may not be agents of queue $2: [index, why].  An
+	 * agent it has already may stay.
+	 */
 	{ "queue_bad_agents",
 	  "SELECT x.n - 1, CASE WHEN u.id IS NULL THEN 'is not a user'"
 	  " WHEN u.status <> 'active' THEN 'is suspended'"
-	  " ELSE 'is not a telecaller, supervisor or admin' END"
+	  " WHEN u.role NOT IN ('telecaller', 'supervisor', 'admin')"
+	  " THEN 'is not a telecaller, supervisor or admin'"
+	  " ELSE 'works in none of the queue''s regions' END"
 	  " FROM unnest($1::bigint[]) WITH ORDINALITY x(id, n)"
 	  " LEFT JOIN users u ON u.id = x.id"
 	  " WHERE u.id IS NULL OR u.status <> 'active'"
 	  " OR u.role NOT IN ('telecaller', 'supervisor', 'admin')"
+	  " OR (NOT tele_agent_fits(u.id, coalesce((SELECT region_ids FROM"
+	  " queues WHERE id = $2), '{}')) AND NOT EXISTS (SELECT 1 FROM"
+	  " queue_agents a WHERE a.queue_id = $2 AND a.user_id = u.id))"
 	  " ORDER BY x.n" },
+	/* $1 id, $2 users, $3-$5 who, $6 edit */
 	{ "queue_agents",
-	  "WITH q AS (SELECT id FROM queues q WHERE q.id = $1 AND "
+	  "WITH q AS (SELECT id, tele_queue_editable(region_ids,"
+	  " $6::bigint[]) AS ok FROM queues q WHERE q.id = $1 AND "
 	  QUEUE_SEEN("q", "$3", "$4", "$5") " FOR UPDATE),"
-	  " d AS (DELETE FROM queue_agents WHERE queue_id IN (SELECT id FROM q)"
-	  " AND user_id <> ALL ($2::bigint[])),"
+	  " d AS (DELETE FROM queue_agents WHERE queue_id IN (SELECT id FROM q"
+	  " WHERE ok) AND user_id <> ALL ($2::bigint[])),"
 	  " i AS (INSERT INTO queue_agents (queue_id, user_id)"
-	  " SELECT q.id, u FROM q, unnest($2::bigint[]) u"
+	  " SELECT q.id, u FROM q, unnest($2::bigint[]) u WHERE q.ok"
 	  " ON CONFLICT DO NOTHING)"
-	  " SELECT 'ok', NULL::text, jsonb_build_array(tele_event('queue:' ||"
+	  " SELECT CASE WHEN ok THEN 'ok' ELSE 'forbidden' END, NULL::text,"
+	  " CASE WHEN ok THEN jsonb_build_array(tele_event('queue:' ||"
 	  " id, 'queue.changed', jsonb_build_object('queue_id', id, 'reason',"
-	  " 'agents')))::text FROM q" },
+	  " 'agents')))::text END FROM q" },
 	/* May $4 take leads from queue $1: its status, and whether an agent. */
 	{ "queue_for_next",
 	  "SELECT q.status, EXISTS (SELECT 1 FROM queue_agents a WHERE"
@@ -407,10 +427,11 @@ queue_check(struct req *r, json_t *body)
 
 /*
  * Region ids of the body that are no region, or not the caller's (a
- * supervisor's queue takes leads of their regions only): a field error.
+ * supervisor's queue takes leads of their regions only), or none from a
+ * supervisor (a queue of no region is an admin's): a field error.
  */
 static bool
-queue_regions_ok(struct req *r, json_t *body)
+queue_regions_ok(struct req *r, json_t *body, bool creating)
 {
 	json_t		*ids = json_object_get(body, "region_ids"), *v;
 	struct buf	 b;
@@ -420,6 +441,15 @@ queue_regions_ok(struct req *r, json_t *body)
 	PGresult	*res;
 	bool		 ok;
 
+	if ((ids == NULL && !creating) || (ids != NULL &&
+	    json_array_size(ids) > 0))
+		;
+	else if (req_scope(r) != NULL) {
+		req_field_error(r, "region_ids", "required", "name one or more "
+		    "of your regions: a queue of no region is an admin's");
+		req_fail_fields(r);
+		return false;
+	}
 	if (ids == NULL || json_array_size(ids) == 0)
 		return true;
 	buf_init(&b, 0);
@@ -454,7 +484,7 @@ queue_write(struct req *r, json_t *body, const char *id)
 {
 	struct queue_who	 w;
 	struct tele_result	 res;
-	const char		*params[5];
+	const char		*params[6];
 	char			*text;
 	bool			 ok;
 
@@ -466,12 +496,17 @@ queue_write(struct req *r, json_t *body, const char *id)
 	params[2] = w.kind;
 	params[3] = w.scope;
 	params[4] = w.me;
-	ok = tele_run(r, &queue_stmts[STMT_UPDATE], 5, params, queue_refusals,
+	params[5] = req_scope(r);
+	ok = tele_run(r, &queue_stmts[STMT_UPDATE], 6, params, queue_refusals,
 	    API_NELEM(queue_refusals), &res);
 	free(text);
 	if (!ok)
 		return false;
-	if (strcmp(res.outcome, "ok") != 0) {
+	if (strcmp(res.outcome, "forbidden") == 0) {
+		req_problem(r, "forbidden", "queue %s takes leads beyond your "
+		    "regions: an admin edits it", id);
+		ok = false;
+	} else if (strcmp(res.outcome, "ok") != 0) {
 		req_problem(r, "not-found", "there is no queue %s", id);
 		ok = false;
 	}
@@ -489,10 +524,11 @@ queue_create(struct req *r)
 {
 	json_t			*body;
 	struct tele_result	 res = { NULL, NULL };
-	const char		*params[1];
-	char			*id = NULL;
+	const char		*params[2];
+	char			*id = NULL, *text;
 	struct db		*db;
 	PGresult		*del;
+	bool			 ok;
 
 	if ((body = req_body_json(r, queue_create_fields)) == NULL)
 		return;
@@ -501,11 +537,16 @@ queue_create(struct req *r)
 		req_fail_fields(r);
 		goto out;
 	}
-	if (!queue_regions_ok(r, body))
+	if (!queue_regions_ok(r, body, true))
 		goto out;
 	params[0] = json_string_value(json_object_get(body, "name"));
-	if (!tele_run(r, &queue_stmts[STMT_INSERT], 1, params, queue_refusals,
-	    API_NELEM(queue_refusals), &res))
+	if ((text = json_dumps(body, JSON_COMPACT)) == NULL)
+		fatalx("queue_create: json_dumps");
+	params[1] = text;
+	ok = tele_run(r, &queue_stmts[STMT_INSERT], 2, params, queue_refusals,
+	    API_NELEM(queue_refusals), &res);
+	free(text);
+	if (!ok)
 		goto out;
 	id = res.body;
 	res.body = NULL;
@@ -533,7 +574,7 @@ queue_update(struct req *r)
 	queue_check(r, body);
 	if (req_has_field_errors(r))
 		req_fail_fields(r);
-	else if (queue_regions_ok(r, body) && queue_write(r, body,
+	else if (queue_regions_ok(r, body, false) && queue_write(r, body,
 	    req_param(r, "id")))
 		queue_reply(r, req_param(r, "id"), 200);
 	json_decref(body);
@@ -638,9 +679,10 @@ dispositions_check(struct req *r, json_t *list)
 }
 
 struct disp_tx {
-	const char	*params[4];
+	const char	*params[5];
 	char		*list;
 	bool		 missing;
+	bool		 forbidden;
 };
 
 static bool
@@ -652,12 +694,13 @@ disp_tx_run(struct db *db, void *arg)
 	char		*topic, *data;
 	bool		 ok;
 
-	t->missing = false;
-	if ((res = db_exec(db, &queue_stmts[STMT_DISPOSITIONS], 4,
+	t->missing = t->forbidden = false;
+	if ((res = db_exec(db, &queue_stmts[STMT_DISPOSITIONS], 5,
 	    t->params)) == NULL)
 		return false;
-	if (PQntuples(res) == 0) {
-		t->missing = true;
+	if (PQntuples(res) == 0 || strcmp(PQgetvalue(res, 0, 0), "ok") != 0) {
+		t->missing = PQntuples(res) == 0;
+		t->forbidden = !t->missing;
 		PQclear(res);
 		return false;
 	}
@@ -699,10 +742,14 @@ queue_set_dispositions(struct req *r)
 	t.params[1] = w.kind;
 	t.params[2] = w.scope;
 	t.params[3] = w.me;
+	t.params[4] = req_scope(r);
 	if ((db = req_db(r)) == NULL)
 		goto out;
 	if (!db_tx(db, DB_READ_COMMITTED, disp_tx_run, &t)) {
-		if (t.missing)
+		if (t.forbidden)
+			req_problem(r, "forbidden", "queue %s takes leads beyond "
+			    "your regions: an admin edits it", t.params[0]);
+		else if (t.missing)
 			req_problem(r, "not-found", "there is no queue %s",
 			    t.params[0]);
 		else
@@ -732,7 +779,7 @@ queue_set_agents(struct req *r)
 	json_t			*body, *v;
 	struct buf		 b;
 	char			*lit = NULL, *f;
-	const char		*params[5];
+	const char		*params[6];
 	PGresult		*bad;
 	size_t			 i;
 	int			 k;
@@ -750,7 +797,8 @@ queue_set_agents(struct req *r)
 		fatalx("queue_set_agents");
 	lit = buf_take(&b, NULL);
 	params[0] = lit;
-	if ((bad = req_exec(r, &queue_stmts[STMT_BAD_AGENTS], 1, params)) ==
+	params[1] = req_param(r, "id");
+	if ((bad = req_exec(r, &queue_stmts[STMT_BAD_AGENTS], 2, params)) ==
 	    NULL)
 		goto out;
 	for (k = 0; k < PQntuples(bad); k++) {
@@ -769,9 +817,13 @@ queue_set_agents(struct req *r)
 	params[2] = w.kind;
 	params[3] = w.scope;
 	params[4] = w.me;
-	if (!tele_run(r, &queue_stmts[STMT_AGENTS], 5, params, NULL, 0, &res))
+	params[5] = req_scope(r);
+	if (!tele_run(r, &queue_stmts[STMT_AGENTS], 6, params, NULL, 0, &res))
 		goto out;
-	if (strcmp(res.outcome, "ok") != 0)
+	if (strcmp(res.outcome, "forbidden") == 0)
+		req_problem(r, "forbidden", "queue %s takes leads beyond your "
+		    "regions: an admin edits it", params[0]);
+	else if (strcmp(res.outcome, "ok") != 0)
 		req_problem(r, "not-found", "there is no queue %s", params[0]);
 	else
 		queue_reply(r, params[0], 200);

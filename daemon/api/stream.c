@@ -4,6 +4,7 @@
  * header, or ?last_event_id= for clients that cannot set headers) within
  * the replay window.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,9 +23,18 @@
  * (OWN_USER), to the people of the vendor whose id it is (OWN_VENDOR),
  * or to region-scoped staff of own_roles when it is one of their regions
  * (OWN_REGION; events of a region's rows go to its topic and to those of
- * the regions above it).  own_roles 0: anyone it is theirs.
+ * the regions above it), or to region-scoped staff of own_roles who may
+ * read the lead whose id it is (OWN_LEAD: its region is within theirs,
+ * looked up when the stream opens).  own_roles 0: anyone it is theirs.
  */
-enum topic_own { OWN_NONE, OWN_USER, OWN_VENDOR, OWN_REGION };
+enum topic_own { OWN_NONE, OWN_USER, OWN_VENDOR, OWN_REGION, OWN_LEAD };
+
+static const struct db_stmt stream_stmts[] = {
+	/* Whether lead $1 lies within scope $2 (as GET /v1/leads/{id}). */
+	{ "stream_lead_seen",
+	  "SELECT EXISTS (SELECT 1 FROM leads l WHERE l.id = $1"
+	  " AND region_in_scope(l.region_id, $2::bigint[]))" },
+};
 
 static const struct topic_rule {
 	const char	*kind;
@@ -38,7 +48,7 @@ static const struct topic_rule {
 	{ "order", ROLES_STAFF, OWN_NONE, 0 },
 	{ "queue", ROLE_TELECALLER | ROLE_SUPERVISOR | ROLE_ADMIN, OWN_NONE,
 	  0 },
-	{ "lead", ROLE_TELECALLER | ROLE_SUPERVISOR | ROLE_ADMIN, OWN_NONE, 0 },
+	{ "lead", ROLE_ADMIN, OWN_LEAD, ROLE_TELECALLER | ROLE_SUPERVISOR },
 	{ "leads", ROLE_EMPLOYEE | ROLE_TELECALLER | ROLE_SUPERVISOR |
 	  ROLE_ADMIN, OWN_NONE, 0 },
 	{ "agents", ROLE_SUPERVISOR | ROLE_ADMIN, OWN_NONE, 0 },
@@ -51,9 +61,36 @@ static const struct topic_rule {
 	{ "listings", ROLE_MODERATOR | ROLE_ADMIN, OWN_NONE, 0 },
 };
 
+/*
+ * Whether the caller may read lead id; false with *failed true and the
+ * problem set when the lookup fails.
+ */
 static bool
-stream_allowed(const struct principal *p, const char *topic)
+stream_lead_seen(struct req *r, int64_t id, bool *failed)
 {
+	char		 lit[24];
+	const char	*params[2] = { lit, req_scope(r) };
+	PGresult	*res;
+	bool		 seen;
+
+	snprintf(lit, sizeof lit, "%lld", (long long)id);
+	if ((res = req_exec(r, &stream_stmts[0], 2, params)) == NULL) {
+		*failed = true;
+		return false;
+	}
+	seen = PQgetvalue(res, 0, 0)[0] == 't';
+	PQclear(res);
+	return seen;
+}
+
+/*
+ * Whether the caller may watch topic.  False with a problem already set
+ * when a lookup failed (*failed then true).
+ */
+static bool
+stream_allowed(struct req *r, const char *topic, bool *failed)
+{
+	const struct principal *p = req_principal(r);
 	const char	*colon = strchr(topic, ':');
 	size_t		 n = colon != NULL ? (size_t)(colon - topic) :
 			    strlen(topic), i;
@@ -81,6 +118,8 @@ stream_allowed(const struct principal *p, const char *topic)
 				if (p->regions[k] == id)
 					return true;
 			return false;
+		case OWN_LEAD:
+			return stream_lead_seen(r, id, failed);
 		default:
 			return false;
 		}
@@ -97,6 +136,7 @@ stream_get(struct req *r)
 	struct db	*db;
 	int64_t		 last_id = 0;
 	int		 n = 0, i;
+	bool		 failed = false;
 
 	if (spec == NULL || *spec == '\0') {
 		req_field_error(r, "topics", "required", "name at least one "
@@ -129,9 +169,10 @@ stream_get(struct req *r)
 		goto fail;
 	}
 	for (i = 0; i < n; i++) {
-		if (!stream_allowed(req_principal(r), topics[i])) {
-			req_problem(r, "forbidden", "you may not watch %s",
-			    topics[i]);
+		if (!stream_allowed(r, topics[i], &failed)) {
+			if (!failed)
+				req_problem(r, "forbidden", "you may not watch "
+				    "%s", topics[i]);
 			goto out;
 		}
 	}
@@ -157,5 +198,6 @@ static const struct route stream_routes[] = {
 };
 
 const struct api_module stream_module = {
-	"stream", stream_routes, API_NELEM(stream_routes), NULL, 0,
+	"stream", stream_routes, API_NELEM(stream_routes), stream_stmts,
+	API_NELEM(stream_stmts),
 };

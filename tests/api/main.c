@@ -38,6 +38,8 @@ static Suite *(*const suites[])(void) = {
 	leads_suite,
 	/* click-to-call: Twilio Voice */
 	tele_voice_suite,
+	/* tele-calling: who may do what */
+	tele_authz_suite,
 };
 
 int

@@ -34,5 +34,7 @@ Suite	*tele_calls_suite(void);
 Suite	*leads_suite(void);
 /* click-to-call: Twilio Voice */
 Suite	*tele_voice_suite(void);
+/* tele-calling: who may edit queues, own leads; capture rates */
+Suite	*tele_authz_suite(void);
 
 #endif

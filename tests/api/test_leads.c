@@ -45,6 +45,18 @@ agent_of(long q, const struct test_user *u)
 	    " SET state = 'available', reason = NULL", 1, params + 1));
 }
 
+/* A telecaller of a new region (*region, to free): who may own its leads. */
+static struct test_user *
+telecaller_of_region(char **region)
+{
+	const char	*regions[2];
+
+	*region = test_region_new("owners");
+	regions[0] = *region;
+	regions[1] = NULL;
+	return test_user_new(api_base(), "telecaller", regions);
+}
+
 /* The national number of an E.164 Indian mobile ("9876543210"). */
 static const char *
 national(const char *e164)
@@ -282,14 +294,15 @@ END_TEST
 
 START_TEST(test_patch_notes_and_history)
 {
-	struct test_user	*admin = cat_admin();
-	struct test_user	*tc = test_user_new(api_base(), "telecaller",
-				    NULL);
-	char			*phone = test_phone(), body[256];
+	struct test_user	*admin = cat_admin(), *tc;
+	char			*phone = test_phone(), body[256], *region;
 	struct api_resp		*r;
 	long			 id;
 
-	snprintf(body, sizeof body, "{\"phone\":\"%s\"}", phone);
+	tc = telecaller_of_region(&region);
+	snprintf(body, sizeof body, "{\"phone\":\"%s\",\"region_id\":%s}",
+	    phone, region);
+	free(region);
 	r = cat_call(admin, "POST", "/v1/leads", "/v1/leads", 201, body);
 	id = jint(r->json, "id");
 	api_free(r);
@@ -385,18 +398,18 @@ END_TEST
 
 START_TEST(test_bulk_assign_and_list)
 {
-	struct test_user	*admin = cat_admin();
-	struct test_user	*tc = test_user_new(api_base(), "telecaller",
-				    NULL);
-	char			*phone, body[256], big[8192];
+	struct test_user	*admin = cat_admin(), *tc;
+	char			*phone, body[256], big[8192], *region;
 	struct api_resp		*r;
 	long			 ids[3], q = queue_new("{}", "none", -900);
 	size_t			 i, n;
 
+	tc = telecaller_of_region(&region);
 	for (i = 0; i < 3; i++) {
 		phone = test_phone();
 		snprintf(body, sizeof body, "{\"phone\":\"%s\",\"score\":%zu,"
-		    "\"tags\":[\"bulk%ld\"]}", phone, 10 + i, q);
+		    "\"tags\":[\"bulk%ld\"],\"region_id\":%s}", phone, 10 + i,
+		    q, region);
 		r = cat_call(admin, "POST", "/v1/leads", "/v1/leads", 201,
 		    body);
 		ids[i] = jint(r->json, "id");
@@ -436,6 +449,7 @@ START_TEST(test_bulk_assign_and_list)
 	r = cat_call(admin, "POST", "/v1/leads/assign", "/v1/leads/assign",
 	    400, big);
 	api_free(r);
+	free(region);
 }
 END_TEST
 
@@ -581,17 +595,19 @@ END_TEST
 START_TEST(test_import_owner_is_staff)
 {
 	struct test_user	*admin = cat_admin(), *customer, *agent;
-	char			*p[2], csv[512];
+	char			*p[2], csv[512], *region;
 	struct api_resp		*r;
 	json_t			*e;
 	size_t			 n;
 
 	customer = test_user_new(api_base(), "customer", NULL);
-	agent = test_user_new(api_base(), "telecaller", NULL);
+	agent = telecaller_of_region(&region);
 	p[0] = test_phone();
 	p[1] = test_phone();
-	n = (size_t)snprintf(csv, sizeof csv, "phone,owner_id\n%s,%ld\n%s,%ld\n",
-	    p[0], customer->id, p[1], agent->id);
+	n = (size_t)snprintf(csv, sizeof csv, "phone,owner_id,region_id\n"
+	    "%s,%ld,%s\n%s,%ld,%s\n", p[0], customer->id, region, p[1],
+	    agent->id, region);
+	free(region);
 	r = import_csv(admin, "", csv, n, 200);
 	ck_assert_int_eq(jint(r->json, "created"), 1);
 	ck_assert_int_eq(jint(r->json, "rejected"), 1);

@@ -254,7 +254,8 @@ START_TEST(test_queues_are_set_up_by_supervisors)
 	/* Names are unique. */
 	r = cat_callf(t.sup, "GET", "/v1/queues/{id}", 200, NULL,
 	    "/v1/queues/%ld", t.queue);
-	body = xasprintf("{\"name\": \"%s\"}", jstr(r->json, "name"));
+	body = xasprintf("{\"name\": \"%s\", \"region_ids\": [%s]}",
+	    jstr(r->json, "name"), t.region);
 	api_free(r);
 	r = cat_call(t.sup, "POST", "/v1/queues", "/v1/queues", 400, body);
 	api_expect_problem(r, 400, "validation", "name");
