@@ -26,6 +26,7 @@
 #include "events.h"
 #include "log.h"
 #include "req.h"
+#include "secret.h"
 #include "tele/lead.h"
 
 #define CAPTURE_MIN_AGE		3		/* seconds */
@@ -36,11 +37,6 @@
 bool	leads_publish_ingest(struct db *, PGresult *);
 
 static const struct db_stmt capture_stmts[] = {
-	/* The key, made now if there is none (either way, one row). */
-	{ "capture_secret",
-	  "INSERT INTO secrets (name, secret) VALUES ('lead_form', $1::bytea)"
-	  " ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name"
-	  " RETURNING encode(secret, 'hex')" },
 	/*
 	 * One capture from address $1 at a time, until its transaction
 	 * ends: the count below and the row recorded after it are one step.
@@ -69,41 +65,24 @@ static const struct db_stmt capture_stmts[] = {
 };
 
 enum {
-	STMT_SECRET, STMT_LOCK, STMT_RATE, STMT_QUEUE, STMT_INGEST,
+	STMT_LOCK, STMT_RATE, STMT_QUEUE, STMT_INGEST,
 	STMT_RECORD,
 };
 
-/* The form key (32 bytes) into key; false with the problem set. */
+/* The form key into key; false with the problem set. */
 static bool
-capture_key(struct req *r, unsigned char key[32])
+capture_key(struct req *r, unsigned char key[SECRET_BYTES])
 {
-	unsigned char	 fresh[32];
-	char		 hex[2 * 32 + 3];
-	const char	*params[1] = { hex };
-	PGresult	*res;
-	bool		 ok;
-
-	randombytes_buf(fresh, sizeof fresh);
-	hex[0] = '\\';
-	hex[1] = 'x';
-	sodium_bin2hex(hex + 2, sizeof hex - 2, fresh, sizeof fresh);
-	sodium_memzero(fresh, sizeof fresh);
-	res = req_exec(r, &capture_stmts[STMT_SECRET], 1, params);
-	sodium_memzero(hex, sizeof hex);
-	if (res == NULL)
-		return false;
-	ok = sodium_hex2bin(key, 32, PQgetvalue(res, 0, 0),
-	    strlen(PQgetvalue(res, 0, 0)), NULL, NULL, NULL) == 0;
-	PQclear(res);
-	if (!ok)
-		fatalx("capture_key: the stored key is not hex");
-	return true;
+	if (secret_get(req_db(r), "lead_form", key))
+		return true;
+	req_db_problem(r, req_db(r));
+	return false;
 }
 
 /* The MAC of "queue.issued" in hex (65 bytes). */
 static void
-capture_mac(const unsigned char key[32], long long queue, long long issued,
-    char hex[65])
+capture_mac(const unsigned char key[SECRET_BYTES], long long queue,
+    long long issued, char hex[65])
 {
 	unsigned char	mac[crypto_auth_hmacsha256_BYTES];
 	char		msg[64];
@@ -117,7 +96,7 @@ capture_mac(const unsigned char key[32], long long queue, long long issued,
 static void
 capture_form_token(struct req *r)
 {
-	unsigned char	 key[32];
+	unsigned char	 key[SECRET_BYTES];
 	char		 mac[65], *token;
 	const char	*id = req_param(r, "id"), *params[2] = { id,
 			    req_scope(r) };
@@ -159,7 +138,7 @@ capture_form_token(struct req *r)
 static bool
 capture_check_token(struct req *r, const char *token, long long *queue)
 {
-	unsigned char	 key[32];
+	unsigned char	 key[SECRET_BYTES];
 	char		 mac[65], *end;
 	const char	*p = token, *dot;
 	long long	 issued, now = (long long)time(NULL);

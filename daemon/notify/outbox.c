@@ -1,4 +1,3 @@
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +9,7 @@
 #include "db.h"
 #include "log.h"
 #include "outbox.h"
+#include "secret.h"
 #include "template.h"
 
 #define OUTBOX_MAX_DEVICES "20"
@@ -135,11 +135,6 @@ static const struct db_stmt outbox_stmts[] = {
 	  " sent_at = CASE WHEN $7 = 'sent' THEN now() END,"
 	  OUTBOX_SCRUB("$7 <> 'pending' AND kind = ANY ($8::text[])")
 	  " WHERE id = $1 AND state = 'pending'" },
-	/* The stored secret, made now if there is none (either way, one row). */
-	{ "outbox_secret",
-	  "INSERT INTO secrets (name, secret) VALUES ('unsubscribe', $1::bytea)"
-	  " ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name"
-	  " RETURNING secret" },
 	/* A staff retry: $1 id, $2 the secret kinds. */
 	{ "outbox_retry_lock",
 	  "SELECT state, kind = ANY ($2::text[]) FROM notifications"
@@ -156,16 +151,13 @@ static const struct db_stmt outbox_stmts[] = {
 
 enum {
 	STMT_PREPARE, STMT_DEVICES, STMT_INSERT, STMT_LOAD, STMT_RECORD,
-	STMT_SECRET, STMT_RETRY_LOCK, STMT_RETRY, STMT_CANCEL,
+	STMT_RETRY_LOCK, STMT_RETRY, STMT_CANCEL,
 };
 
 static bool		 outbox_registered;
 static char		*outbox_secrets;	/* "{a,b}" */
 static bool		 outbox_test_mode;
 static char		*outbox_public_url;
-static unsigned char	 outbox_key[32];
-static bool		 outbox_have_key;
-static pthread_mutex_t	 outbox_key_mu = PTHREAD_MUTEX_INITIALIZER;
 
 void
 outbox_init(const struct config *c)
@@ -427,55 +419,23 @@ out:
 
 /* --- unsubscribe tokens ----------------------------------------------- */
 
+/* The unsubscribe links' MAC of email under the stored key. */
 static bool
-outbox_load_key(struct db *db)
-{
-	unsigned char	 fresh[32], *k;
-	char		 lit[67];
-	const char	*params[1] = { lit };
-	PGresult	*res;
-	size_t		 len;
-	bool		 ok = false;
-
-	pthread_mutex_lock(&outbox_key_mu);
-	if (outbox_have_key) {
-		pthread_mutex_unlock(&outbox_key_mu);
-		return true;
-	}
-	randombytes_buf(fresh, sizeof fresh);
-	lit[0] = '\\';
-	lit[1] = 'x';
-	sodium_bin2hex(lit + 2, sizeof lit - 2, fresh, sizeof fresh);
-	sodium_memzero(fresh, sizeof fresh);
-	if ((res = db_exec(db, &outbox_stmts[STMT_SECRET], 1, params)) !=
-	    NULL && PQntuples(res) == 1) {
-		k = PQunescapeBytea((const unsigned char *)PQgetvalue(res, 0, 0),
-		    &len);
-		if (k != NULL && len == sizeof outbox_key) {
-			memcpy(outbox_key, k, len);
-			outbox_have_key = ok = true;
-		}
-		if (k != NULL)
-			sodium_memzero(k, len);
-		PQfreemem(k);
-	}
-	PQclear(res);
-	sodium_memzero(lit, sizeof lit);
-	pthread_mutex_unlock(&outbox_key_mu);
-	return ok;
-}
-
-static void
-outbox_mac(const char *email, unsigned char mac[32])
+outbox_mac(struct db *db, const char *email, unsigned char mac[32])
 {
 	crypto_auth_hmacsha256_state	st;
+	unsigned char			key[SECRET_BYTES];
 
-	crypto_auth_hmacsha256_init(&st, outbox_key, sizeof outbox_key);
+	if (!secret_get(db, "unsubscribe", key))
+		return false;
+	crypto_auth_hmacsha256_init(&st, key, sizeof key);
+	sodium_memzero(key, sizeof key);
 	crypto_auth_hmacsha256_update(&st, (const unsigned char *)
 	    "unsubscribe", 12);
 	crypto_auth_hmacsha256_update(&st, (const unsigned char *)email,
 	    strlen(email));
 	crypto_auth_hmacsha256_final(&st, mac);
+	return true;
 }
 
 char *
@@ -484,9 +444,8 @@ outbox_unsubscribe_token(struct db *db, const char *email)
 	unsigned char	mac[32];
 	char		a[512], b[64];
 
-	if (!outbox_load_key(db) || strlen(email) > 254)
+	if (strlen(email) > 254 || !outbox_mac(db, email, mac))
 		return NULL;
-	outbox_mac(email, mac);
 	sodium_bin2base64(a, sizeof a, (const unsigned char *)email,
 	    strlen(email), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	sodium_bin2base64(b, sizeof b, mac, sizeof mac,
@@ -503,7 +462,7 @@ outbox_unsubscribe_email(struct db *db, const char *token)
 	size_t		 n, m;
 
 	if (token == NULL || (dot = strchr(token, '.')) == NULL ||
-	    strlen(token) > 600 || !outbox_load_key(db))
+	    strlen(token) > 600)
 		return NULL;
 	if (sodium_base642bin((unsigned char *)email, sizeof email - 1, token,
 	    (size_t)(dot - token), NULL, &n, NULL,
@@ -515,7 +474,8 @@ outbox_unsubscribe_email(struct db *db, const char *token)
 	email[n] = '\0';
 	if (strlen(email) != n)
 		return NULL;
-	outbox_mac(email, want);
+	if (!outbox_mac(db, email, want))
+		return NULL;
 	if (sodium_memcmp(mac, want, sizeof mac) != 0)
 		return NULL;
 	return xstrdup(email);
