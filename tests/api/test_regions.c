@@ -211,6 +211,21 @@ START_TEST(test_one_region_with_ancestors)
 }
 END_TEST
 
+/* A number of GET /v1/regions/{id}'s answer. */
+static long long
+region_int(const char *id, const char *key)
+{
+	char		*path = xasprintf("/v1/regions/%s", id);
+	struct api_resp	*r = api_get(path);
+	long long	 v;
+
+	api_expect(r, 200, "GET", "/v1/regions/{id}");
+	v = json_integer_value(json_object_get(r->json, key));
+	api_free(r);
+	free(path);
+	return v;
+}
+
 START_TEST(test_moving_a_region_moves_its_subtree)
 {
 	char		*a = test_unique("Moveland A"), *b = test_unique(
@@ -234,6 +249,20 @@ START_TEST(test_moving_a_region_moves_its_subtree)
 	    r->json, "path"), 0)), atoll(cb));
 	api_free(r);
 	free(path);
+	/*
+	 * Counts follow the move, and a parent's count changing is not an
+	 * edit of the parent.
+	 */
+	ck_assert_int_eq(region_int(ca, "child_count"), 0);
+	ck_assert_int_eq(region_int(cb, "child_count"), 1);
+	ck_assert_int_eq(region_int(state, "child_count"), 1);
+	path = xasprintf("/v1/regions/%s", cb);
+	r = api_get(path);
+	ck_assert_str_eq(json_string_value(json_object_get(r->json,
+	    "updated_at")), json_string_value(json_object_get(r->json,
+	    "created_at")));
+	api_free(r);
+	free(path);
 	/* The database itself refuses cycles and kinds out of order. */
 	p[0] = city;
 	p[1] = state;
@@ -241,6 +270,9 @@ START_TEST(test_moving_a_region_moves_its_subtree)
 	    "parent_id = $1 WHERE id = $2", 2, NULL, p, NULL, NULL, 0);
 	ck_assert_str_eq(PQresultErrorField(res, PG_DIAG_SQLSTATE), "23514");
 	PQclear(res);
+	PQclear(test_sql("DELETE FROM regions WHERE id = $1", 1,
+	    (const char *[]){ city }));
+	ck_assert_int_eq(region_int(state, "child_count"), 0);
 	free(a); free(b); free(ca); free(cb); free(state); free(city);
 }
 END_TEST
