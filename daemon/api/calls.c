@@ -808,7 +808,7 @@ agent_me(struct req *r)
 	char		 me[24];
 	const char	*params[1] = { tele_me(r, me, sizeof me) };
 
-	req_reply_row(r, &call_stmts[STMT_AGENT_ME], 1, params, "agent");
+	req_reply_row_deferred(r, &call_stmts[STMT_AGENT_ME], 1, params, "agent");
 }
 
 static const struct jsonv_field agent_fields[] = {

@@ -378,7 +378,7 @@ lead_get(struct req *r)
 
 	params[0] = req_param(r, "id");
 	params[1] = req_scope(r);
-	req_reply_row(r, &lead_stmts[STMT_GET], 2, params, "lead");
+	req_reply_row_deferred(r, &lead_stmts[STMT_GET], 2, params, "lead");
 }
 
 /* --- creating (or merging) ----------------------------------------------- */

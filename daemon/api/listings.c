@@ -284,7 +284,7 @@ listing_get(struct req *r)
 	params[2] = w.all;
 	params[3] = w.regional;
 	params[4] = w.scope;
-	req_reply_row(r, &listing_stmts[STMT_GET], 5, params, "listing");
+	req_reply_row_deferred(r, &listing_stmts[STMT_GET], 5, params, "listing");
 }
 
 static const char *const listing_statuses[] = {

@@ -776,7 +776,7 @@ products_get(struct req *r)
 {
 	const char	*params[1] = { req_param(r, "id") };
 
-	req_reply_row(r, &product_stmts[STMT_GET], 1, params, "product");
+	req_reply_row_deferred(r, &product_stmts[STMT_GET], 1, params, "product");
 }
 
 /*

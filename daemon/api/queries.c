@@ -304,7 +304,7 @@ query_get(struct req *r)
 	    ROLE_SUPERVISOR | ROLE_ADMIN)) != 0 ? "true" : "false";
 	params[2] = req_scope(r);
 	params[3] = me;
-	req_reply_row(r, &query_stmts[STMT_GET], 4, params, "query");
+	req_reply_row_deferred(r, &query_stmts[STMT_GET], 4, params, "query");
 }
 
 static const struct jsonv_field query_update_fields[] = {

@@ -287,7 +287,7 @@ queue_reply(struct req *r, const char *id, int status)
 	params[2] = w.scope;
 	params[3] = w.me;
 	if (status == 200) {
-		req_reply_row(r, &queue_stmts[STMT_GET], 4, params, "queue");
+		req_reply_row_deferred(r, &queue_stmts[STMT_GET], 4, params, "queue");
 		return;
 	}
 	if ((db = req_db(r)) == NULL)
@@ -897,7 +897,7 @@ queue_stats(struct req *r)
 	params[1] = w.kind;
 	params[2] = w.scope;
 	params[3] = w.me;
-	req_reply_row(r, &queue_stmts[STMT_STATS], 4, params, "queue");
+	req_reply_row_deferred(r, &queue_stmts[STMT_STATS], 4, params, "queue");
 }
 
 static const struct route queue_routes[] = {

@@ -206,18 +206,21 @@ out:
 }
 
 static void
+regions_got(struct req *r, PGresult *res)
+{
+	if (PQntuples(res) == 0)
+		req_problem(r, "not-found", "there is no region %s",
+		    req_param(r, "id"));
+	else
+		req_reply_json(r, 200, dbjson_row(res, 0));
+}
+
+static void
 regions_get(struct req *r)
 {
 	const char	*params[1] = { req_param(r, "id") };
-	PGresult	*res;
 
-	if ((res = req_exec(r, &regions_stmts[STMT_GET], 1, params)) == NULL)
-		return;
-	if (PQntuples(res) == 0)
-		req_problem(r, "not-found", "there is no region %s", params[0]);
-	else
-		req_reply_json(r, 200, dbjson_row(res, 0));
-	PQclear(res);
+	req_exec_deferred(r, &regions_stmts[STMT_GET], 1, params, regions_got);
 }
 
 static const struct jsonv_field lookup_fields[] = {

@@ -391,7 +391,7 @@ tax_get(struct req *r, int stmt, const char *noun)
 {
 	const char	*params[1] = { req_param(r, "id") };
 
-	req_reply_row(r, &tax_stmts[stmt], 1, params, noun);
+	req_reply_row_deferred(r, &tax_stmts[stmt], 1, params, noun);
 }
 
 /*

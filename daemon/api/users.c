@@ -158,7 +158,7 @@ users_get(struct req *r)
 {
 	const char	*params[1] = { req_param(r, "id") };
 
-	req_reply_row(r, &users_stmts[STMT_GET], 1, params, "user");
+	req_reply_row_deferred(r, &users_stmts[STMT_GET], 1, params, "user");
 }
 
 /* --- shared checks ---------------------------------------------------- */

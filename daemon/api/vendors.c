@@ -291,7 +291,7 @@ vendor_get(struct req *r)
 	params[1] = w.vendor;
 	params[2] = w.staff;
 	params[3] = w.scope;
-	req_reply_row(r, &vendor_stmts[STMT_GET], 4, params, "vendor");
+	req_reply_row_deferred(r, &vendor_stmts[STMT_GET], 4, params, "vendor");
 }
 
 /* --- the list for staff -------------------------------------------------- */

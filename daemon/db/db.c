@@ -509,3 +509,284 @@ db_stats(uint64_t *open, uint64_t *reconnects)
 	*open = __atomic_load_n(&db_open_count, __ATOMIC_RELAXED);
 	*reconnects = __atomic_load_n(&db_reconnect_count, __ATOMIC_RELAXED);
 }
+
+/*
+ * Pipelined reads.  An event loop thread keeps one connection in libpq's
+ * pipeline mode: the statements of the requests it dispatched in one turn
+ * are written together, followed by one Sync, and PostgreSQL answers them
+ * in order in as few packets.  Both sides then wake once per turn instead
+ * of once per statement.  A failed statement aborts the rest of its batch
+ * (PGRES_PIPELINE_ABORTED); those are sent again, since they are reads.
+ */
+#define DB_PIPE_PARAMS	8	/* the most parameters of a piped statement */
+#define DB_PIPE_TRIES	3	/* sends of a statement aborted by others */
+
+struct db_pipe_entry {
+	const struct db_stmt	*stmt;
+	int			 nparams;
+	char			*values[DB_PIPE_PARAMS];
+	db_pipe_done		 done;
+	void			*arg;
+	PGresult		*res;
+	int			 tries;
+};
+
+struct db_pipe {
+	struct db		*db;
+	struct db_pipe_entry	*q;	/* ring of statements sent, in order */
+	size_t			 cap, head, count;
+	size_t			 unsynced;	/* sent since the last Sync */
+	size_t			 syncs;		/* Syncs not yet answered */
+};
+
+struct db_pipe *
+db_pipe_new(void)
+{
+	struct db_pipe	*p = xcalloc(1, sizeof *p);
+
+	p->db = xcalloc(1, sizeof *p->db);
+	p->db->prepare = true;
+	return p;
+}
+
+static struct db_pipe_entry *
+db_pipe_at(struct db_pipe *p, size_t i)
+{
+	return &p->q[(p->head + i) % p->cap];
+}
+
+static void
+db_pipe_entry_clear(struct db_pipe_entry *e)
+{
+	int	i;
+
+	for (i = 0; i < e->nparams; i++)
+		free(e->values[i]);
+	PQclear(e->res);
+	memset(e, 0, sizeof *e);
+}
+
+/* Takes the oldest entry off the ring into *e (the caller clears it). */
+static void
+db_pipe_pop(struct db_pipe *p, struct db_pipe_entry *e)
+{
+	*e = p->q[p->head];
+	memset(&p->q[p->head], 0, sizeof p->q[p->head]);
+	p->head = (p->head + 1) % p->cap;
+	p->count--;
+}
+
+/* Fails every statement outstanding and drops the connection. */
+static void
+db_pipe_fail(struct db_pipe *p, const char *why)
+{
+	struct db_pipe_entry	e;
+	char			msg[256];
+
+	/* why may be the connection's own message, gone with it. */
+	snprintf(msg, sizeof msg, "%s", why);
+	msg[strcspn(msg, "\n")] = '\0';
+	why = msg;
+	if (p->count > 0)
+		log_warn("pipelined connection lost (%s); failing %zu "
+		    "statements", why, p->count);
+	db_disconnect(p->db);
+	while (p->count > 0) {
+		db_pipe_pop(p, &e);
+		db_set_error(p->db, DB_UNAVAILABLE, why, NULL, NULL);
+		e.done(e.arg, NULL, p->db);
+		db_pipe_entry_clear(&e);
+	}
+	p->unsynced = p->syncs = 0;
+	db_set_error(p->db, DB_UNAVAILABLE, why, NULL, NULL);
+}
+
+void
+db_pipe_free(struct db_pipe *p)
+{
+	if (p == NULL)
+		return;
+	db_pipe_fail(p, "shutting down");
+	free(p->q);
+	free(p->db);
+	free(p);
+}
+
+int
+db_pipe_fd(const struct db_pipe *p)
+{
+	return p->db->conn != NULL ? PQsocket(p->db->conn) : -1;
+}
+
+bool
+db_pipe_busy(const struct db_pipe *p)
+{
+	return p->count > 0;
+}
+
+/* Writes e's statement; false if the connection failed. */
+static bool
+db_pipe_write(struct db_pipe *p, const struct db_pipe_entry *e)
+{
+	if (!PQsendQueryPrepared(p->db->conn, e->stmt->name, e->nparams,
+	    (const char *const *)e->values, NULL, NULL, 0))
+		return false;
+	p->unsynced++;
+	return true;
+}
+
+bool
+db_pipe_send(struct db_pipe *p, const struct db_stmt *stmt, int nparams,
+    const char *const *values, db_pipe_done done, void *arg)
+{
+	struct db_pipe_entry	*e;
+	int			 i;
+
+	if (nparams > DB_PIPE_PARAMS)
+		fatalx("db_pipe_send: %s has %d parameters", stmt->name,
+		    nparams);
+	if (p->db->conn != NULL && PQstatus(p->db->conn) != CONNECTION_OK)
+		db_pipe_fail(p, "connection lost");
+	if (p->db->conn == NULL) {
+		if (!db_ready(p->db))
+			return false;
+		if (PQsetnonblocking(p->db->conn, 1) != 0 ||
+		    PQenterPipelineMode(p->db->conn) != 1) {
+			db_pipe_fail(p, PQerrorMessage(p->db->conn));
+			return false;
+		}
+	}
+	if (p->count == p->cap) {
+		struct db_pipe_entry	*q;
+		size_t			 n = p->cap == 0 ? 16 : p->cap * 2;
+
+		q = xcalloc(n, sizeof *q);
+		for (i = 0; (size_t)i < p->count; i++)
+			q[i] = *db_pipe_at(p, (size_t)i);
+		free(p->q);
+		p->q = q;
+		p->cap = n;
+		p->head = 0;
+	}
+	e = db_pipe_at(p, p->count);
+	e->stmt = stmt;
+	e->nparams = nparams;
+	for (i = 0; i < nparams; i++)
+		e->values[i] = values[i] != NULL ? xstrdup(values[i]) : NULL;
+	e->done = done;
+	e->arg = arg;
+	e->tries = 1;
+	p->count++;
+	if (!db_pipe_write(p, e)) {
+		/* Everything outstanding, this one included, fails. */
+		p->count--;
+		db_pipe_entry_clear(e);
+		db_pipe_fail(p, PQerrorMessage(p->db->conn));
+		return false;
+	}
+	return true;
+}
+
+int
+db_pipe_flush(struct db_pipe *p)
+{
+	int	rc;
+
+	if (p->db->conn == NULL)
+		return 0;
+	if (p->unsynced > 0) {
+		if (PQpipelineSync(p->db->conn) != 1) {
+			db_pipe_fail(p, PQerrorMessage(p->db->conn));
+			return 0;
+		}
+		p->unsynced = 0;
+		p->syncs++;
+	}
+	if ((rc = PQflush(p->db->conn)) < 0) {
+		db_pipe_fail(p, PQerrorMessage(p->db->conn));
+		return 0;
+	}
+	return rc;
+}
+
+/* The oldest statement's results are all in: answer it or send it again. */
+static void
+db_pipe_complete(struct db_pipe *p)
+{
+	struct db_pipe_entry	e;
+	PGresult		*res;
+
+	db_pipe_pop(p, &e);
+	if (PQresultStatus(e.res) == PGRES_PIPELINE_ABORTED &&
+	    e.tries < DB_PIPE_TRIES) {
+		/* Another statement of its batch failed: this one did not run. */
+		PQclear(e.res);
+		e.res = NULL;
+		e.tries++;
+		p->q[(p->head + p->count) % p->cap] = e;
+		p->count++;
+		if (!db_pipe_write(p, &e))
+			db_pipe_fail(p, PQerrorMessage(p->db->conn));
+		return;
+	}
+	res = e.res;
+	e.res = NULL;
+	if ((res = db_check(p->db, res)) == NULL)
+		e.done(e.arg, NULL, p->db);
+	else {
+		e.done(e.arg, res, p->db);
+		PQclear(res);
+	}
+	db_pipe_entry_clear(&e);
+}
+
+void
+db_pipe_input(struct db_pipe *p)
+{
+	PGresult	*res;
+
+	if (p->db->conn == NULL)
+		return;
+	if (!PQconsumeInput(p->db->conn)) {
+		db_pipe_fail(p, PQerrorMessage(p->db->conn));
+		return;
+	}
+	if (p->syncs == 0) {
+		/*
+		 * Input while nothing was asked: the server is saying goodbye
+		 * (a restart, a pooler's timeout).  Drop the connection now so
+		 * that the next statement goes to a new one.
+		 */
+		db_pipe_fail(p, "connection closed by the server");
+		return;
+	}
+	while (p->db->conn != NULL && p->syncs > 0 &&
+	    !PQisBusy(p->db->conn)) {
+		res = PQgetResult(p->db->conn);
+		if (res == NULL) {
+			/* The end of the oldest statement's results. */
+			if (p->count == 0)
+				break;
+			db_pipe_complete(p);
+			continue;
+		}
+		if (PQresultStatus(res) == PGRES_PIPELINE_SYNC) {
+			PQclear(res);
+			p->syncs--;
+			continue;
+		}
+		if (p->count == 0 || db_pipe_at(p, 0)->res != NULL) {
+			/* One result per statement: anything else is a bug. */
+			PQclear(res);
+			db_pipe_fail(p, "unexpected result in the pipeline");
+			return;
+		}
+		db_pipe_at(p, 0)->res = res;
+	}
+}
+
+struct db *
+db_pipe_db(struct db_pipe *p)
+{
+	return p->db;
+}

@@ -118,6 +118,38 @@ bool	db_tx(struct db *, enum db_isolation,
 	    bool (*fn)(struct db *, void *), void *arg)
 	    __attribute__((warn_unused_result));
 
+/*
+ * A pipelined connection for one event loop thread: read statements are
+ * written without waiting for each other and answered in order, so the
+ * requests of one turn of the loop share PostgreSQL's round trip.  The
+ * connection is made on first use and remade after a failure.
+ *
+ * db_pipe_send writes one registered statement (at most 8 parameters,
+ * copied); done(arg, res, db) is called later, from db_pipe_input or from
+ * a failure, with the result (not to be freed; NULL on failure, db then
+ * holding the status and message as after db_exec).  False if PostgreSQL
+ * cannot be reached now (status in db_pipe_db); done is then not called.
+ * db_pipe_flush ends the turn: one Sync for what was sent, and a push of
+ * the output; 1 when more is left to write (wait for the descriptor to be
+ * writable and call it again).  db_pipe_input reads what the descriptor
+ * has and answers the statements that are complete.  db_pipe_free fails
+ * whatever is outstanding.
+ */
+struct db_pipe;
+typedef void (*db_pipe_done)(void *arg, PGresult *res, struct db *db);
+struct db_pipe *db_pipe_new(void);
+void	db_pipe_free(struct db_pipe *);
+bool	db_pipe_send(struct db_pipe *, const struct db_stmt *, int nparams,
+	    const char *const *values, db_pipe_done done, void *arg);
+int	db_pipe_flush(struct db_pipe *);
+void	db_pipe_input(struct db_pipe *);
+/* The connection's descriptor, -1 when not connected. */
+int	db_pipe_fd(const struct db_pipe *);
+/* Statements outstanding. */
+bool	db_pipe_busy(const struct db_pipe *);
+/* The handle holding the pipe's last status (for a failed send). */
+struct db *db_pipe_db(struct db_pipe *);
+
 /* Connections open now, and reconnections since start, for /metrics. */
 void	db_stats(uint64_t *open, uint64_t *reconnects);
 

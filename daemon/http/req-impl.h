@@ -47,6 +47,10 @@ struct req {
 	bool			 has_fd;	/* req_reply_fd's file */
 	int			 out_fd;
 	uint64_t		 out_fd_size;
+	bool			 deferred;	/* waits for its statement */
+	void			(*deferred_done)(struct req *, PGresult *);
+	const char		*deferred_noun;	/* req_reply_row_deferred's */
+	char			*deferred_key;
 	req_stream_read		 stream;	/* a streaming response */
 	void			*stream_cls;
 	void			(*stream_done)(void *);

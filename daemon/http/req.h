@@ -127,6 +127,21 @@ void	req_reply_row(struct req *, const struct db_stmt *, int nparams,
 	    const char *const *values, const char *noun);
 /* Sets the problem that fits the database's last failure. */
 void	req_db_problem(struct req *, struct db *);
+/*
+ * Runs a prepared read statement without holding the thread: the request
+ * waits aside while the thread serves others, and the statements of the
+ * requests that arrive together reach PostgreSQL in one round trip.
+ * done(r, res) answers once the result is in (res is not to be freed);
+ * on a failure the problem is set instead and done is not called.  The
+ * handler returns right after calling this and must not answer itself.
+ * For a handler's one and only statement: no transaction, at most 8
+ * parameters.
+ */
+void	req_exec_deferred(struct req *, const struct db_stmt *, int nparams,
+	    const char *const *values, void (*done)(struct req *, PGresult *));
+/* req_reply_row through req_exec_deferred (noun must be a constant). */
+void	req_reply_row_deferred(struct req *, const struct db_stmt *,
+	    int nparams, const char *const *values, const char *noun);
 
 /* Adds a response header (copied). */
 void	req_add_header(struct req *, const char *name, const char *value);

@@ -6,12 +6,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <sodium.h>
 
 #include "config.h"
+#include "db.h"
 #include "log.h"
 #include "metrics.h"
 #include "num.h"
@@ -29,8 +33,40 @@
  */
 #define SERVER_DISCARD_SLACK	(4 * 1024 * 1024)
 
-struct server {
+/*
+ * An event loop: one thread running one libmicrohttpd daemon (its share
+ * of the connections) and one pipelined PostgreSQL connection for the
+ * reads its handlers defer (req_exec_deferred), on one epoll set.
+ */
+struct loop {
+	struct server		*s;
 	struct MHD_Daemon	*mhd;
+	pthread_t		 thread;
+	bool			 running;	/* the thread was started */
+	int			 epfd;
+	int			 wake;		/* eventfd: new connections, stop */
+	struct db_pipe		*pipe;
+	int			 pipe_fd;	/* in epfd, -1 if none */
+	uint32_t		 pipe_events;
+	pthread_mutex_t		 mtx;		/* guards the fields below */
+	struct loop_conn	*conns;		/* accepted, to be added */
+	size_t			 nconns, capconns;
+	bool			 stop;
+};
+
+struct loop_conn {
+	int			 fd;
+	struct sockaddr_storage	 peer;
+	socklen_t		 len;
+};
+
+/* The loop running on this thread, if any. */
+static __thread struct loop	*server_this_loop;
+
+struct server {
+	struct loop		*loops;
+	unsigned		 nloops;
+	unsigned		 next_loop;	/* round robin of the acceptor */
 	const struct router	*router;
 	size_t			 max_body;
 	bool			 access_log;
@@ -59,6 +95,23 @@ server_valid_request_id(const char *s)
 	return true;
 }
 
+/*
+ * 16 unpredictable bytes for a request id, from this thread's ChaCha20
+ * stream: a getrandom(2) per request was a tenth of soukd's system calls.
+ */
+static void
+server_request_id(unsigned char out[16])
+{
+	static __thread unsigned char	seed[randombytes_SEEDBYTES];
+	static __thread uint64_t	n;
+
+	if (n == 0)
+		randombytes_buf(seed, sizeof seed);
+	n++;
+	memcpy(seed, &n, sizeof n);
+	randombytes_buf_deterministic(out, 16, seed);
+}
+
 static struct req *
 server_req_new(struct server *s, struct MHD_Connection *conn,
     const char *url, const char *method)
@@ -79,7 +132,7 @@ server_req_new(struct server *s, struct MHD_Connection *conn,
 	if (server_valid_request_id(id))
 		snprintf(r->id, sizeof r->id, "%s", id);
 	else {
-		randombytes_buf(rnd, sizeof rnd);
+		server_request_id(rnd);
 		sodium_bin2hex(r->id, sizeof r->id, rnd, sizeof rnd);
 	}
 	__atomic_add_fetch(&s->inflight, 1, __ATOMIC_SEQ_CST);
@@ -99,6 +152,7 @@ server_req_free(struct req *r)
 	}
 	json_decref(r->errors);
 	free(r->scope);
+	free(r->deferred_key);
 	if (r->has_fd)
 		close(r->out_fd);	/* never handed to MHD */
 	if (r->stream_done != NULL)
@@ -152,10 +206,40 @@ server_suspend(void *conn)
 	MHD_suspend_connection(conn);
 }
 
+/*
+ * The server running, for server_resume to find a connection's loop; the
+ * lock keeps server_stop from freeing the loops under a resume.
+ */
+static struct server	*server_running;
+static pthread_rwlock_t	 server_running_lock = PTHREAD_RWLOCK_INITIALIZER;
+
+static void	server_loop_wake(struct loop *);
+
+/*
+ * libmicrohttpd wakes a daemon it does not run itself through its
+ * inter-thread channel only when the daemon has a listening socket, which
+ * soukd's do not (the acceptor has it): so a resume from another thread
+ * (the event hub's) also wakes the connection's loop.
+ */
 void
 server_resume(void *conn)
 {
+	const union MHD_ConnectionInfo	*info;
+	struct server			*s;
+	struct loop			*l = NULL;
+	unsigned			 i;
+
+	pthread_rwlock_rdlock(&server_running_lock);
+	s = server_running;
+	/* Before the resume: the connection may be gone right after. */
+	info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_DAEMON);
+	for (i = 0; s != NULL && info != NULL && i < s->nloops; i++)
+		if (s->loops[i].mhd == info->daemon)
+			l = &s->loops[i];
 	MHD_resume_connection(conn);
+	if (l != NULL && l != server_this_loop)
+		server_loop_wake(l);
+	pthread_rwlock_unlock(&server_running_lock);
 }
 
 static enum MHD_Result
@@ -391,11 +475,85 @@ server_access(void *cls, struct MHD_Connection *conn, const char *url,
 	else if (r->body_too_large)
 		req_problem(r, "payload-too-large", "the body is larger than "
 		    "the %zu bytes accepted", r->body_cap);
-	else
+	else {
 		server_dispatch(r);
+		if (r->deferred) {
+			/* Its statement is on the way; the answer resumes it. */
+			MHD_suspend_connection(conn);
+			log_set_request(NULL);
+			return MHD_YES;
+		}
+	}
 	ret = server_send(s, r);
 	log_set_request(NULL);
 	return ret;
+}
+
+/* A deferred statement's answer, on the request's loop thread. */
+static void
+server_deferred_done(void *arg, PGresult *res, struct db *db)
+{
+	struct req	*r = arg;
+
+	log_set_request(r->id);
+	if (res == NULL)
+		req_db_problem(r, db);
+	else
+		r->deferred_done(r, res);
+	if (r->out == NULL && r->stream == NULL && !r->has_fd) {
+		log_error("%s %s: the deferred handler set no response",
+		    r->method, r->path);
+		req_problem(r, "internal", "the request failed; its id is in "
+		    "our logs");
+	}
+	log_set_request(NULL);
+	r->deferred = false;
+	MHD_resume_connection(r->conn);
+}
+
+static void
+server_row_done(struct req *r, PGresult *res)
+{
+	if (PQntuples(res) == 0)
+		req_problem(r, "not-found", "there is no %s %s",
+		    r->deferred_noun, r->deferred_key);
+	else
+		req_reply_json_text(r, 200, PQgetvalue(res, 0, 0),
+		    (size_t)PQgetlength(res, 0, 0));
+}
+
+void
+req_reply_row_deferred(struct req *r, const struct db_stmt *stmt,
+    int nparams, const char *const *values, const char *noun)
+{
+	r->deferred_noun = noun;
+	free(r->deferred_key);
+	r->deferred_key = xstrdup(values[0] != NULL ? values[0] : "");
+	req_exec_deferred(r, stmt, nparams, values, server_row_done);
+}
+
+void
+req_exec_deferred(struct req *r, const struct db_stmt *stmt, int nparams,
+    const char *const *values, void (*done)(struct req *, PGresult *))
+{
+	struct loop	*l = server_this_loop;
+	PGresult	*res;
+
+	if (l == NULL) {
+		/* Not on a loop thread: the ordinary round trip. */
+		if ((res = req_exec(r, stmt, nparams, values)) != NULL) {
+			done(r, res);
+			PQclear(res);
+		}
+		return;
+	}
+	r->deferred_done = done;
+	if (!db_pipe_send(l->pipe, stmt, nparams, values,
+	    server_deferred_done, r)) {
+		req_db_problem(r, db_pipe_db(l->pipe));
+		return;
+	}
+	r->deferred = true;
 }
 
 static void
@@ -516,10 +674,127 @@ server_listen(const struct sockaddr_storage *addr, const char *listen_on,
 	return fd;
 }
 
+static void
+server_loop_wake(struct loop *l)
+{
+	uint64_t	one = 1;
+
+	if (write(l->wake, &one, sizeof one) == -1 && errno != EAGAIN)
+		log_warn("http: waking a loop: %s", strerror(errno));
+}
+
+/* Queues an accepted connection for loop l, which adds it to its daemon. */
+static void
+server_loop_give(struct loop *l, int fd, const struct sockaddr_storage *peer,
+    socklen_t len)
+{
+	struct loop_conn	*c;
+
+	pthread_mutex_lock(&l->mtx);
+	if (l->nconns == l->capconns) {
+		l->capconns = l->capconns == 0 ? 16 : l->capconns * 2;
+		l->conns = xreallocarray(l->conns, l->capconns,
+		    sizeof *l->conns);
+	}
+	c = &l->conns[l->nconns++];
+	c->fd = fd;
+	memcpy(&c->peer, peer, sizeof c->peer);
+	c->len = len;
+	pthread_mutex_unlock(&l->mtx);
+	server_loop_wake(l);
+}
+
+/* Keeps the pipe's descriptor in the epoll set with the events wanted. */
+static void
+server_loop_watch_pipe(struct loop *l, bool writing)
+{
+	struct epoll_event	ev;
+	int			fd = db_pipe_fd(l->pipe);
+	uint32_t		events = EPOLLIN | (writing ? EPOLLOUT : 0);
+
+	if (fd == l->pipe_fd && (fd == -1 || events == l->pipe_events))
+		return;
+	if (l->pipe_fd != -1 && fd != l->pipe_fd)
+		/* A closed descriptor leaves the set by itself; this may fail. */
+		(void)epoll_ctl(l->epfd, EPOLL_CTL_DEL, l->pipe_fd, NULL);
+	memset(&ev, 0, sizeof ev);
+	ev.events = events;
+	ev.data.ptr = &l->pipe;
+	if (fd != -1 && epoll_ctl(l->epfd, fd == l->pipe_fd ? EPOLL_CTL_MOD :
+	    EPOLL_CTL_ADD, fd, &ev) == -1)
+		fatal("http: epoll_ctl (database)");
+	l->pipe_fd = fd;
+	l->pipe_events = events;
+}
+
+static void *
+server_loop_run(void *arg)
+{
+	struct loop		*l = arg;
+	struct epoll_event	 ev[16];
+	struct loop_conn	*conns;
+	MHD_UNSIGNED_LONG_LONG	 to;
+	uint64_t		 n64;
+	size_t			 nconns, j;
+	int			 i, n, ms;
+	bool			 run, stop = false, writing = false;
+
+	server_this_loop = l;
+	while (!stop) {
+		ms = -1;
+		if (MHD_get_timeout(l->mhd, &to) == MHD_YES)
+			ms = to > INT_MAX ? INT_MAX : (int)to;
+		if ((n = epoll_wait(l->epfd, ev, 16, ms)) == -1) {
+			if (errno != EINTR)
+				fatal("http: epoll_wait");
+			n = 0;
+		}
+		run = n == 0;
+		for (i = 0; i < n; i++) {
+			if (ev[i].data.ptr == &l->wake) {
+				/* Nonblocking: empty is fine (woken twice). */
+				if (read(l->wake, &n64, sizeof n64) == -1 &&
+				    errno != EAGAIN)
+					fatal("http: read (eventfd)");
+				pthread_mutex_lock(&l->mtx);
+				conns = l->conns;
+				nconns = l->nconns;
+				l->conns = NULL;
+				l->nconns = l->capconns = 0;
+				stop = l->stop;
+				pthread_mutex_unlock(&l->mtx);
+				/* On failure (the connection limit) MHD closes it. */
+				for (j = 0; j < nconns; j++)
+					(void)MHD_add_connection(l->mhd,
+					    conns[j].fd, (struct sockaddr *)
+					    &conns[j].peer, conns[j].len);
+				free(conns);
+				run = true;
+			} else if (ev[i].data.ptr == &l->pipe) {
+				if (ev[i].events & EPOLLOUT)
+					writing = db_pipe_flush(l->pipe) == 1;
+				if (ev[i].events & (EPOLLIN | EPOLLERR |
+				    EPOLLHUP))
+					db_pipe_input(l->pipe);
+				/* Answers resume connections. */
+				run = true;
+			} else
+				run = true;
+		}
+		if (run)
+			(void)MHD_run(l->mhd);
+		/* What the handlers sent this turn goes out together. */
+		writing = db_pipe_flush(l->pipe) == 1;
+		server_loop_watch_pipe(l, writing);
+	}
+	server_this_loop = NULL;
+	db_thread_close();
+	return NULL;
+}
+
 /*
- * Accepts connections and hands each to libmicrohttpd, which gives it to
- * a worker thread by its descriptor: connections spread evenly over the
- * workers.  (When every worker accepts on the listening socket itself, a
+ * Accepts connections and hands each to a loop in turn: connections
+ * spread evenly over the loops.  (When every worker accepts on the listening socket itself, a
  * burst of connections lands on a few of them, and since handlers block on
  * PostgreSQL, the connections that share a worker wait for each other.)
  */
@@ -556,11 +831,81 @@ server_accept_loop(void *arg)
 				return NULL;
 			}
 		}
-		/* On failure (the connection limit) MHD closes it. */
-		(void)MHD_add_connection(s->mhd, fd, (struct sockaddr *)&peer,
-		    len);
+		server_loop_give(&s->loops[s->next_loop++ % s->nloops], fd,
+		    &peer, len);
 	}
 	return NULL;
+}
+
+static bool
+server_loop_start(struct server *s, struct loop *l, unsigned flags,
+    unsigned limit, unsigned timeout_s)
+{
+	const union MHD_DaemonInfo	*info;
+	struct epoll_event		 ev;
+
+	l->s = s;
+	l->epfd = l->wake = l->pipe_fd = -1;
+	pthread_mutex_init(&l->mtx, NULL);
+	l->pipe = db_pipe_new();
+	l->mhd = MHD_start_daemon(flags, 0, NULL, NULL, server_access, s,
+	    MHD_OPTION_EXTERNAL_LOGGER, server_mhd_log, NULL,
+	    MHD_OPTION_CONNECTION_LIMIT, limit,
+	    MHD_OPTION_CONNECTION_TIMEOUT, timeout_s,
+	    MHD_OPTION_NOTIFY_COMPLETED, server_completed, s,
+	    MHD_OPTION_END);
+	if (l->mhd == NULL)
+		return false;
+	if ((info = MHD_get_daemon_info(l->mhd, MHD_DAEMON_INFO_EPOLL_FD)) ==
+	    NULL)
+		return false;
+	if ((l->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
+	    (l->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) == -1)
+		fatal("http: epoll_create1/eventfd");
+	memset(&ev, 0, sizeof ev);
+	ev.events = EPOLLIN;
+	ev.data.ptr = l->mhd;
+	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, info->epoll_fd, &ev) == -1)
+		fatal("http: epoll_ctl");
+	ev.data.ptr = &l->wake;
+	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->wake, &ev) == -1)
+		fatal("http: epoll_ctl");
+	if (pthread_create(&l->thread, NULL, server_loop_run, l) != 0)
+		fatalx("server_loop_start: pthread_create");
+	l->running = true;
+	return true;
+}
+
+/*
+ * Stops the loop's thread, then fails the statements it still waits for
+ * (their requests are answered 503 as the daemon closes) and stops its
+ * daemon.
+ */
+static void
+server_loop_stop(struct loop *l)
+{
+	struct loop_conn	*c;
+
+	if (l->running) {
+		pthread_mutex_lock(&l->mtx);
+		l->stop = true;
+		pthread_mutex_unlock(&l->mtx);
+		server_loop_wake(l);
+		(void)pthread_join(l->thread, NULL);
+		l->running = false;
+	}
+	db_pipe_free(l->pipe);
+	l->pipe = NULL;
+	if (l->mhd != NULL)
+		MHD_stop_daemon(l->mhd);
+	for (c = l->conns; c < l->conns + l->nconns; c++)
+		close(c->fd);
+	free(l->conns);
+	if (l->epfd != -1)
+		close(l->epfd);
+	if (l->wake != -1)
+		close(l->wake);
+	pthread_mutex_destroy(&l->mtx);
 }
 
 struct server *
@@ -571,7 +916,7 @@ server_start(const struct config *cfg, const struct router *rt,
 	struct sockaddr_storage	 addr;
 	struct sockaddr_storage	 bound;
 	socklen_t		 len = sizeof bound;
-	unsigned int		 flags;
+	unsigned int		 flags, i;
 
 	if (!server_address(cfg->listen, &addr, cause))
 		return NULL;
@@ -583,25 +928,21 @@ server_start(const struct config *cfg, const struct router *rt,
 		free(s);
 		return NULL;
 	}
-	flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC |
-	    MHD_USE_ERROR_LOG | MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME |
-	    MHD_USE_NO_LISTEN_SOCKET;
+	flags = MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+	    MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_NO_LISTEN_SOCKET;
 	if (addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, server_access, s,
-	    MHD_OPTION_EXTERNAL_LOGGER, server_mhd_log, NULL,
-	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)config_http_threads(cfg),
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
-	    MHD_OPTION_CONNECTION_TIMEOUT,
-	    (unsigned)(cfg->idle_timeout_ms / 1000),
-	    MHD_OPTION_NOTIFY_COMPLETED, server_completed, s,
-	    MHD_OPTION_END);
-	if (s->mhd == NULL) {
-		*cause = xasprintf("cannot start the HTTP server on %s",
-		    cfg->listen);
-		close(s->listen_fd);
-		free(s);
-		return NULL;
+	s->nloops = (unsigned)config_http_threads(cfg);
+	s->loops = xcalloc(s->nloops, sizeof *s->loops);
+	for (i = 0; i < s->nloops; i++) {
+		if (!server_loop_start(s, &s->loops[i], flags,
+		    (unsigned)((cfg->max_connections + s->nloops - 1) /
+		    s->nloops), (unsigned)(cfg->idle_timeout_ms / 1000))) {
+			*cause = xasprintf("cannot start the HTTP server on %s",
+			    cfg->listen);
+			server_stop(s);
+			return NULL;
+		}
 	}
 	if (getsockname(s->listen_fd, (struct sockaddr *)&bound, &len) == 0)
 		s->port = ntohs(bound.ss_family == AF_INET6 ?
@@ -610,6 +951,9 @@ server_start(const struct config *cfg, const struct router *rt,
 	if (pthread_create(&s->acceptor, NULL, server_accept_loop, s) != 0)
 		fatalx("server_start: pthread_create");
 	s->accepting = true;
+	pthread_rwlock_wrlock(&server_running_lock);
+	server_running = s;
+	pthread_rwlock_unlock(&server_running_lock);
 	return s;
 }
 
@@ -643,6 +987,8 @@ server_quiesce(struct server *s)
 void
 server_stop(struct server *s)
 {
+	unsigned	i;
+
 	if (s == NULL)
 		return;
 	if (s->accepting) {
@@ -652,6 +998,12 @@ server_stop(struct server *s)
 	}
 	if (s->listen_fd != -1)
 		close(s->listen_fd);
-	MHD_stop_daemon(s->mhd);
+	pthread_rwlock_wrlock(&server_running_lock);
+	if (server_running == s)
+		server_running = NULL;
+	pthread_rwlock_unlock(&server_running_lock);
+	for (i = 0; i < s->nloops; i++)
+		server_loop_stop(&s->loops[i]);
+	free(s->loops);
 	free(s);
 }

@@ -95,6 +95,7 @@ SELECT c.id, 'area', v.name, v.pincode
     ('IN-GJ', 'Ahmedabad', 'Navrangpura', '380009')
   ) AS v (state, city, name, pincode)
   JOIN regions s ON s.code = v.state
-  JOIN regions c ON c.parent_id = s.id AND c.name = v.city;
+  JOIN regions c ON c.parent_id = s.id AND c.name = v.city
+ ORDER BY v.pincode;	-- ids in a fixed order, whatever the join's plan
 
 COMMIT;

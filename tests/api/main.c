@@ -13,6 +13,7 @@ static Suite *(*const suites[])(void) = {
 	shutdown_suite,
 	migrate_suite,
 	regions_suite,
+	pipe_suite,
 	openapi_suite,
 	jobs_suite,
 	stream_suite,

@@ -9,6 +9,8 @@ Suite	*health_suite(void);
 Suite	*shutdown_suite(void);
 Suite	*migrate_suite(void);
 Suite	*regions_suite(void);
+/* the event loops' pipelined database connection */
+Suite	*pipe_suite(void);
 Suite	*openapi_suite(void);
 Suite	*jobs_suite(void);
 Suite	*stream_suite(void);

@@ -87,6 +87,11 @@ START_TEST(test_database_restart)
 		    NULL);
 		api_expect(r, 200, "GET", "/v1/regions");
 		api_free(r);
+		/* And a pipelined one (the database has no regions). */
+		r = api_request(s->url, "GET", "/v1/regions/1", NULL, NULL, 0,
+		    NULL);
+		api_expect(r, 404, "GET", "/v1/regions/{id}");
+		api_free(r);
 	}
 
 	ck_assert_int_eq(test_pg("stop", dir), 0);
@@ -109,6 +114,10 @@ START_TEST(test_database_restart)
 		r = api_request(s->url, "GET", "/v1/regions", NULL, NULL, 0,
 		    NULL);
 		api_expect(r, 200, "GET", "/v1/regions");
+		api_free(r);
+		r = api_request(s->url, "GET", "/v1/regions/1", NULL, NULL, 0,
+		    NULL);
+		api_expect(r, 404, "GET", "/v1/regions/{id}");
 		api_free(r);
 	}
 	ck_assert(soukd_log_has(s, "reconnecting"));
