@@ -537,6 +537,7 @@ struct db_pipe {
 	size_t			 cap, head, count;
 	size_t			 unsynced;	/* sent since the last Sync */
 	size_t			 syncs;		/* Syncs not yet answered */
+	uint64_t		 generation;	/* connections made so far */
 };
 
 struct db_pipe *
@@ -655,6 +656,7 @@ db_pipe_send(struct db_pipe *p, const struct db_stmt *stmt, int nparams,
 			db_pipe_fail(p, PQerrorMessage(p->db->conn));
 			return false;
 		}
+		p->generation++;
 	}
 	if (p->count == p->cap) {
 		struct db_pipe_entry	*q;
@@ -783,6 +785,12 @@ db_pipe_input(struct db_pipe *p)
 		}
 		db_pipe_at(p, 0)->res = res;
 	}
+}
+
+uint64_t
+db_pipe_generation(const struct db_pipe *p)
+{
+	return p->generation;
 }
 
 struct db *

@@ -143,8 +143,13 @@ bool	db_pipe_send(struct db_pipe *, const struct db_stmt *, int nparams,
 	    const char *const *values, db_pipe_done done, void *arg);
 int	db_pipe_flush(struct db_pipe *);
 void	db_pipe_input(struct db_pipe *);
-/* The connection's descriptor, -1 when not connected. */
+/*
+ * The connection's descriptor, -1 when not connected, and the number of
+ * connections made so far (a new connection may reuse a closed one's
+ * descriptor number: watch the generation, not the number).
+ */
 int	db_pipe_fd(const struct db_pipe *);
+uint64_t db_pipe_generation(const struct db_pipe *);
 /* Statements outstanding. */
 bool	db_pipe_busy(const struct db_pipe *);
 /* The handle holding the pipe's last status (for a failed send). */

@@ -47,6 +47,7 @@ struct loop {
 	int			 wake;		/* eventfd: new connections, stop */
 	struct db_pipe		*pipe;
 	int			 pipe_fd;	/* in epfd, -1 if none */
+	uint64_t		 pipe_gen;	/* its db_pipe_generation */
 	uint32_t		 pipe_events;
 	pthread_mutex_t		 mtx;		/* guards the fields below */
 	struct loop_conn	*conns;		/* accepted, to be added */
@@ -710,20 +711,28 @@ server_loop_watch_pipe(struct loop *l, bool writing)
 {
 	struct epoll_event	ev;
 	int			fd = db_pipe_fd(l->pipe);
+	uint64_t		gen = db_pipe_generation(l->pipe);
 	uint32_t		events = EPOLLIN | (writing ? EPOLLOUT : 0);
 
-	if (fd == l->pipe_fd && (fd == -1 || events == l->pipe_events))
+	if (fd == -1) {
+		/* Closed: the descriptor left the set with it. */
+		l->pipe_fd = -1;
 		return;
-	if (l->pipe_fd != -1 && fd != l->pipe_fd)
-		/* A closed descriptor leaves the set by itself; this may fail. */
-		(void)epoll_ctl(l->epfd, EPOLL_CTL_DEL, l->pipe_fd, NULL);
+	}
+	if (fd == l->pipe_fd && gen == l->pipe_gen && events == l->pipe_events)
+		return;
 	memset(&ev, 0, sizeof ev);
 	ev.events = events;
 	ev.data.ptr = &l->pipe;
-	if (fd != -1 && epoll_ctl(l->epfd, fd == l->pipe_fd ? EPOLL_CTL_MOD :
-	    EPOLL_CTL_ADD, fd, &ev) == -1)
+	if (fd == l->pipe_fd && gen == l->pipe_gen) {
+		if (epoll_ctl(l->epfd, EPOLL_CTL_MOD, fd, &ev) == -1)
+			fatal("http: epoll_ctl (database)");
+	} else if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) == -1 &&
+	    (errno != EEXIST || epoll_ctl(l->epfd, EPOLL_CTL_MOD, fd, &ev) ==
+	    -1))
 		fatal("http: epoll_ctl (database)");
 	l->pipe_fd = fd;
+	l->pipe_gen = gen;
 	l->pipe_events = events;
 }
 
