@@ -90,24 +90,25 @@ static const struct db_stmt product_stmts[] = {
 	/*
 	 * One product: its JSON as migration 0028 keeps it (product_docs,
 	 * a row per live listing, so that an archived listing or a
-	 * suspended vendor's is not found), with what moves with stock put
-	 * in: each variant's available units in stores and warehouses that
-	 * are open, and whether any can be bought.  The stock read is this
-	 * listing's variants' rows with units (stock_in), each one's
-	 * location by its key.  One subquery over the variants makes the
-	 * whole text, so that the plan has few nodes to start: starting
-	 * them is most of what this statement costs.
+	 * suspended vendor's is not found), a format() string into which
+	 * goes what moves with stock: whether any unit can be bought, then
+	 * each variant's available units, in stores and warehouses that are
+	 * open.  The stock read is this listing's variants' rows with units
+	 * (stock_in), each one's location by its key.  Starting a plan's
+	 * nodes is most of what this statement costs: this is the plan with
+	 * the fewest (migration 0028 says what else was tried).
 	 */
 	{ "product_get",
-	  "SELECT (SELECT d.head || (d.service OR coalesce(bool_or(n.sum > 0),"
-	  " false))::text || d.middle || coalesce('[' || string_agg(v.head ||"
-	  " CASE WHEN d.service THEN 'null' ELSE coalesce(n.sum, 0)::text END"
-	  " || '}', ', ' ORDER BY v.i) || ']', '[]') || d.tail"
-	  " FROM unnest(d.variant_ids, d.variant_heads) WITH ORDINALITY"
-	  " v (id, head, i) LEFT JOIN LATERAL (SELECT sum(s.available)"
-	  " FROM stock s WHERE s.variant_id = v.id AND s.available > 0"
+	  "SELECT format(d.doc, VARIADIC (EXISTS (SELECT FROM stock s"
+	  " WHERE s.variant_id = ANY (d.variant_ids) AND s.available > 0"
 	  " AND (SELECT sl.active FROM stock_locations sl"
-	  " WHERE sl.id = s.location_id)) n ON true)"
+	  " WHERE sl.id = s.location_id)))::text || ARRAY(SELECT"
+	  " coalesce((SELECT sum(s.available) FROM stock s"
+	  " WHERE s.variant_id = v.id AND s.available > 0"
+	  " AND (SELECT sl.active FROM stock_locations sl"
+	  " WHERE sl.id = s.location_id)), 0)::text"
+	  " FROM unnest(d.variant_ids) WITH ORDINALITY v (id, i)"
+	  " ORDER BY v.i))"
 	  " FROM product_docs d WHERE d.listing_id = $1" },
 	/*
 	 * Completions: $1 the query lower-cased, $2 its last word as a

@@ -1330,9 +1330,10 @@ START_TEST(test_product_as_built)
 	brand = cat_brand("Orbit", NULL);
 	/*
 	 * A product with a brand, three variants (one archived, one put
-	 * first), images, and text that needs escaping.
+	 * first), images, and text that needs escaping, in JSON or in a
+	 * format() string.
 	 */
-	ids[0] = product(v->owner, cat, "Tiffin \\\"steel\\\" \\\\ "
+	ids[0] = product(v->owner, cat, "Tiffin 50% %1$s \\\"steel\\\" \\\\ "
 	    "\u091f\u093f\u092b\u093f\u0928", brand, "{}", 30000, 3);
 	r = cat_callf(v->owner, "POST", "/v1/listings/{id}/variants", 201,
 	    "{\"sku\":\"TF-2\",\"price\":32000,\"compare_at_price\":40000,"

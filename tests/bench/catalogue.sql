@@ -188,9 +188,8 @@ SELECT listing_id, vendor_id, sku, price, compare_at_price, options, position
   FROM gv ORDER BY listing_id, position;
 ALTER TABLE listings ENABLE TRIGGER USER;
 ALTER TABLE variants ENABLE TRIGGER USER;
-INSERT INTO product_docs (listing_id, service, head, middle, variant_ids,
-    variant_heads, tail)
-SELECT listing_id, service, head, middle, variant_ids, variant_heads, tail
+INSERT INTO product_docs (listing_id, doc, variant_ids)
+SELECT listing_id, doc, variant_ids
   FROM product_doc_parts WHERE listing_id IN (SELECT id FROM gl);
 -- What 0017's catalog_changed triggers would have said.
 SELECT pg_notify('souk_catalog', '');

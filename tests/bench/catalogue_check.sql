@@ -57,9 +57,7 @@ SELECT 'product_docs', listing_id::text,
        CASE WHEN d.listing_id IS NULL THEN 'missing'
             WHEN p.listing_id IS NULL THEN 'extra' ELSE 'stale' END
   FROM product_docs d FULL JOIN product_doc_parts p USING (listing_id)
- WHERE (d.service, d.head, d.middle, d.variant_ids, d.variant_heads, d.tail)
-       IS DISTINCT FROM
-       (p.service, p.head, p.middle, p.variant_ids, p.variant_heads, p.tail)
+ WHERE (d.doc, d.variant_ids) IS DISTINCT FROM (p.doc, p.variant_ids)
 UNION ALL
 SELECT 'search_words', coalesce(a.word, b.word),
        CASE WHEN a.word IS NULL THEN 'missing' ELSE 'extra' END
