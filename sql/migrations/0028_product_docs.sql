@@ -34,6 +34,11 @@
 -- snapshot taken after the lock: of two transactions changing what one
 -- listing shows (its title and its vendor's name, say), the second to
 -- lock waits for the first to commit and then builds from both changes.
+-- A listing that becomes live (or moves to another vendor, brand or
+-- category) is not yet among the listings a concurrent change of its
+-- vendor, brand or category rebuilds: it shares a lock on those rows
+-- first (product_docs_join), and so reads them after such a change
+-- commits, or makes it wait and be found.
 
 -- The stored document of every live listing: the product JSON as
 -- product_get built it before this migration (json_build_object's
@@ -139,10 +144,47 @@ END $$;
 
 -- --- listings: a new live listing, or a change of what it shows ---------
 
-CREATE FUNCTION listings_docs_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+-- A listing that becomes live, or moves while live to another vendor,
+-- brand or category, joins the live listings of a vendor, brand and
+-- categories that a concurrent change to one of them rebuilds without
+-- seeing it (its trigger rebuilds the live listings it can see).  So it
+-- first shares a lock on each row it joins, the categories above its own
+-- included: such a change has committed before it reads them, or waits
+-- for it to commit and then finds it live.
+CREATE FUNCTION product_docs_join(vendor_ids bigint[], brand_ids bigint[],
+    category_ids bigint[]) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    locked bigint[] := '{}';
+    above bigint[];
 BEGIN
-    PERFORM product_docs_refresh(ARRAY(SELECT id FROM new_rows
-                                        WHERE status = 'active'));
+    PERFORM FROM vendors WHERE id = ANY (vendor_ids) ORDER BY id FOR SHARE;
+    PERFORM FROM brands WHERE id = ANY (brand_ids) ORDER BY id FOR SHARE;
+    -- A category may have moved while this waited: until the paths read
+    -- after the locks are all locked (then none of them can move).
+    LOOP
+        above := ARRAY(SELECT DISTINCT unnest(path) FROM categories
+                        WHERE id = ANY (category_ids));
+        EXIT WHEN above <@ locked;
+        PERFORM FROM categories WHERE id = ANY (above) ORDER BY id FOR SHARE;
+        locked := locked || above;
+    END LOOP;
+END $$;
+
+CREATE FUNCTION listings_docs_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    vendor_ids bigint[];
+    brand_ids bigint[];
+    category_ids bigint[];
+    ids bigint[];
+BEGIN
+    SELECT array_agg(vendor_id), array_agg(brand_id), array_agg(category_id),
+           array_agg(id)
+      INTO vendor_ids, brand_ids, category_ids, ids
+      FROM new_rows WHERE status = 'active';
+    IF ids IS NOT NULL THEN
+        PERFORM product_docs_join(vendor_ids, brand_ids, category_ids);
+        PERFORM product_docs_refresh(ids);
+    END IF;
     RETURN NULL;
 END $$;
 CREATE TRIGGER listings_docs_insert AFTER INSERT ON listings
@@ -150,7 +192,22 @@ CREATE TRIGGER listings_docs_insert AFTER INSERT ON listings
     FOR EACH STATEMENT EXECUTE FUNCTION listings_docs_insert();
 
 CREATE FUNCTION listings_docs_update() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    vendor_ids bigint[];
+    brand_ids bigint[];
+    category_ids bigint[];
 BEGIN
+    SELECT array_agg(n.vendor_id), array_agg(n.brand_id),
+           array_agg(n.category_id)
+      INTO vendor_ids, brand_ids, category_ids
+      FROM new_rows n JOIN old_rows o ON o.id = n.id
+     WHERE n.status = 'active'
+       AND (o.status <> 'active' OR o.vendor_id <> n.vendor_id
+            OR o.brand_id IS DISTINCT FROM n.brand_id
+            OR o.category_id <> n.category_id);
+    IF vendor_ids IS NOT NULL THEN
+        PERFORM product_docs_join(vendor_ids, brand_ids, category_ids);
+    END IF;
     PERFORM product_docs_refresh(ARRAY(
         SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id
          WHERE (o.status = 'active' OR n.status = 'active')
@@ -242,7 +299,8 @@ CREATE TRIGGER listing_images_docs_delete AFTER DELETE ON listing_images
 -- --- vendors, brands, categories: all their live listings ---------------
 
 -- Only an active listing can have a row or get one from these changes:
--- the others are left alone.  New rows and deletions of these tables
+-- the others are left alone (one becoming active meanwhile waits for the
+-- change, product_docs_join).  New rows and deletions of these tables
 -- change no listing's JSON (nothing refers to a new one; one that is
 -- referred to cannot be deleted).
 CREATE FUNCTION vendors_docs() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -1250,6 +1250,164 @@ START_TEST(test_product_follows_its_sources)
 }
 END_TEST
 
+/* --- two writers at once -------------------------------------------------- */
+
+static PGconn *
+conn_open(void)
+{
+	PGconn	*c = PQconnectdb(test_conninfo());
+
+	ck_assert_msg(PQstatus(c) == CONNECTION_OK, "%s", PQerrorMessage(c));
+	return c;
+}
+
+/* Runs sql on c (a format, ids only), or sends it when wait is false. */
+static void
+conn_run(PGconn *c, bool wait, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+conn_run(PGconn *c, bool wait, const char *fmt, ...)
+{
+	PGresult	*res;
+	va_list		 ap;
+	char		*sql;
+
+	va_start(ap, fmt);
+	if (vasprintf(&sql, fmt, ap) < 0)
+		ck_abort_msg("vasprintf");
+	va_end(ap);
+	if (!wait) {
+		ck_assert_msg(PQsendQuery(c, sql) == 1, "%s: %s", sql,
+		    PQerrorMessage(c));
+		free(sql);
+		return;
+	}
+	res = PQexec(c, sql);
+	ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK ||
+	    PQresultStatus(res) == PGRES_TUPLES_OK, "%s: %s", sql,
+	    PQerrorMessage(c));
+	PQclear(res);
+	free(sql);
+}
+
+/* Waits for what conn_run sent on c. */
+static void
+conn_finish(PGconn *c)
+{
+	PGresult	*res;
+
+	while ((res = PQgetResult(c)) != NULL) {
+		ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK ||
+		    PQresultStatus(res) == PGRES_TUPLES_OK, "%s",
+		    PQerrorMessage(c));
+		PQclear(res);
+	}
+}
+
+/*
+ * first changes one thing in a transaction left open; second, on another
+ * connection, changes another (and waits, if it must); then first
+ * commits, and second is done.
+ */
+static void
+at_once(const char *first, const char *second)
+{
+	PGconn	*a = conn_open(), *b = conn_open();
+
+	conn_run(a, true, "BEGIN");
+	conn_run(a, true, "%s", first);
+	conn_run(b, false, "%s", second);
+	usleep(300 * 1000);
+	conn_run(a, true, "COMMIT");
+	conn_finish(b);
+	PQfinish(a);
+	PQfinish(b);
+}
+
+/*
+ * A document is rebuilt by whichever transaction commits last, from
+ * what both changed: a listing that goes live while its vendor is
+ * suspended, renamed or made active again is not left with what its
+ * vendor was; nor is a listing edited while its vendor is renamed.
+ */
+START_TEST(test_product_changes_at_once)
+{
+	struct test_vendor	*v = test_vendor_new(api_base(), NULL);
+	long			 cat = cat_category(0, "none"), live, draft;
+	char			*on, *off, *act, *name;
+	struct api_resp		*r;
+	int			 order;
+
+	live = cat_live(v->owner, cat, "Clay pot", 25000, 2, NULL);
+	draft = cat_listing(v->owner, cat, "Clay lamp", 9000, 2, NULL);
+	on = xasprintf("UPDATE listings SET status = 'active' WHERE id = %ld",
+	    draft);
+	off = xasprintf("UPDATE listings SET status = 'draft' WHERE id = %ld",
+	    draft);
+	for (order = 0; order < 2; order++) {
+		/* Suspended while the draft goes live: neither is found. */
+		act = xasprintf("UPDATE vendors SET status = 'suspended', "
+		    "status_reason = 'Checking' WHERE id = %ld", v->id);
+		if (order == 0)
+			at_once(act, on);
+		else
+			at_once(on, act);
+		free(act);
+		r = one(draft, 404);
+		api_free(r);
+		r = one(live, 404);
+		api_free(r);
+		/* Active again while it goes live anew: both are found. */
+		PQclear(test_sql(off, 0, NULL));
+		act = xasprintf("UPDATE vendors SET status = 'active', "
+		    "status_reason = NULL WHERE id = %ld", v->id);
+		if (order == 0)
+			at_once(act, on);
+		else
+			at_once(on, act);
+		free(act);
+		r = one(draft, 200);
+		api_free(r);
+		r = one(live, 200);
+		api_free(r);
+		/* Renamed while it goes live, and while the other's edited. */
+		PQclear(test_sql(off, 0, NULL));
+		name = xasprintf("Potters %d", order);
+		act = xasprintf("UPDATE vendors SET name = '%s' WHERE id = %ld",
+		    name, v->id);
+		if (order == 0) {
+			at_once(act, on);
+			at_once(xasprintf("UPDATE listings SET title = 'Pot %d' "
+			    "WHERE id = %ld", order, live), xasprintf("UPDATE "
+			    "vendors SET name = '%s!' WHERE id = %ld", name,
+			    v->id));
+		} else {
+			at_once(on, act);
+			at_once(xasprintf("UPDATE vendors SET name = '%s!' "
+			    "WHERE id = %ld", name, v->id), xasprintf("UPDATE "
+			    "listings SET title = 'Pot %d' WHERE id = %ld",
+			    order, live));
+		}
+		free(act);
+		r = one(draft, 200);
+		ck_assert_str_eq(jstr(json_object_get(r->json, "vendor"),
+		    "name"), xasprintf("%s!", name));
+		api_free(r);
+		r = one(live, 200);
+		ck_assert_str_eq(jstr(json_object_get(r->json, "vendor"),
+		    "name"), xasprintf("%s!", name));
+		ck_assert_str_eq(jstr(r->json, "title"), xasprintf("Pot %d",
+		    order));
+		api_free(r);
+		PQclear(test_sql(off, 0, NULL));
+		free(name);
+	}
+	free(on);
+	free(off);
+}
+END_TEST
+
 /*
  * What GET /v1/products/{id} answered before products were kept as
  * documents: the answer must not have changed, in any detail.
@@ -1536,6 +1694,7 @@ products_suite(void)
 	tcase_add_test(tc, test_kept_answers_follow_changes);
 	tcase_add_test(tc, test_product_follows_its_sources);
 	tcase_add_test(tc, test_product_as_built);
+	tcase_add_test(tc, test_product_changes_at_once);
 	tcase_add_test(tc, test_any_value_of_any_parameter);
 	suite_add_tcase(s, tc);
 	return s;
