@@ -1327,20 +1327,24 @@ at_once(const char *first, const char *second)
 
 /*
  * A document is rebuilt by whichever transaction commits last, from
- * what both changed: a listing that goes live while its vendor is
- * suspended, renamed or made active again is not left with what its
- * vendor was; nor is a listing edited while its vendor is renamed.
+ * what both changed: a listing that goes live (or is made live) while
+ * its vendor is suspended, renamed or made active again, its brand or a
+ * category above it renamed, is not left with what they were; nor is a
+ * listing edited while its vendor is renamed.
  */
 START_TEST(test_product_changes_at_once)
 {
 	struct test_vendor	*v = test_vendor_new(api_base(), NULL);
-	long			 cat = cat_category(0, "none"), live, draft;
-	char			*on, *off, *act, *name;
+	long			 cat = cat_category(0, "none"), sub, brand,
+				 live, draft, id;
+	char			*on, *off, *act, *name, *title, *made;
 	struct api_resp		*r;
 	int			 order;
 
+	sub = cat_category(cat, NULL);
+	brand = cat_brand("Kumbh", NULL);
 	live = cat_live(v->owner, cat, "Clay pot", 25000, 2, NULL);
-	draft = cat_listing(v->owner, cat, "Clay lamp", 9000, 2, NULL);
+	draft = cat_listing(v->owner, sub, "Clay lamp", 9000, 2, NULL);
 	on = xasprintf("UPDATE listings SET status = 'active' WHERE id = %ld",
 	    draft);
 	off = xasprintf("UPDATE listings SET status = 'draft' WHERE id = %ld",
@@ -1402,6 +1406,45 @@ START_TEST(test_product_changes_at_once)
 		api_free(r);
 		PQclear(test_sql(off, 0, NULL));
 		free(name);
+		/*
+		 * A brand renamed while a listing of it is made, live at
+		 * once; the category above renamed while one goes live.
+		 */
+		title = xasprintf("Clay cup %d", order);
+		act = xasprintf("UPDATE brands SET name = 'Kumbh %d' WHERE id = "
+		    "%ld", order, brand);
+		made = xasprintf("INSERT INTO listings (vendor_id, kind, title, "
+		    "category_id, brand_id, status) VALUES (%ld, 'product', "
+		    "'%s', %ld, %ld, 'active')", v->id, title, sub, brand);
+		if (order == 0)
+			at_once(act, made);
+		else
+			at_once(made, act);
+		{
+			const char *params[1] = { title };
+
+			id = cat_long("SELECT id FROM listings WHERE title = $1",
+			    1, params);
+		}
+		r = one(id, 200);
+		ck_assert_str_eq(jstr(json_object_get(r->json, "brand"),
+		    "name"), xasprintf("Kumbh %d", order));
+		api_free(r);
+		free(act);
+		free(made);
+		act = xasprintf("UPDATE categories SET name = 'Earthen %d' WHERE "
+		    "id = %ld", order, cat);
+		if (order == 0)
+			at_once(act, on);
+		else
+			at_once(on, act);
+		free(act);
+		r = one(draft, 200);
+		ck_assert_str_eq(jstr(json_array_get(json_object_get(r->json,
+		    "breadcrumbs"), 0), "name"), xasprintf("Earthen %d", order));
+		api_free(r);
+		PQclear(test_sql(off, 0, NULL));
+		free(title);
 	}
 	free(on);
 	free(off);
