@@ -87,40 +87,29 @@ static const struct db_stmt product_stmts[] = {
 	/* The types of the attributes a filter names. */
 	{ "product_attr_types",
 	  "SELECT code, type FROM attributes WHERE code = ANY ($1::text[])" },
+	/*
+	 * One product: its JSON as migration 0028 keeps it (product_docs,
+	 * a row per live listing, so that an archived listing or a
+	 * suspended vendor's is not found), a format() string into which
+	 * goes what moves with stock: whether any unit can be bought, then
+	 * each variant's available units, in stores and warehouses that are
+	 * open.  The stock read is this listing's variants' rows with units
+	 * (stock_in), each one's location by its key.  Starting a plan's
+	 * nodes is most of what this statement costs: this is the plan with
+	 * the fewest (migration 0028 says what else was tried).
+	 */
 	{ "product_get",
-	  "SELECT json_build_object('id', l.id, 'kind', l.kind, 'title',"
-	  " l.title, 'description', l.description, 'attributes', l.attributes,"
-	  " 'tags', l.tags, 'category', json_build_object('id', c.id, 'slug',"
-	  " c.slug, 'name', c.name), 'breadcrumbs', (SELECT json_agg("
-	  " json_build_object('id', a.id, 'slug', a.slug, 'name', a.name)"
-	  " ORDER BY cardinality(a.path)) FROM categories a WHERE a.id ="
-	  " ANY (c.path)), 'brand', CASE WHEN b.id IS NULL THEN NULL ELSE"
-	  " json_build_object('id', b.id, 'slug', b.slug, 'name', b.name) END,"
-	  " 'vendor', json_build_object('id', v.id, 'name', v.name, 'rating_avg',"
-	  " v.rating_avg, 'rating_count', v.rating_count, 'badges', v.badges,"
-	  " 'pincode', v.pincode, 'region_id', v.region_id),"
-	  " 'price_min', l.price_min, 'price_max', l.price_max, 'currency',"
-	  " l.currency, 'rating_avg', l.rating_avg, 'rating_count',"
-	  " l.rating_count, 'in_stock', " PRODUCT_IN_STOCK ","
-	  " 'images', coalesce((SELECT json_agg(json_build_object('id', i.id,"
-	  " 'alt', i.alt, 'width', i.width, 'height', i.height, 'urls',"
-	  " json_build_object('original', '/v1/images/' || i.original_key,"
-	  " 'medium', '/v1/images/' || i.medium_key, 'thumb', '/v1/images/' ||"
-	  " i.thumb_key)) ORDER BY i.position, i.id) FROM listing_images i"
-	  " WHERE i.listing_id = l.id), '[]'),"
-	  " 'variants', coalesce((SELECT json_agg(json_build_object('id', x.id,"
-	  " 'sku', x.sku, 'options', x.options, 'price', x.price,"
-	  " 'compare_at_price', x.compare_at_price, 'duration_minutes',"
-	  " x.duration_minutes, 'available', CASE WHEN l.kind = 'service'"
-	  " THEN NULL ELSE coalesce((SELECT sum(s.available) FROM stock s"
-	  " JOIN stock_locations sl ON sl.id = s.location_id AND sl.active"
-	  " WHERE s.variant_id = x.id), 0) END) ORDER BY x.position, x.id)"
-	  " FROM variants x WHERE x.listing_id = l.id AND x.status = 'active'),"
-	  " '[]'), 'published_at', rfc3339(l.published_at))::text"
-	  " FROM listings l JOIN vendors v ON v.id = l.vendor_id"
-	  " JOIN categories c ON c.id = l.category_id"
-	  " LEFT JOIN brands b ON b.id = l.brand_id"
-	  " WHERE l.id = $1 AND l.status = 'active' AND v.status = 'active'" },
+	  "SELECT format(d.doc, VARIADIC (EXISTS (SELECT FROM stock s"
+	  " WHERE s.variant_id = ANY (d.variant_ids) AND s.available > 0"
+	  " AND (SELECT sl.active FROM stock_locations sl"
+	  " WHERE sl.id = s.location_id)))::text || ARRAY(SELECT"
+	  " coalesce((SELECT sum(s.available) FROM stock s"
+	  " WHERE s.variant_id = v.id AND s.available > 0"
+	  " AND (SELECT sl.active FROM stock_locations sl"
+	  " WHERE sl.id = s.location_id)), 0)::text"
+	  " FROM unnest(d.variant_ids) WITH ORDINALITY v (id, i)"
+	  " ORDER BY v.i))"
+	  " FROM product_docs d WHERE d.listing_id = $1" },
 	/*
 	 * Completions: $1 the query lower-cased, $2 its last word as a
 	 * prefix tsquery.  Titles of popular products that have the words,

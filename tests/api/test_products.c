@@ -13,9 +13,17 @@
 #include <unistd.h>
 
 #include "catalog.h"
+#include "imgfix.h"
 #include "suites.h"
 
 #define PRODUCTS	"/v1/products"
+
+/* in_stock as product_get computed it before migration 0028. */
+#define PRODUCT_IN_STOCK_THEN						\
+	"(l.kind = 'service' OR EXISTS (SELECT 1 FROM variants x JOIN "	\
+	"stock s ON s.variant_id = x.id JOIN stock_locations sl ON sl.id = " \
+	"s.location_id AND sl.active WHERE x.listing_id = l.id AND "	\
+	"x.status = 'active' AND s.available > 0))"
 
 /* GET /v1/products?query anonymously, expecting 200. */
 static struct api_resp *
@@ -1037,6 +1045,581 @@ START_TEST(test_suggest)
 }
 END_TEST
 
+/* --- one product, kept as a document ----------------------------------- */
+
+/* GET /v1/products/{id} anonymously, expecting status. */
+static struct api_resp *
+one(long id, long status)
+{
+	return cat_callf(NULL, "GET", PRODUCTS "/{id}", status, NULL,
+	    PRODUCTS "/%ld", id);
+}
+
+/* The first variant of a product. */
+static json_t *
+variant0(const struct api_resp *r)
+{
+	return json_array_get(json_object_get(r->json, "variants"), 0);
+}
+
+/* The name of the i-th breadcrumb of a product. */
+static const char *
+crumb(const struct api_resp *r, size_t i)
+{
+	return jstr(json_array_get(json_object_get(r->json, "breadcrumbs"),
+	    i), "name");
+}
+
+/*
+ * A product is read from a document kept per listing (migration 0028);
+ * every change to what it shows, to whichever table, shows in the next
+ * read, and stock is always read as it is.
+ */
+START_TEST(test_product_follows_its_sources)
+{
+	struct test_vendor	*v = test_vendor_new(api_base(), NULL);
+	long			 top = cat_category(0, "none"), other, child,
+				 brand, id, variant, image, hold;
+	char			*bname, *title, *body, *jpeg;
+	struct api_resp		*r;
+	size_t			 len;
+
+	other = cat_category(0, "none");
+	child = cat_category(top, NULL);
+	brand = cat_brand("Lumo", &bname);
+	title = cat_word("Lamp ");
+	id = product(v->owner, child, title, brand, NULL, 45000, 4);
+	r = one(id, 200);
+	variant = jint(variant0(r), "id");
+	ck_assert_str_eq(jstr(r->json, "title"), title);
+	ck_assert_int_eq(jint(variant0(r), "available"), 4);
+	ck_assert(json_is_true(json_object_get(r->json, "in_stock")));
+	ck_assert_str_eq(jstr(json_object_get(r->json, "brand"), "name"),
+	    bname);
+	ck_assert_uint_eq(json_array_size(json_object_get(r->json, "images")),
+	    0);
+	api_free(r);
+
+	/* The listing's title. */
+	r = cat_callf(v->owner, "PATCH", "/v1/listings/{id}", 200,
+	    "{\"title\":\"Brass lamp, \\\"antique\\\"\"}", "/v1/listings/%ld",
+	    id);
+	api_free(r);
+	r = one(id, 200);
+	ck_assert_str_eq(jstr(r->json, "title"), "Brass lamp, \"antique\"");
+	api_free(r);
+
+	/* A variant's price, and the listing's range with it. */
+	body = xasprintf("{\"price\":47500}");
+	r = cat_callf(v->owner, "PATCH",
+	    "/v1/listings/{id}/variants/{variant_id}", 200, body,
+	    "/v1/listings/%ld/variants/%ld", id, variant);
+	api_free(r);
+	free(body);
+	r = one(id, 200);
+	ck_assert_int_eq(jint(variant0(r), "price"), 47500);
+	ck_assert_int_eq(jint(r->json, "price_min"), 47500);
+	api_free(r);
+
+	/* An image added. */
+	imgfix_init();
+	jpeg = imgfix_jpeg(640, 480, &len);
+	{
+		char		*path = xasprintf("/v1/listings/%ld/images"
+				    "?alt=Side", id);
+		const char	*hdr[2] = { v->owner->auth, NULL };
+
+		r = api_request(api_base(), "POST", path, "image/jpeg", jpeg,
+		    len, hdr);
+		api_expect(r, 201, "POST", "/v1/listings/{id}/images");
+		image = jint(r->json, "id");
+		api_free(r);
+		free(path);
+	}
+	free(jpeg);
+	r = one(id, 200);
+	ck_assert_uint_eq(json_array_size(json_object_get(r->json, "images")),
+	    1);
+	ck_assert_int_eq(jint(json_array_get(json_object_get(r->json,
+	    "images"), 0), "id"), image);
+	ck_assert_str_eq(jstr(json_array_get(json_object_get(r->json,
+	    "images"), 0), "alt"), "Side");
+	api_free(r);
+
+	/* The vendor's name. */
+	r = cat_callf(v->owner, "PATCH", "/v1/vendors/{id}", 200,
+	    "{\"name\":\"Lamps & Co\"}", "/v1/vendors/%ld", v->id);
+	api_free(r);
+	r = one(id, 200);
+	ck_assert_str_eq(jstr(json_object_get(r->json, "vendor"), "name"),
+	    "Lamps & Co");
+	api_free(r);
+
+	/* The category, the one above it, and a move under another. */
+	body = xasprintf("{\"name\":\"Desk lamps %ld\"}", child);
+	r = cat_callf(cat_admin(), "PATCH", "/v1/categories/{id}", 200, body,
+	    "/v1/categories/%ld", child);
+	api_free(r);
+	free(body);
+	body = xasprintf("{\"name\":\"Lighting %ld\"}", top);
+	r = cat_callf(cat_admin(), "PATCH", "/v1/categories/{id}", 200, body,
+	    "/v1/categories/%ld", top);
+	api_free(r);
+	free(body);
+	r = one(id, 200);
+	ck_assert_uint_eq(json_array_size(json_object_get(r->json,
+	    "breadcrumbs")), 2);
+	ck_assert_str_eq(jstr(json_object_get(r->json, "category"), "name"),
+	    xasprintf("Desk lamps %ld", child));
+	ck_assert_str_eq(crumb(r, 0), xasprintf("Lighting %ld", top));
+	ck_assert_str_eq(crumb(r, 1), xasprintf("Desk lamps %ld", child));
+	api_free(r);
+	body = xasprintf("{\"parent_id\":%ld}", other);
+	r = cat_callf(cat_admin(), "PATCH", "/v1/categories/{id}", 200, body,
+	    "/v1/categories/%ld", child);
+	api_free(r);
+	free(body);
+	r = one(id, 200);
+	ck_assert_int_eq(jint(json_array_get(json_object_get(r->json,
+	    "breadcrumbs"), 0), "id"), other);
+	ck_assert_int_eq(jint(json_array_get(json_object_get(r->json,
+	    "breadcrumbs"), 1), "id"), child);
+	api_free(r);
+
+	/* The brand's name. */
+	body = xasprintf("{\"name\":\"%s Lights\"}", bname);
+	r = cat_callf(cat_admin(), "PATCH", "/v1/brands/{id}", 200, body,
+	    "/v1/brands/%ld", brand);
+	api_free(r);
+	free(body);
+	r = one(id, 200);
+	ck_assert_str_eq(jstr(json_object_get(r->json, "brand"), "name"),
+	    xasprintf("%s Lights", bname));
+	api_free(r);
+
+	/* Stock restocked, then all of it held for an order. */
+	body = xasprintf("{\"location_id\":%ld,\"kind\":\"restock\","
+	    "\"quantity\":6}", v->location);
+	r = cat_callf(v->owner, "POST", "/v1/variants/{id}/stock", 200, body,
+	    "/v1/variants/%ld/stock", variant);
+	api_free(r);
+	free(body);
+	r = one(id, 200);
+	ck_assert_int_eq(jint(variant0(r), "available"), 10);
+	api_free(r);
+	r = cat_callf(v->owner, "POST", "/v1/variants/{id}/reservations", 201,
+	    "{\"quantity\":10,\"ref\":\"order:1\"}",
+	    "/v1/variants/%ld/reservations", variant);
+	hold = jint(r->json, "id");
+	api_free(r);
+	r = one(id, 200);
+	ck_assert_int_eq(jint(variant0(r), "available"), 0);
+	ck_assert(json_is_false(json_object_get(r->json, "in_stock")));
+	api_free(r);
+	r = cat_callf(v->owner, "POST", "/v1/reservations/{id}/release", 200,
+	    NULL, "/v1/reservations/%ld/release", hold);
+	api_free(r);
+	r = one(id, 200);
+	ck_assert_int_eq(jint(variant0(r), "available"), 10);
+	ck_assert(json_is_true(json_object_get(r->json, "in_stock")));
+	api_free(r);
+
+	/* Suspended: gone at once; reactivated: back, as it was. */
+	r = cat_callf(cat_admin(), "POST", "/v1/vendors/{id}/suspend", 200,
+	    "{\"reason\":\"Checking documents\"}", "/v1/vendors/%ld/suspend",
+	    v->id);
+	api_free(r);
+	r = one(id, 404);
+	api_free(r);
+	r = cat_callf(cat_admin(), "POST", "/v1/vendors/{id}/reactivate", 200,
+	    NULL, "/v1/vendors/%ld/reactivate", v->id);
+	api_free(r);
+	r = one(id, 200);
+	ck_assert_str_eq(jstr(r->json, "title"), "Brass lamp, \"antique\"");
+	ck_assert_int_eq(jint(variant0(r), "available"), 10);
+	api_free(r);
+
+	/* Archived: gone at once; back when it is unarchived and live. */
+	r = cat_callf(v->owner, "POST", "/v1/listings/{id}/archive", 200, NULL,
+	    "/v1/listings/%ld/archive", id);
+	api_free(r);
+	r = one(id, 404);
+	api_free(r);
+	free(title);
+	free(bname);
+}
+END_TEST
+
+/* --- two writers at once -------------------------------------------------- */
+
+static PGconn *
+conn_open(void)
+{
+	PGconn	*c = PQconnectdb(test_conninfo());
+
+	ck_assert_msg(PQstatus(c) == CONNECTION_OK, "%s", PQerrorMessage(c));
+	return c;
+}
+
+/* Runs sql on c (a format, ids only), or sends it when wait is false. */
+static void
+conn_run(PGconn *c, bool wait, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+conn_run(PGconn *c, bool wait, const char *fmt, ...)
+{
+	PGresult	*res;
+	va_list		 ap;
+	char		*sql;
+
+	va_start(ap, fmt);
+	if (vasprintf(&sql, fmt, ap) < 0)
+		ck_abort_msg("vasprintf");
+	va_end(ap);
+	if (!wait) {
+		ck_assert_msg(PQsendQuery(c, sql) == 1, "%s: %s", sql,
+		    PQerrorMessage(c));
+		free(sql);
+		return;
+	}
+	res = PQexec(c, sql);
+	ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK ||
+	    PQresultStatus(res) == PGRES_TUPLES_OK, "%s: %s", sql,
+	    PQerrorMessage(c));
+	PQclear(res);
+	free(sql);
+}
+
+/* Waits for what conn_run sent on c. */
+static void
+conn_finish(PGconn *c)
+{
+	PGresult	*res;
+
+	while ((res = PQgetResult(c)) != NULL) {
+		ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK ||
+		    PQresultStatus(res) == PGRES_TUPLES_OK, "%s",
+		    PQerrorMessage(c));
+		PQclear(res);
+	}
+}
+
+/*
+ * first changes one thing in a transaction left open; second, on another
+ * connection, changes another (and waits, if it must); then first
+ * commits, and second is done.
+ */
+static void
+at_once(const char *first, const char *second)
+{
+	PGconn	*a = conn_open(), *b = conn_open();
+
+	conn_run(a, true, "BEGIN");
+	conn_run(a, true, "%s", first);
+	conn_run(b, false, "%s", second);
+	usleep(300 * 1000);
+	conn_run(a, true, "COMMIT");
+	conn_finish(b);
+	PQfinish(a);
+	PQfinish(b);
+}
+
+/*
+ * A document is rebuilt by whichever transaction commits last, from
+ * what both changed: a listing that goes live (or is made live) while
+ * its vendor is suspended, renamed or made active again, its brand or a
+ * category above it renamed, is not left with what they were; nor is a
+ * listing edited while its vendor is renamed.
+ */
+START_TEST(test_product_changes_at_once)
+{
+	struct test_vendor	*v = test_vendor_new(api_base(), NULL);
+	long			 cat = cat_category(0, "none"), sub, brand,
+				 live, draft, id;
+	char			*on, *off, *act, *name, *title, *made;
+	struct api_resp		*r;
+	int			 order;
+
+	sub = cat_category(cat, NULL);
+	brand = cat_brand("Kumbh", NULL);
+	live = cat_live(v->owner, cat, "Clay pot", 25000, 2, NULL);
+	draft = cat_listing(v->owner, sub, "Clay lamp", 9000, 2, NULL);
+	on = xasprintf("UPDATE listings SET status = 'active' WHERE id = %ld",
+	    draft);
+	off = xasprintf("UPDATE listings SET status = 'draft' WHERE id = %ld",
+	    draft);
+	for (order = 0; order < 2; order++) {
+		/* Suspended while the draft goes live: neither is found. */
+		act = xasprintf("UPDATE vendors SET status = 'suspended', "
+		    "status_reason = 'Checking' WHERE id = %ld", v->id);
+		if (order == 0)
+			at_once(act, on);
+		else
+			at_once(on, act);
+		free(act);
+		r = one(draft, 404);
+		api_free(r);
+		r = one(live, 404);
+		api_free(r);
+		/* Active again while it goes live anew: both are found. */
+		PQclear(test_sql(off, 0, NULL));
+		act = xasprintf("UPDATE vendors SET status = 'active', "
+		    "status_reason = NULL WHERE id = %ld", v->id);
+		if (order == 0)
+			at_once(act, on);
+		else
+			at_once(on, act);
+		free(act);
+		r = one(draft, 200);
+		api_free(r);
+		r = one(live, 200);
+		api_free(r);
+		/* Renamed while it goes live, and while the other's edited. */
+		PQclear(test_sql(off, 0, NULL));
+		name = xasprintf("Potters %d", order);
+		act = xasprintf("UPDATE vendors SET name = '%s' WHERE id = %ld",
+		    name, v->id);
+		if (order == 0) {
+			at_once(act, on);
+			at_once(xasprintf("UPDATE listings SET title = 'Pot %d' "
+			    "WHERE id = %ld", order, live), xasprintf("UPDATE "
+			    "vendors SET name = '%s!' WHERE id = %ld", name,
+			    v->id));
+		} else {
+			at_once(on, act);
+			at_once(xasprintf("UPDATE vendors SET name = '%s!' "
+			    "WHERE id = %ld", name, v->id), xasprintf("UPDATE "
+			    "listings SET title = 'Pot %d' WHERE id = %ld",
+			    order, live));
+		}
+		free(act);
+		r = one(draft, 200);
+		ck_assert_str_eq(jstr(json_object_get(r->json, "vendor"),
+		    "name"), xasprintf("%s!", name));
+		api_free(r);
+		r = one(live, 200);
+		ck_assert_str_eq(jstr(json_object_get(r->json, "vendor"),
+		    "name"), xasprintf("%s!", name));
+		ck_assert_str_eq(jstr(r->json, "title"), xasprintf("Pot %d",
+		    order));
+		api_free(r);
+		PQclear(test_sql(off, 0, NULL));
+		free(name);
+		/*
+		 * A brand renamed while a listing of it is made, live at
+		 * once; the category above renamed while one goes live.
+		 */
+		title = xasprintf("Clay cup %d", order);
+		act = xasprintf("UPDATE brands SET name = 'Kumbh %d' WHERE id = "
+		    "%ld", order, brand);
+		made = xasprintf("INSERT INTO listings (vendor_id, kind, title, "
+		    "category_id, brand_id, status) VALUES (%ld, 'product', "
+		    "'%s', %ld, %ld, 'active')", v->id, title, sub, brand);
+		if (order == 0)
+			at_once(act, made);
+		else
+			at_once(made, act);
+		{
+			const char *params[1] = { title };
+
+			id = cat_long("SELECT id FROM listings WHERE title = $1",
+			    1, params);
+		}
+		r = one(id, 200);
+		ck_assert_str_eq(jstr(json_object_get(r->json, "brand"),
+		    "name"), xasprintf("Kumbh %d", order));
+		api_free(r);
+		free(act);
+		free(made);
+		act = xasprintf("UPDATE categories SET name = 'Earthen %d' WHERE "
+		    "id = %ld", order, cat);
+		if (order == 0)
+			at_once(act, on);
+		else
+			at_once(on, act);
+		free(act);
+		r = one(draft, 200);
+		ck_assert_str_eq(jstr(json_array_get(json_object_get(r->json,
+		    "breadcrumbs"), 0), "name"), xasprintf("Earthen %d", order));
+		api_free(r);
+		PQclear(test_sql(off, 0, NULL));
+		free(title);
+	}
+	free(on);
+	free(off);
+}
+END_TEST
+
+/*
+ * What GET /v1/products/{id} answered before products were kept as
+ * documents: the answer must not have changed, in any detail.
+ */
+static const char product_built[] =
+    "SELECT json_build_object('id', l.id, 'kind', l.kind, 'title',"
+    " l.title, 'description', l.description, 'attributes', l.attributes,"
+    " 'tags', l.tags, 'category', json_build_object('id', c.id, 'slug',"
+    " c.slug, 'name', c.name), 'breadcrumbs', (SELECT json_agg("
+    " json_build_object('id', a.id, 'slug', a.slug, 'name', a.name)"
+    " ORDER BY cardinality(a.path)) FROM categories a WHERE a.id ="
+    " ANY (c.path)), 'brand', CASE WHEN b.id IS NULL THEN NULL ELSE"
+    " json_build_object('id', b.id, 'slug', b.slug, 'name', b.name) END,"
+    " 'vendor', json_build_object('id', v.id, 'name', v.name, 'rating_avg',"
+    " v.rating_avg, 'rating_count', v.rating_count, 'badges', v.badges,"
+    " 'pincode', v.pincode, 'region_id', v.region_id),"
+    " 'price_min', l.price_min, 'price_max', l.price_max, 'currency',"
+    " l.currency, 'rating_avg', l.rating_avg, 'rating_count',"
+    " l.rating_count, 'in_stock', " PRODUCT_IN_STOCK_THEN ","
+    " 'images', coalesce((SELECT json_agg(json_build_object('id', i.id,"
+    " 'alt', i.alt, 'width', i.width, 'height', i.height, 'urls',"
+    " json_build_object('original', '/v1/images/' || i.original_key,"
+    " 'medium', '/v1/images/' || i.medium_key, 'thumb', '/v1/images/' ||"
+    " i.thumb_key)) ORDER BY i.position, i.id) FROM listing_images i"
+    " WHERE i.listing_id = l.id), '[]'),"
+    " 'variants', coalesce((SELECT json_agg(json_build_object('id', x.id,"
+    " 'sku', x.sku, 'options', x.options, 'price', x.price,"
+    " 'compare_at_price', x.compare_at_price, 'duration_minutes',"
+    " x.duration_minutes, 'available', CASE WHEN l.kind = 'service'"
+    " THEN NULL ELSE coalesce((SELECT sum(s.available) FROM stock s"
+    " JOIN stock_locations sl ON sl.id = s.location_id AND sl.active"
+    " WHERE s.variant_id = x.id), 0) END) ORDER BY x.position, x.id)"
+    " FROM variants x WHERE x.listing_id = l.id AND x.status = 'active'),"
+    " '[]'), 'published_at', rfc3339(l.published_at))::text"
+    " FROM listings l JOIN vendors v ON v.id = l.vendor_id"
+    " JOIN categories c ON c.id = l.category_id"
+    " LEFT JOIN brands b ON b.id = l.brand_id"
+    " WHERE l.id = $1 AND l.status = 'active' AND v.status = 'active'";
+
+/* GET /v1/products/{id} answers what product_built does, byte for byte. */
+static void
+expect_as_built(long id)
+{
+	char		 sid[24];
+	const char	*params[1] = { sid };
+	PGresult	*res;
+	struct api_resp	*r;
+
+	snprintf(sid, sizeof sid, "%ld", id);
+	res = test_sql(product_built, 1, params);
+	r = cat_reqf(NULL, "GET", NULL, PRODUCTS "/%ld", id);
+	if (PQntuples(res) == 0)
+		ck_assert_msg(r->status == 404, "product %ld: %ld, expected "
+		    "404: %s", id, r->status, r->body);
+	else {
+		ck_assert_msg(r->status == 200, "product %ld: %ld: %s", id,
+		    r->status, r->body);
+		ck_assert_msg(strcmp(r->body, PQgetvalue(res, 0, 0)) == 0,
+		    "product %ld:\n%s\nexpected:\n%s", id, r->body,
+		    PQgetvalue(res, 0, 0));
+	}
+	api_free(r);
+	PQclear(res);
+}
+
+START_TEST(test_product_as_built)
+{
+	struct test_vendor	*v = test_vendor_new(api_base(), NULL);
+	long			 top = cat_category(0, "none"), cat, brand,
+				 ids[6], variant, spare, second;
+	struct api_resp		*r;
+	char			*body, *jpeg, *sid;
+	const char		*params[1];
+	size_t			 len, i;
+	int			 k;
+
+	cat = cat_category(top, NULL);
+	brand = cat_brand("Orbit", NULL);
+	/*
+	 * A product with a brand, three variants (one archived, one put
+	 * first), images, and text that needs escaping, in JSON or in a
+	 * format() string.
+	 */
+	ids[0] = product(v->owner, cat, "Tiffin 50% %1$s \\\"steel\\\" \\\\ "
+	    "\u091f\u093f\u092b\u093f\u0928", brand, "{}", 30000, 3);
+	r = cat_callf(v->owner, "POST", "/v1/listings/{id}/variants", 201,
+	    "{\"sku\":\"TF-2\",\"price\":32000,\"compare_at_price\":40000,"
+	    "\"options\":{\"size\":\"L\",\"note\":\"a \\\"b\\\"\"},"
+	    "\"position\":-1}", "/v1/listings/%ld/variants", ids[0]);
+	api_free(r);
+	r = cat_callf(v->owner, "POST", "/v1/listings/{id}/variants", 201,
+	    "{\"sku\":\"TF-3\",\"price\":5,\"status\":\"archived\"}",
+	    "/v1/listings/%ld/variants", ids[0]);
+	api_free(r);
+	imgfix_init();
+	jpeg = imgfix_jpeg(320, 240, &len);
+	for (k = 0; k < 2; k++) {
+		char		*path = xasprintf("/v1/listings/%ld/images%s",
+				    ids[0], k == 0 ? "" : "?alt=Back%20%22view%22");
+		const char	*hdr[2] = { v->owner->auth, NULL };
+
+		r = api_request(api_base(), "POST", path, "image/jpeg", jpeg,
+		    len, hdr);
+		ck_assert_msg(r->status == 201 || r->status == 200, "%ld %s",
+		    r->status, r->body);
+		api_free(r);
+		free(path);
+		free(jpeg);
+		jpeg = imgfix_jpeg(330, 250, &len);
+	}
+	free(jpeg);
+	/* A service: in stock, nothing available to count. */
+	body = xasprintf("{\"kind\":\"service\",\"title\":\"Sofa cleaning\","
+	    "\"category_id\":%ld,\"variants\":[{\"sku\":\"%s\",\"price\":"
+	    "99900,\"duration_minutes\":120}]}", cat, cat_sku());
+	r = cat_call(v->owner, "POST", "/v1/listings", "/v1/listings", 201,
+	    body);
+	ids[1] = jint(r->json, "id");
+	api_free(r);
+	free(body);
+	r = cat_callf(v->owner, "POST", "/v1/listings/{id}/submit", 200, NULL,
+	    "/v1/listings/%ld/submit", ids[1]);
+	api_free(r);
+	/* Out of stock; then stock at a second store, the first closed. */
+	ids[2] = cat_live(v->owner, cat, "Spare lid", 900, 0, &spare);
+	ids[3] = cat_live(v->owner, cat, "Ladle", 1500, 2, NULL);
+	r = cat_callf(v->owner, "POST", "/v1/vendors/{id}/locations", 201,
+	    "{\"name\":\"Godown\"}", "/v1/vendors/%ld/locations", v->id);
+	second = jint(r->json, "id");
+	api_free(r);
+	for (i = 0; i < 4; i++)
+		expect_as_built(ids[i]);
+	body = xasprintf("{\"location_id\":%ld,\"kind\":\"restock\","
+	    "\"quantity\":8}", second);
+	r = cat_callf(v->owner, "POST", "/v1/variants/{id}/stock", 200, body,
+	    "/v1/variants/%ld/stock", spare);
+	api_free(r);
+	free(body);
+	for (i = 0; i < 4; i++)
+		expect_as_built(ids[i]);
+	r = cat_callf(v->owner, "PATCH",
+	    "/v1/vendors/{id}/locations/{location_id}", 200,
+	    "{\"active\":false}", "/v1/vendors/%ld/locations/%ld", v->id,
+	    v->location);
+	api_free(r);
+	/* A draft, and a listing whose only variant is archived. */
+	ids[4] = cat_listing(v->owner, cat, "Draft pan", 700, 1, NULL);
+	ids[5] = cat_live(v->owner, cat, "Old pan", 800, 1, &variant);
+	sid = xasprintf("%ld", variant);
+	params[0] = sid;
+	PQclear(test_sql("UPDATE variants SET status = 'archived' WHERE id = $1",
+	    1, params));
+	free(sid);
+	for (i = 0; i < API_N(ids); i++)
+		expect_as_built(ids[i]);
+	/* And a few others, whatever this run's other tests made. */
+	{
+		PGresult	*res = test_sql("SELECT id FROM listings ORDER BY "
+				    "id DESC LIMIT 40", 0, NULL);
+		int		 n;
+
+		for (n = 0; n < PQntuples(res); n++)
+			expect_as_built(strtol(PQgetvalue(res, n, 0), NULL,
+			    10));
+		PQclear(res);
+	}
+}
+END_TEST
+
 /* No value of any parameter gets more than a 400. */
 START_TEST(test_any_value_of_any_parameter)
 {
@@ -1152,6 +1735,9 @@ products_suite(void)
 	tcase_add_test(tc, test_search);
 	tcase_add_test(tc, test_suggest);
 	tcase_add_test(tc, test_kept_answers_follow_changes);
+	tcase_add_test(tc, test_product_follows_its_sources);
+	tcase_add_test(tc, test_product_as_built);
+	tcase_add_test(tc, test_product_changes_at_once);
 	tcase_add_test(tc, test_any_value_of_any_parameter);
 	suite_add_tcase(s, tc);
 	return s;

@@ -106,9 +106,10 @@ SELECT 'Bench Store ' || i, 'Bench Store ' || i || ' Pvt Ltd', 'general',
 -- the same functions: a listing's search vector (title, brand, the names
 -- of its category and those above it, tags, description), the words of
 -- its title for typo correction, its cheapest and dearest variant, its
--- quality (with no images yet), and a variant's vendor.  Rows are built
--- in temporary tables first, listing ids drawn from the listings' own
--- identity sequence, so that each table is written once.
+-- quality (with no images yet), a variant's vendor, and the product
+-- document 0028's triggers keep (from its view, in one statement).  Rows
+-- are built in temporary tables first, listing ids drawn from the
+-- listings' own identity sequence, so that each table is written once.
 CREATE TEMP TABLE bv AS
 SELECT id, row_number() OVER (ORDER BY id) - 1 AS n
   FROM vendors WHERE name LIKE 'Bench Store %';
@@ -187,6 +188,9 @@ SELECT listing_id, vendor_id, sku, price, compare_at_price, options, position
   FROM gv ORDER BY listing_id, position;
 ALTER TABLE listings ENABLE TRIGGER USER;
 ALTER TABLE variants ENABLE TRIGGER USER;
+INSERT INTO product_docs (listing_id, doc, variant_ids)
+SELECT listing_id, doc, variant_ids
+  FROM product_doc_parts WHERE listing_id IN (SELECT id FROM gl);
 -- What 0017's catalog_changed triggers would have said.
 SELECT pg_notify('souk_catalog', '');
 -- search_words_add of every title, in word order as it does.
@@ -209,4 +213,5 @@ COMMIT;
 -- What autovacuum does soon after a load like this one: statistics, the
 -- visibility map, and the GIN indexes' pending entries merged (until
 -- then every search scans them).
-VACUUM (ANALYZE) listings, variants, stock, vendors, search_words;
+VACUUM (ANALYZE) listings, variants, stock, vendors, search_words,
+    product_docs;

@@ -51,6 +51,14 @@ SELECT 'variant', b.id::text, 'vendor_id'
   FROM before_v b JOIN variants v USING (id)
  WHERE b.vendor_id IS DISTINCT FROM v.vendor_id
 UNION ALL
+-- 0028's product documents: as its view builds them, for the live
+-- listings and no others.
+SELECT 'product_docs', listing_id::text,
+       CASE WHEN d.listing_id IS NULL THEN 'missing'
+            WHEN p.listing_id IS NULL THEN 'extra' ELSE 'stale' END
+  FROM product_docs d FULL JOIN product_doc_parts p USING (listing_id)
+ WHERE (d.doc, d.variant_ids) IS DISTINCT FROM (p.doc, p.variant_ids)
+UNION ALL
 SELECT 'search_words', coalesce(a.word, b.word),
        CASE WHEN a.word IS NULL THEN 'missing' ELSE 'extra' END
   FROM before_w a FULL JOIN search_words b USING (word)
