@@ -451,7 +451,7 @@ START_TEST(test_idle_streams_hold_no_thread)
 		api_free(r);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	/* 8 HTTP threads and 300 streams: were threads pinned, this hangs. */
+	/* A few HTTP threads and 300 streams: were threads pinned, this hangs. */
 	ck_assert_int_lt(t1.tv_sec - t0.tv_sec, 20);
 	/* Stopping ends every stream at once. */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
