@@ -324,23 +324,6 @@ req_exec(struct req *r, const struct db_stmt *stmt, int nparams,
 }
 
 void
-req_reply_row(struct req *r, const struct db_stmt *stmt, int nparams,
-    const char *const *values, const char *noun)
-{
-	PGresult	*res;
-
-	if ((res = req_exec(r, stmt, nparams, values)) == NULL)
-		return;
-	if (PQntuples(res) == 0)
-		req_problem(r, "not-found", "there is no %s %s", noun,
-		    values[0]);
-	else
-		req_reply_json_text(r, 200, PQgetvalue(res, 0, 0),
-		    (size_t)PQgetlength(res, 0, 0));
-	PQclear(res);
-}
-
-void
 req_add_header(struct req *r, const char *name, const char *value)
 {
 	if (r->nheaders == REQ_MAX_HEADERS)

@@ -118,13 +118,6 @@ struct db *req_db(struct req *);
  */
 PGresult *req_exec(struct req *, const struct db_stmt *, int nparams,
 	    const char *const *values);
-/*
- * Answers 200 with the text of the first column of a statement's row, or
- * 404 "there is no <noun> <values[0]>" when it has none (the statements
- * this serves take the id first).
- */
-void	req_reply_row(struct req *, const struct db_stmt *, int nparams,
-	    const char *const *values, const char *noun);
 /* Sets the problem that fits the database's last failure. */
 void	req_db_problem(struct req *, struct db *);
 /*
@@ -139,7 +132,12 @@ void	req_db_problem(struct req *, struct db *);
  */
 void	req_exec_deferred(struct req *, const struct db_stmt *, int nparams,
 	    const char *const *values, void (*done)(struct req *, PGresult *));
-/* req_reply_row through req_exec_deferred (noun must be a constant). */
+/*
+ * Answers 200 with the text of the first column of a statement's row, or
+ * 404 "there is no <noun> <values[0]>" when it has none (the statements
+ * this serves take the id first), through req_exec_deferred.  noun must
+ * be a constant.
+ */
 void	req_reply_row_deferred(struct req *, const struct db_stmt *,
 	    int nparams, const char *const *values, const char *noun);
 

@@ -39,7 +39,6 @@
  * reads its handlers defer (req_exec_deferred), on one epoll set.
  */
 struct loop {
-	struct server		*s;
 	struct MHD_Daemon	*mhd;
 	pthread_t		 thread;
 	bool			 running;	/* the thread was started */
@@ -746,7 +745,7 @@ server_loop_run(void *arg)
 	uint64_t		 n64;
 	size_t			 nconns, j;
 	int			 i, n, ms;
-	bool			 run, stop = false, writing = false;
+	bool			 run, stop = false;
 
 	server_this_loop = l;
 	while (!stop) {
@@ -780,8 +779,7 @@ server_loop_run(void *arg)
 				free(conns);
 				run = true;
 			} else if (ev[i].data.ptr == &l->pipe) {
-				if (ev[i].events & EPOLLOUT)
-					writing = db_pipe_flush(l->pipe) == 1;
+				/* Writable: the flush at the end of the turn. */
 				if (ev[i].events & (EPOLLIN | EPOLLERR |
 				    EPOLLHUP))
 					db_pipe_input(l->pipe);
@@ -793,8 +791,7 @@ server_loop_run(void *arg)
 		if (run)
 			(void)MHD_run(l->mhd);
 		/* What the handlers sent this turn goes out together. */
-		writing = db_pipe_flush(l->pipe) == 1;
-		server_loop_watch_pipe(l, writing);
+		server_loop_watch_pipe(l, db_pipe_flush(l->pipe) == 1);
 	}
 	server_this_loop = NULL;
 	db_thread_close();
@@ -853,7 +850,6 @@ server_loop_start(struct server *s, struct loop *l, unsigned flags,
 	const union MHD_DaemonInfo	*info;
 	struct epoll_event		 ev;
 
-	l->s = s;
 	l->epfd = l->wake = l->pipe_fd = -1;
 	pthread_mutex_init(&l->mtx, NULL);
 	l->pipe = db_pipe_new();
