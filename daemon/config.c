@@ -132,6 +132,10 @@ const struct config_key config_keys[] = {
 	  16LL * 1024 * 1024 * 1024, false, "memory for answers to product "
 	  "reads and searches, kept until the catalogue changes; 0 keeps "
 	  "none", NULL },
+	{ "catalog_pool", CONFIG_INT, OFF(catalog_pool), "1000", 10, 100000,
+	  false, "most matches of a product search or browse that are "
+	  "ranked by relevance and counted for its total and facets: the "
+	  "most popular ones", NULL },
 	{ "public_url", CONFIG_STRING, OFF(public_url),
 	  "http://127.0.0.1:8080", 0, 0, false, "the address people reach "
 	  "this API at, for links in messages (unsubscribe, verify, reset)",

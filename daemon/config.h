@@ -67,6 +67,7 @@ struct config {
 	char		*image_helper;		/* souk-image; "": found */
 	int64_t		 listing_images_max;	/* images per listing */
 	size_t		 catalog_cache;		/* bytes of product answers */
+	int64_t		 catalog_pool;		/* listings a list ranks, counts */
 	char		*public_url;		/* links in messages */
 	char		*app_url;		/* the apps' pages links open */
 	char		*trusted_proxies;	/* "127.0.0.1,::1" */

@@ -14,8 +14,12 @@
  * are price, newest, popularity and rating.  Pages are keyset: the cursor
  * is the sort key and id of the last row shown.
  *
- * The first page also carries facet counts (categories, brands, price
- * ranges, attribute values) over every match, from the same statement.
+ * Relevance ranks, and the first page's total and facet counts (categories,
+ * brands, price ranges, attribute values) count, the pool: the
+ * catalog_pool most popular matches, every match when there are no more
+ * (total_exact says which).  A broad search thus costs what its pool
+ * does, not what its tens of thousands of matches would.  The other sorts
+ * page through every match.  All of it is one statement.
  * Each combination of filters is its own statement text, prepared once per
  * connection (db_exec_shaped): client values only ever travel as
  * parameters.
@@ -29,6 +33,7 @@
 #include "api.h"
 #include "buf.h"
 #include "cache.h"
+#include "config.h"
 #include "log.h"
 #include "num.h"
 #include "page.h"
@@ -148,9 +153,16 @@ static const struct db_stmt product_stmts[] = {
 	  "  FROM brands b WHERE lower(b.name) LIKE $1 || '%'"
 	  "  OR lower(b.name) LIKE '% ' || $1 || '%'"
 	  "  ORDER BY b.name LIMIT 4) x), '[]'))::text" },
+	/*
+	 * About how many listings there are, as the planner reckons (-1:
+	 * never analyzed).
+	 */
+	{ "product_size",
+	  "SELECT reltuples::float8 FROM pg_class"
+	  " WHERE oid = 'listings'::regclass" },
 };
 
-enum { STMT_QUERY, STMT_ATTR_TYPES, STMT_GET, STMT_SUGGEST };
+enum { STMT_QUERY, STMT_ATTR_TYPES, STMT_GET, STMT_SUGGEST, STMT_SIZE };
 
 /* --- the search statement, built from its filters ------------------------ */
 
@@ -184,6 +196,7 @@ struct search {
 	const char	*params[PRODUCTS_MAX_PARAMS];
 	char		*owned[PRODUCTS_MAX_PARAMS];
 	int		 n;
+	bool		 in_category;	/* a category_id filter is set */
 };
 
 /* Adds a parameter (copied) and returns its number. */
@@ -360,8 +373,19 @@ search_attributes(struct search *s, struct db *db, json_t *attrs)
 			doc = json_pack("{s:o}", code, doc);
 			text = json_dumps(doc, JSON_COMPACT);
 			json_decref(doc);
-			search_add(s, "%sl.attributes @> $%d::jsonb", first ?
-			    "" : " OR ", search_param(s, text));
+			/*
+			 * Within a category, the attributes are read from
+			 * the browse index (migration 0029) with the rest:
+			 * IS TRUE keeps PostgreSQL from going through the
+			 * attributes' own index instead, since it cannot
+			 * tell how many listings have a value (for a common
+			 * one, all of a category's rows would be read from
+			 * the table, scattered).
+			 */
+			search_add(s, s->in_category ? "%s(l.attributes @> "
+			    "$%d::jsonb) IS TRUE" : "%sl.attributes @> "
+			    "$%d::jsonb", first ? "" : " OR ",
+			    search_param(s, text));
 			free(text);
 			first = false;
 			if (*e == '\0')
@@ -430,6 +454,56 @@ search_point(const char *s, double *lat, double *lon)
 	    *lon >= -180 && *lon <= 180;
 }
 
+/*
+ * How a text search reads its pool.  Walking the listings from the most
+ * popular reads about pool * size / matches rows, each costing (the text
+ * matched row by row) some four times what a match read through the
+ * indexes does: it wins when matches² > 4 * pool * size.  PostgreSQL
+ * estimates the matches (from the filters, the first nfilter
+ * parameters, with their values) and the size well; left to choose, it
+ * walked for a word 2.5% of the catalogue has (48 ms against 4 for
+ * reading the matches), its costs not counting the text matching.
+ * Browsing without words is left to it: there it chooses well, and
+ * asking first would cost more than it saves.
+ */
+enum search_way {
+	WAY_UNKNOWN,	/* the database could not say */
+	WAY_PLANNER,	/* as PostgreSQL sees fit */
+	WAY_WALK,	/* from the most popular, until the pool is full */
+	WAY_MATCHES	/* every match, then the most popular of them */
+};
+
+static enum search_way
+search_way(struct search *s, struct db *db, const char *filters,
+    int nfilter)
+{
+	PGresult	*res;
+	json_t		*plan;
+	char		*sql;
+	double		 size, rows;
+
+	if ((res = db_exec(db, &product_stmts[STMT_SIZE], 0, NULL)) == NULL)
+		return WAY_UNKNOWN;
+	size = PQntuples(res) == 1 ? strtod(PQgetvalue(res, 0, 0), NULL) : -1;
+	PQclear(res);
+	/* Never analyzed: the estimates would be guesses too. */
+	if (size < 0)
+		return WAY_PLANNER;
+	sql = xasprintf("EXPLAIN (FORMAT JSON) SELECT 1 FROM listings l"
+	    " JOIN vendors v ON v.id = l.vendor_id WHERE %s", filters);
+	res = db_query(db, sql, nfilter, s->params);
+	free(sql);
+	if (res == NULL)
+		return WAY_UNKNOWN;
+	plan = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+	PQclear(res);
+	rows = json_number_value(json_object_get(json_object_get(
+	    json_array_get(plan, 0), "Plan"), "Plan Rows"));
+	json_decref(plan);
+	return rows * rows >= 4.0 * (double)api_config->catalog_pool * size ?
+	    WAY_WALK : WAY_MATCHES;
+}
+
 static void
 products_list(struct req *r)
 {
@@ -447,12 +521,14 @@ products_list(struct req *r)
 	json_t		*after = NULL, *attrs = NULL, *keys;
 	struct buf	 out;
 	char		*brand_list = NULL, *tsq = NULL, *next = NULL, num[64];
+	char		*filters = NULL;
 	int64_t		 limit = 20, price_lo = -1, price_hi = -1, stars = 0;
 	int64_t		 radius_km = 10;
 	double		 lat = 0, lon = 0;
 	size_t		 i, len;
-	bool		 stock_only = false, facets, text;
-	int		 pq = 0, pafter_k = 0, pafter_id = 0, plimit;
+	bool		 stock_only = false, facets, text, relevance;
+	int		 pq = 0, pafter_k = 0, pafter_id = 0, plimit, ppool = 0;
+	int		 nfilter;
 
 	memset(&s, 0, sizeof s);
 	s.r = r;
@@ -543,7 +619,7 @@ products_list(struct req *r)
 		/* A query of no words (punctuation only) matches nothing. */
 		if (!text) {
 			static const char none[] = "{\"data\":[],\"next\":null,"
-			    "\"total\":0,\"facets\":null}";
+			    "\"total\":0,\"total_exact\":true,\"facets\":null}";
 
 			cache_keep(&m, none, sizeof none - 1);
 			req_reply_json_text(r, 200, none, sizeof none - 1);
@@ -559,10 +635,12 @@ products_list(struct req *r)
 	else
 		key = sort->key;
 
-	search_add(&s, "WITH m AS MATERIALIZED (SELECT l.id, l.category_id,"
-	    " l.brand_id, l.price_min, l.attributes, %s AS k"
-	    " FROM listings l JOIN vendors v ON v.id = l.vendor_id"
-	    " WHERE l.status = 'active' AND v.status = 'active'", key);
+	/*
+	 * The filters: every list reads the listings they let through
+	 * (listing l, vendor v), as the pool below and, sorted otherwise
+	 * than by relevance, as the page.
+	 */
+	search_add(&s, "l.status = 'active' AND v.status = 'active'");
 	if (text)
 		search_add(&s, " AND l.search @@ $%d::tsquery", pq);
 	if (category != NULL)
@@ -638,19 +716,111 @@ products_list(struct req *r)
 		    plat, plon, pr, plat, plon, pr);
 	}
 	attrs = req_query_prefixed(r, "attr.");
+	s.in_category = category != NULL;
 	if (json_object_size(attrs) > 0 && !search_attributes(&s, db, attrs)) {
 		if (req_has_field_errors(r))
 			goto fail;
 		goto out;
 	}
-	search_add(&s, "), ");
+	filters = buf_take(&s.sql, NULL);
+	buf_init(&s.sql, 0);
 
-	/* --- the page -------------------------------------------------------- */
+	/*
+	 * The pool: the most popular matches, at most catalog_pool of them
+	 * (one more says whether there were more).  Relevance ranks the
+	 * pool, and the first page's total and facets count it: a list of
+	 * fewer matches is exact, a broad one (a word half the catalogue
+	 * has) costs what its pool does, not what its matches do.  The
+	 * other sorts page through every match.
+	 */
+	relevance = strcmp(sort->name, "relevance") == 0;
+	facets = after == NULL;
+	nfilter = s.n;
 	snprintf(num, sizeof num, "%lld", (long long)limit);
 	plimit = search_param(&s, num);
+	search_add(&s, "WITH ");
+	if (relevance || facets) {
+		enum search_way	way = text ? search_way(&s, db, filters,
+				    nfilter) : WAY_PLANNER;
+		/* The ranking key, where the pool reads a bounded number. */
+		const char	*k = relevance ? key : "NULL::numeric";
+
+		snprintf(num, sizeof num, "%lld",
+		    (long long)api_config->catalog_pool);
+		ppool = search_param(&s, num);
+
+		switch (way) {
+		case WAY_UNKNOWN:
+			req_db_problem(r, db);
+			goto out;
+		case WAY_PLANNER:
+			search_add(&s, "pool AS MATERIALIZED (SELECT l.id,"
+			    " l.popularity, l.category_id, l.brand_id, l.price_min,"
+			    " l.attributes, %s AS k FROM listings l JOIN vendors v"
+			    " ON v.id = l.vendor_id WHERE %s ORDER BY l.popularity"
+			    " DESC, l.id DESC LIMIT $%d::int + 1), ", k, filters,
+			    ppool);
+			break;
+		case WAY_WALK:
+			/* OFFSET 0: in the popularity index's order. */
+			search_add(&s, "pool AS MATERIALIZED (SELECT l.id,"
+			    " l.popularity, l.category_id, l.brand_id, l.price_min,"
+			    " l.attributes, %s AS k FROM (SELECT * FROM listings"
+			    " WHERE status = 'active' ORDER BY popularity DESC,"
+			    " id DESC OFFSET 0) l JOIN vendors v ON"
+			    " v.id = l.vendor_id WHERE %s ORDER BY l.popularity"
+			    " DESC, l.id DESC LIMIT $%d::int + 1), ", k, filters,
+			    ppool);
+			break;
+		case WAY_MATCHES:
+			/*
+			 * OFFSET 0: every match, through the indexes.  The
+			 * pool is ranked below, not every match.
+			 */
+			search_add(&s, "pool AS MATERIALIZED (SELECT * FROM"
+			    " (SELECT l.id, l.popularity, l.category_id,"
+			    " l.brand_id, l.price_min, l.attributes,"
+			    " NULL::numeric AS k FROM listings l JOIN vendors v"
+			    " ON v.id = l.vendor_id WHERE %s OFFSET 0) x"
+			    " ORDER BY popularity DESC, id DESC"
+			    " LIMIT $%d::int + 1), ", filters, ppool);
+			break;
+		}
+		/*
+		 * The pool's rows, without the one past it; ranked here
+		 * when they were every match, each listing read by its key
+		 * (LIMIT 1 keeps PostgreSQL from hashing the whole table for
+		 * the join instead).
+		 */
+		if (way == WAY_MATCHES && relevance)
+			search_add(&s, "m AS MATERIALIZED (SELECT p.id,"
+			    " p.popularity, p.category_id, p.brand_id,"
+			    " p.price_min, p.attributes, r.k FROM (SELECT * FROM"
+			    " pool ORDER BY popularity DESC, id DESC"
+			    " LIMIT $%d::int) p, LATERAL (SELECT %s AS k"
+			    " FROM listings l JOIN vendors v ON v.id ="
+			    " l.vendor_id WHERE l.id = p.id LIMIT 1) r), ", ppool,
+			    key);
+		else
+			search_add(&s, "m AS MATERIALIZED (SELECT * FROM pool"
+			    " ORDER BY popularity DESC, id DESC LIMIT $%d::int), ",
+			    ppool);
+	}
+	/* Every (category, brand, price range, attributes) of the pool. */
+	if (facets)
+		search_add(&s, "f AS MATERIALIZED (SELECT category_id, brand_id,"
+		    " width_bucket(price_min, " PRODUCT_PRICE_BOUNDS ") AS b,"
+		    " attributes, count(*) AS n FROM m GROUP BY 1, 2, 3, 4), ");
+
+	/* --- the page -------------------------------------------------------- */
 	search_add(&s, "page AS (SELECT id, k, row_number() OVER (ORDER BY"
-	    " k %s NULLS LAST, id %s) AS rn FROM m", sort->desc ? "DESC" :
-	    "ASC", sort->desc ? "DESC" : "ASC");
+	    " k %s NULLS LAST, id %s) AS rn FROM ", sort->desc ? "DESC" : "ASC",
+	    sort->desc ? "DESC" : "ASC");
+	if (relevance)
+		search_add(&s, "m");
+	else
+		search_add(&s, "(SELECT l.id, %s AS k FROM listings l JOIN vendors"
+		    " v ON v.id = l.vendor_id WHERE %s) s", key, filters);
 	if (after != NULL) {
 		snprintf(num, sizeof num, "%lld", (long long)json_integer_value(
 		    json_array_get(after, 1)));
@@ -684,38 +854,36 @@ products_list(struct req *r)
 	    "  WHERE p.rn = $%d::int AND EXISTS (SELECT 1 FROM page"
 	    "  WHERE rn > $%d::int)),", plimit, plimit, plimit);
 	/* Facets on the first page only: the later pages share them. */
-	facets = after == NULL;
 	if (facets)
-		search_add(&s, " (SELECT count(*) FROM m),"
+		search_add(&s, " (SELECT coalesce(sum(n), 0) FROM f),"
 		    " json_build_object("
 		    "'categories', coalesce((SELECT json_agg(json_build_object("
 		    " 'id', c.id, 'slug', c.slug, 'name', c.name, 'count', x.n)"
-		    " ORDER BY x.n DESC, c.name) FROM (SELECT category_id, count(*)"
-		    " n FROM m GROUP BY 1 ORDER BY 2 DESC LIMIT 30) x"
+		    " ORDER BY x.n DESC, c.name) FROM (SELECT category_id, sum(n) n"
+		    " FROM f GROUP BY 1 ORDER BY 2 DESC LIMIT 30) x"
 		    " JOIN categories c ON c.id = x.category_id), '[]'),"
 		    "'brands', coalesce((SELECT json_agg(json_build_object("
 		    " 'id', b.id, 'name', b.name, 'count', x.n) ORDER BY x.n DESC,"
-		    " b.name) FROM (SELECT brand_id, count(*) n FROM m WHERE"
+		    " b.name) FROM (SELECT brand_id, sum(n) n FROM f WHERE"
 		    " brand_id IS NOT NULL GROUP BY 1 ORDER BY 2 DESC LIMIT 30) x"
 		    " JOIN brands b ON b.id = x.brand_id), '[]'),"
 		    "'prices', coalesce((SELECT json_agg(json_build_object("
 		    " 'min', pr.lo, 'max', pr.hi, 'count', x.n) ORDER BY pr.lo)"
-		    " FROM (SELECT width_bucket(m.price_min, "
-		    PRODUCT_PRICE_BOUNDS ") AS b, count(*) n FROM m"
-		    " GROUP BY 1) x JOIN " PRODUCT_PRICE_RANGES " ON pr.b = x.b),"
-		    " '[]'),"
+		    " FROM (SELECT b, sum(n) n FROM f GROUP BY 1) x JOIN "
+		    PRODUCT_PRICE_RANGES " ON pr.b = x.b), '[]'),"
 		    "'attributes', coalesce((SELECT json_object_agg(y.code,"
 		    " y.vals) FROM (SELECT x.code, json_agg(json_build_object("
 		    " 'value', x.value, 'count', x.n) ORDER BY x.n DESC) AS vals"
-		    " FROM (SELECT a.code, e.value, sum(m.n) n,"
-		    "  row_number() OVER (PARTITION BY a.code ORDER BY sum(m.n)"
-		    "  DESC) AS rank FROM (SELECT attributes, count(*) AS n FROM m"
-		    "  GROUP BY attributes) m CROSS JOIN jsonb_each(m.attributes) e"
+		    " FROM (SELECT a.code, e.value, sum(f.n) n,"
+		    "  row_number() OVER (PARTITION BY a.code ORDER BY sum(f.n)"
+		    "  DESC) AS rank FROM (SELECT attributes, sum(n) AS n FROM f"
+		    "  GROUP BY attributes) f CROSS JOIN jsonb_each(f.attributes) e"
 		    "  JOIN attributes a ON a.code = e.key AND a.facet"
 		    "  GROUP BY a.code, e.value) x WHERE x.rank <= 20"
-		    " GROUP BY x.code) y), '{}'))::text");
+		    " GROUP BY x.code) y), '{}'))::text,"
+		    " (SELECT count(*) FROM pool) <= $%d::int", ppool);
 	else
-		search_add(&s, " NULL::bigint, NULL::text");
+		search_add(&s, " NULL::numeric, NULL::text, NULL::bool");
 
 	if ((res = db_exec_shaped(db, s.sql.data, s.n, s.params)) == NULL) {
 		req_db_problem(r, db);
@@ -733,9 +901,10 @@ products_list(struct req *r)
 			fatalx("products: buffer");
 	} else if (!buf_adds(&out, "null"))
 		fatalx("products: buffer");
-	if (!buf_printf(&out, ",\"total\":%s,\"facets\":%s}", facets ?
-	    PQgetvalue(res, 0, 2) : "null", facets ? PQgetvalue(res, 0, 3) :
-	    "null"))
+	if (!buf_printf(&out, ",\"total\":%s,\"total_exact\":%s,"
+	    "\"facets\":%s}", facets ? PQgetvalue(res, 0, 2) : "null", !facets ?
+	    "null" : PQgetvalue(res, 0, 4)[0] == 't' ? "true" : "false", facets ?
+	    PQgetvalue(res, 0, 3) : "null"))
 		fatalx("products: buffer");
 	len = out.len;
 	cache_keep(&m, out.data, len);
@@ -749,6 +918,7 @@ out:
 	PQclear(res);
 	free(next);
 	free(tsq);
+	free(filters);
 	free(brand_list);
 	json_decref(after);
 	json_decref(attrs);

@@ -6,12 +6,14 @@
  * first page; search that forgives typos, completes prefixes, knows
  * synonyms and Devanagari, and answers hostile queries like any other.
  */
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "catalog.h"
 #include "imgfix.h"
 #include "suites.h"
@@ -703,9 +705,13 @@ all_pages(const char *query, const char *sort, int limit, long total)
 		ck_assert_uint_le(json_array_size(data(r)), (size_t)limit);
 		if (after == NULL) {
 			ck_assert_int_eq(jint(r->json, "total"), total);
+			ck_assert(json_is_true(json_object_get(r->json,
+			    "total_exact")));
 			ck_assert(json_is_object(json_object_get(r->json,
 			    "facets")));
 		} else {
+			ck_assert(json_is_null(json_object_get(r->json,
+			    "total_exact")));
 			ck_assert(json_is_null(json_object_get(r->json,
 			    "facets")));
 			ck_assert(json_is_null(json_object_get(r->json,
@@ -798,6 +804,153 @@ START_TEST(test_sorts_and_pages)
 	expect_each_once(cards, "search by price");
 	json_decref(cards);
 	free(query);
+	free(word);
+}
+END_TEST
+
+/*
+ * GET /v1/products?query on soukd s, page after page of limit; returns
+ * the cards and sets *first to the first page's body.
+ */
+static json_t *
+pages_on(const struct soukd *s, const char *query, int limit, json_t **first)
+{
+	json_t		*cards = json_array(), *c;
+	struct api_resp	*r;
+	char		*after = NULL, *path;
+	size_t		 i;
+	int		 pages;
+
+	for (pages = 0; pages < 100; pages++) {
+		path = after == NULL ? xasprintf(PRODUCTS "?%s&limit=%d", query,
+		    limit) : xasprintf(PRODUCTS "?%s&limit=%d&after=%s", query,
+		    limit, after);
+		r = api_request(s->url, "GET", path, NULL, NULL, 0, NULL);
+		api_expect(r, 200, "GET", PRODUCTS);
+		free(path);
+		if (after == NULL)
+			*first = json_incref(r->json);
+		json_array_foreach(data(r), i, c)
+			json_array_append(cards, c);
+		free(after);
+		after = jstr(r->json, "next") != NULL ?
+		    xstrdup(jstr(r->json, "next")) : NULL;
+		api_free(r);
+		if (after == NULL)
+			break;
+	}
+	return cards;
+}
+
+static int
+cmp_long(const void *a, const void *b)
+{
+	long	x = *(const long *)a, y = *(const long *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The ids of cards, smallest first, as "1,2,3". */
+static char *
+sorted_ids(const json_t *cards)
+{
+	struct buf	 b;
+	long		*ids = xcalloc(json_array_size(cards) + 1, sizeof *ids);
+	size_t		 i, n = json_array_size(cards);
+
+	for (i = 0; i < n; i++)
+		ids[i] = jint(json_array_get(cards, i), "id");
+	qsort(ids, n, sizeof *ids, cmp_long);
+	buf_init(&b, 0);
+	for (i = 0; i < n; i++)
+		if (!buf_printf(&b, "%s%ld", i > 0 ? "," : "", ids[i]))
+			ck_abort_msg("buffer");
+	if (!buf_adds(&b, ""))
+		ck_abort_msg("buffer");
+	free(ids);
+	return buf_take(&b, NULL);
+}
+
+/* The facet counts of one kind on a first page, added up. */
+static long
+facet_sum(const json_t *first, const char *kind)
+{
+	const json_t	*f;
+	size_t		 i;
+	long		 n = 0;
+
+	json_array_foreach(json_object_get(json_object_get(first, "facets"),
+	    kind), i, f)
+		n += jint(f, "count");
+	return n;
+}
+
+/*
+ * With more matches than catalog_pool, relevance ranks and the first
+ * page counts the most popular catalog_pool of them (total_exact false);
+ * the other sorts still page through every match.
+ */
+START_TEST(test_broad_lists_count_their_pool)
+{
+	struct test_vendor	*v = test_vendor_new(api_base(), NULL);
+	long			 cat = cat_category(0, "none");
+	char			*word = cat_word("pool"), *query, *want, *got;
+	char			 cats[24];
+	struct soukd		*s;
+	json_t			*cards, *first;
+	PGresult		*res;
+	int			 i;
+
+	bulk(v, cat, word);
+	snprintf(cats, sizeof cats, "%ld", cat);
+	res = test_sql("SELECT string_agg(id::text, ',' ORDER BY id) FROM"
+	    " (SELECT id FROM listings WHERE category_id = $1 ORDER BY"
+	    " popularity DESC, id DESC LIMIT 10) x", 1, (const char *[]){ cats });
+	want = xstrdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	setenv("SOUKD_CATALOG_POOL", "10", 1);
+	s = soukd_start(test_conninfo(), NULL);
+	ck_assert_ptr_nonnull(s);
+	/* Browsing, then searching for a word all of them have. */
+	for (i = 0; i < 2; i++) {
+		query = i == 0 ? xasprintf("category_id=%ld", cat) :
+		    xasprintf("category_id=%ld&q=%s", cat, word);
+		/* By relevance: the 10 most popular, each once. */
+		cards = pages_on(s, query, 4, &first);
+		ck_assert_int_eq(jint(first, "total"), 10);
+		ck_assert(json_is_false(json_object_get(first, "total_exact")));
+		ck_assert_int_eq(facet_sum(first, "categories"), 10);
+		ck_assert_int_eq(facet_sum(first, "prices"), 10);
+		json_decref(first);
+		ck_assert_uint_eq(json_array_size(cards), 10);
+		got = sorted_ids(cards);
+		ck_assert_msg(strcmp(got, want) == 0,
+		    "%s: %s, want the most popular %s", query, got, want);
+		free(got);
+		json_decref(cards);
+		/* By price: all 30, cheapest first. */
+		got = xasprintf("%s&sort=price_asc", query);
+		cards = pages_on(s, got, 7, &first);
+		free(got);
+		ck_assert_int_eq(jint(first, "total"), 10);
+		ck_assert(json_is_false(json_object_get(first, "total_exact")));
+		json_decref(first);
+		ck_assert_uint_eq(json_array_size(cards), BULK);
+		json_decref(cards);
+		free(query);
+	}
+	/* Fewer matches than the pool: exact. */
+	query = xasprintf("category_id=%ld&price_max=2000", cat);
+	cards = pages_on(s, query, 50, &first);
+	ck_assert(json_is_true(json_object_get(first, "total_exact")));
+	ck_assert_int_eq(jint(first, "total"), (long)json_array_size(cards));
+	ck_assert_int_gt(json_array_size(cards), 0);
+	ck_assert_int_lt(json_array_size(cards), 10);
+	json_decref(first);
+	json_decref(cards);
+	free(query);
+	ck_assert_int_eq(soukd_stop(s, SIGTERM), 0);
+	free(want);
 	free(word);
 }
 END_TEST
@@ -1732,6 +1885,7 @@ products_suite(void)
 	tcase_add_test(tc, test_filters_and_facets);
 	tcase_add_test(tc, test_where_it_delivers);
 	tcase_add_test(tc, test_sorts_and_pages);
+	tcase_add_test(tc, test_broad_lists_count_their_pool);
 	tcase_add_test(tc, test_search);
 	tcase_add_test(tc, test_suggest);
 	tcase_add_test(tc, test_kept_answers_follow_changes);
