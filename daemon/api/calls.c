@@ -5,7 +5,9 @@
  *	POST /v1/calls				start a call to a held lead
  *						(click_to_call: dialled by the
  *						voice.dial job, see tele/dial.h)
- *	POST /v1/calls/{id}/end			hang up (wrap-up starts)
+ *	POST /v1/calls/{id}/end			hang up (wrap-up starts; a
+ *						click-to-call ends at the
+ *						provider through voice.hangup)
  *	POST /v1/calls/{id}/disposition		end it with a disposition
  *	POST /v1/calls/log			a call made outside souk
  *	GET  /v1/calls				calls, newest first
@@ -355,6 +357,24 @@ out:
 	json_decref(body);
 }
 
+/* A click-to-call just ended by its agent: the provider ends it too. */
+static bool
+call_end_then(struct db *db, const struct tele_result *res, void *arg)
+{
+	json_t	*call;
+	bool	 ok = true;
+
+	(void)arg;
+	if ((call = json_loads(res->body, 0, NULL)) == NULL)
+		fatalx("call_end_then: the call is not JSON");
+	if (voice_enabled() && strcmp(json_string_value(json_object_get(call,
+	    "mode")), "click_to_call") == 0)
+		ok = tele_hangup_enqueue(db, json_integer_value(
+		    json_object_get(call, "id")));
+	json_decref(call);
+	return ok;
+}
+
 static void
 call_end(struct req *r)
 {
@@ -365,7 +385,8 @@ call_end(struct req *r)
 	params[0] = req_param(r, "id");
 	params[1] = tele_me(r, me, sizeof me);
 	params[2] = bool_text(tele_privileged(r));
-	if (tele_run(r, &call_stmts[STMT_END], 3, params, NULL, 0, &res))
+	if (tele_run_then(r, &call_stmts[STMT_END], 3, params, NULL, 0, &res,
+	    call_end_then, NULL))
 		call_answer(r, &res, 200, "call", params[0]);
 }
 

@@ -120,6 +120,9 @@ const struct job_kind job_kinds[] = {
 	{ "voice.dial", tele_dial_run, TELE_DIAL_ATTEMPTS, false,
 	  "places a click-to-call through the voice provider", NULL, NULL,
 	  voice_enabled },
+	{ "voice.hangup", tele_hangup_run, TELE_HANGUP_ATTEMPTS, false,
+	  "ends a click-to-call at the voice provider when the agent ends "
+	  "it", NULL, NULL, voice_enabled },
 	{ "test.sleep", test_sleep_run, 3, true, "sleeps (tests)", NULL,
 	  NULL, NULL },
 	{ "test.fail", test_fail_run, 0, true, "fails as asked (tests)", NULL,

@@ -58,6 +58,7 @@ static const struct voice_error {
 static struct {
 	bool	 on;
 	char	*url;		/* .../Calls.json */
+	char	*calls;		/* .../Calls, for one call's URL */
 	char	*sid;
 	char	*token;
 	char	*from;
@@ -69,6 +70,7 @@ void
 voice_shutdown(void)
 {
 	free(vc.url);
+	free(vc.calls);
 	free(vc.sid);
 	notify_wipe(vc.token);
 	free(vc.from);
@@ -108,8 +110,9 @@ voice_init(const struct config *c, char **cause)
 		return false;
 	}
 	base = notify_base_url(c->twilio_base_url);
-	vc.url = xasprintf("%s/2010-04-01/Accounts/%s/Calls.json", base,
+	vc.calls = xasprintf("%s/2010-04-01/Accounts/%s/Calls", base,
 	    c->twilio_account_sid);
+	vc.url = xasprintf("%s.json", vc.calls);
 	free(base);
 	vc.sid = xstrdup(c->twilio_account_sid);
 	vc.token = xstrdup(c->twilio_auth_token);
@@ -281,6 +284,86 @@ out:
 	free(body);
 	free(twiml);
 	free(cb);
+}
+
+/*
+ * Twilio's codes for a call that cannot be updated because it is over:
+ * 21220 (not in progress), 20404 on the call's own URL (no such call).
+ */
+#define VOICE_CALL_OVER(code)	((code) == 21220 || (code) == 20404)
+
+void
+voice_hangup(const char *sid, struct notify_result *r)
+{
+	struct pfetch			 f = { 0 };
+	const struct voice_error	*e;
+	enum notify_outcome		 outcome;
+	struct buf			 form;
+	const char			*msg;
+	char				*body, *url, *why;
+	long				 code;
+
+	memset(r, 0, sizeof *r);
+	if (!vc.on) {
+		notify_set(r, NOTIFY_PERMANENT, 0, "click-to-call is not "
+		    "configured (twilio_voice_from)");
+		return;
+	}
+	/* A SID is letters and digits: nothing else goes in the path. */
+	if (sid == NULL || *sid == '\0' || strlen(sid) > 64 || strspn(sid,
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") !=
+	    strlen(sid)) {
+		notify_set(r, NOTIFY_PERMANENT, 0, "not a Call SID");
+		return;
+	}
+	url = xasprintf("%s/%s.json", vc.calls, sid);
+	buf_init(&form, 0);
+	pfetch_form_add(&form, "Status", "completed");
+	body = buf_take(&form, &f.len);
+	f.url = url;
+	f.body = body;
+	f.ctype = "application/x-www-form-urlencoded";
+	f.user = vc.sid;
+	f.password = vc.token;
+	f.timeout_ms = vc.timeout_ms;
+	if (!pfetch_perform(&f)) {
+		why = pfetch_describe(&f);
+		notify_set(r, pfetch_outcome(&f), 0, "Twilio could not be "
+		    "reached: %s", why);
+		free(why);
+		goto out;
+	}
+	outcome = pfetch_outcome(&f);
+	if (outcome == NOTIFY_SENT) {
+		msg = json_string_value(json_object_get(f.json, "status"));
+		notify_set(r, NOTIFY_SENT, f.status, "%s", msg != NULL &&
+		    strlen(msg) < 32 ? msg : "completed");
+		goto out;
+	}
+	code = (long)json_integer_value(json_object_get(f.json, "code"));
+	msg = json_string_value(json_object_get(f.json, "message"));
+	if (outcome != NOTIFY_RETRY && VOICE_CALL_OVER(code)) {
+		notify_set(r, NOTIFY_PERMANENT, f.status, "the call was over "
+		    "(Twilio %ld)", code);
+		r->provider_id = xstrdup("over");
+		goto out;
+	}
+	e = voice_error_find(code);
+	if (outcome != NOTIFY_RETRY && e != NULL)
+		outcome = e->outcome;
+	if (e != NULL)
+		notify_set(r, outcome, f.status, "%s (Twilio %ld)", e->what,
+		    code);
+	else
+		notify_set(r, outcome, f.status, "Twilio refused to end the "
+		    "call: %s (Twilio %ld, HTTP %ld)", msg != NULL ? msg :
+		    "no message", code, f.status);
+	if (outcome == NOTIFY_RETRY && f.retry_after_ms >= 0)
+		r->retry_after_ms = f.retry_after_ms;
+out:
+	pfetch_free(&f);
+	free(body);
+	free(url);
 }
 
 /* URL-decodes [s, s + n); NULL if not UTF-8 or holding a NUL. */

@@ -50,6 +50,14 @@ void	voice_dial(const char *agent, const char *lead, int64_t call_id,
 	    struct notify_result *r);
 
 /*
+ * Asks Twilio to end call sid (Status=completed: a ringing call stops
+ * ringing, a call in progress is hung up).  Fills r as voice_dial does;
+ * PERMANENT with provider_id "over" when Twilio says the call had ended
+ * already (nothing to do).  Thread-safe; never inside a transaction.
+ */
+void	voice_hangup(const char *sid, struct notify_result *r);
+
+/*
  * Parses an application/x-www-form-urlencoded body into an object of
  * strings (a repeated name keeps its last value).  NULL if a name or
  * value is not valid UTF-8 after decoding.

@@ -21,9 +21,11 @@ static const struct db_stmt dial_stmts[] = {
 	{ "tele_dial_dialed", "SELECT * FROM tele_voice_dialed($1, $2, $3)" },
 	/* $1 call, $2 why */
 	{ "tele_dial_failed", "SELECT * FROM tele_voice_failed($1, $2)" },
+	{ "tele_hangup_pending",
+	  "SELECT * FROM tele_voice_hangup_pending($1)" },
 };
 
-enum { STMT_PENDING, STMT_DIALED, STMT_FAILED };
+enum { STMT_PENDING, STMT_DIALED, STMT_FAILED, STMT_HANGUP_PENDING };
 
 void
 tele_dial_init(void)
@@ -31,17 +33,18 @@ tele_dial_init(void)
 	db_register(dial_stmts, sizeof dial_stmts / sizeof dial_stmts[0]);
 }
 
-bool
-tele_dial_enqueue(struct db *db, int64_t call_id)
+/* Enqueues job kind for call_id, once per call. */
+static bool
+voice_job_enqueue(struct db *db, const char *kind, int64_t call_id)
 {
 	struct job_new	 j;
 	char		*payload, *key;
 	bool		 ok;
 
 	payload = xasprintf("{\"call_id\": %lld}", (long long)call_id);
-	key = xasprintf("voice.dial:%lld", (long long)call_id);
+	key = xasprintf("%s:%lld", kind, (long long)call_id);
 	memset(&j, 0, sizeof j);
-	j.kind = "voice.dial";
+	j.kind = kind;
 	j.payload = payload;
 	/* Ahead of bulk work: someone holds a headset. */
 	j.priority = 50;
@@ -50,6 +53,18 @@ tele_dial_enqueue(struct db *db, int64_t call_id)
 	free(payload);
 	free(key);
 	return ok;
+}
+
+bool
+tele_dial_enqueue(struct db *db, int64_t call_id)
+{
+	return voice_job_enqueue(db, "voice.dial", call_id);
+}
+
+bool
+tele_hangup_enqueue(struct db *db, int64_t call_id)
+{
+	return voice_job_enqueue(db, "voice.hangup", call_id);
 }
 
 /* Fails call id with why; a database failure makes the job retry. */
@@ -140,5 +155,79 @@ tele_dial_run(struct job *j, struct db *db)
 	notify_result_free(&r);
 	free(agent);
 	free(lead);
+	return out;
+}
+
+enum job_result
+tele_hangup_run(struct job *j, struct db *db)
+{
+	struct notify_result	 r;
+	const char		*params[1];
+	char			 id[24], *sid;
+	int64_t			 call = json_integer_value(json_object_get(
+				    j->payload, "call_id"));
+	PGresult		*pg;
+	enum job_result		 out = JOB_DONE;
+	bool			 wait;
+
+	snprintf(id, sizeof id, "%lld", (long long)call);
+	params[0] = id;
+	if ((pg = db_exec(db, &dial_stmts[STMT_HANGUP_PENDING], 1,
+	    params)) == NULL) {
+		j->error = xasprintf("call %s: %s", id, db_message(db));
+		return JOB_RETRY;
+	}
+	if (PQntuples(pg) != 1 || PQgetisnull(pg, 0, 0) ||
+	    strcmp(PQgetvalue(pg, 0, 0), "done") == 0) {
+		PQclear(pg);
+		return JOB_DONE;
+	}
+	wait = strcmp(PQgetvalue(pg, 0, 0), "wait") == 0;
+	sid = wait ? NULL : xstrdup(PQgetvalue(pg, 0, 1));
+	PQclear(pg);
+	/*
+	 * The dial may be with Twilio now: its SID comes within the
+	 * provider's timeout.  A dial that never got one rang nothing.
+	 */
+	if (wait) {
+		if (j->attempt >= j->max_attempts)
+			return JOB_DONE;
+		j->error = xasprintf("call %s: waiting for its Call SID", id);
+		j->retry_ms = 1000LL * j->attempt;
+		return JOB_RETRY;
+	}
+
+	voice_hangup(sid, &r);
+	switch (r.outcome) {
+	case NOTIFY_SENT:
+		log_info("call %s: hung up (Twilio: %s)", id, r.detail);
+		break;
+	case NOTIFY_PERMANENT:
+		/* Over already: what the agent wanted. */
+		if (r.provider_id != NULL && strcmp(r.provider_id, "over") == 0)
+			break;
+		log_warn("call %s: Twilio would not hang up %s: %s", id, sid,
+		    r.detail);
+		j->error = xasprintf("call %s: %s", id, r.detail);
+		out = JOB_FAIL;
+		break;
+	case NOTIFY_RETRY:
+		j->error = xasprintf("call %s: %s", id, r.detail != NULL ?
+		    r.detail : "no answer");
+		if (j->attempt >= j->max_attempts) {
+			log_warn("call %s: could not hang up %s: %s", id, sid,
+			    j->error);
+			out = JOB_FAIL;
+			break;
+		}
+		j->retry_ms = r.retry_after_ms > 0 ? r.retry_after_ms :
+		    1000LL * j->attempt;
+		if (j->retry_ms > DIAL_MAX_DELAY_MS)
+			j->retry_ms = DIAL_MAX_DELAY_MS;
+		out = JOB_RETRY;
+		break;
+	}
+	notify_result_free(&r);
+	free(sid);
 	return out;
 }

@@ -5,6 +5,11 @@
  * job asks the provider outside any transaction, then records the Call
  * SID (the call rings), or fails the call and tells the agent when the
  * provider refuses it or stays unreachable through every attempt.
+ *
+ * hangup: POST /v1/calls/{id}/end of a click-to-call enqueues voice.hangup
+ * in the same transaction; the job asks the provider to end the call
+ * (once the dial has its Call SID), so the phones stop when souk's call
+ * does.
  */
 #ifndef SOUKD_TELE_DIAL_H
 #define SOUKD_TELE_DIAL_H
@@ -26,5 +31,14 @@ bool	tele_dial_enqueue(struct db *, int64_t call_id)
 	    __attribute__((warn_unused_result));
 /* The voice.dial job: {"call_id": N}. */
 enum job_result tele_dial_run(struct job *, struct db *);
+
+/* Attempts at a hang-up, the first ones waiting for the dial's SID. */
+#define TELE_HANGUP_ATTEMPTS	5
+
+/* Enqueues voice.hangup for call_id on db's transaction. */
+bool	tele_hangup_enqueue(struct db *, int64_t call_id)
+	    __attribute__((warn_unused_result));
+/* The voice.hangup job: {"call_id": N}. */
+enum job_result tele_hangup_run(struct job *, struct db *);
 
 #endif

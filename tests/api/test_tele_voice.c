@@ -543,6 +543,113 @@ START_TEST(test_click_to_call_rings_agent_then_lead)
 }
 END_TEST
 
+/* What the fakes received to end calls (Calls/{sid}.json), oldest first. */
+static json_t *
+fakes_hangups(struct voice *v)
+{
+	char		*path = xasprintf("%s/requests.jsonl", v->fakes.dir);
+	char		*text = test_read_file(path), *line, *next;
+	json_t		*all = json_array(), *e;
+
+	for (line = text; line != NULL && *line != '\0'; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		e = json_loads(line, 0, NULL);
+		ck_assert_msg(e != NULL, "bad record: %s", line);
+		if (strcmp(jstr(e, "service"), "twilio_voice_update") == 0)
+			json_array_append(all, e);
+		json_decref(e);
+	}
+	free(text);
+	free(path);
+	return all;
+}
+
+/* voice.hangup jobs of call. */
+static long
+hangup_jobs(long call)
+{
+	char		 id[24];
+	const char	*params[1] = { id };
+
+	snprintf(id, sizeof id, "%ld", call);
+	return cat_long("SELECT count(*) FROM jobs WHERE kind = 'voice.hangup' "
+	    "AND payload->>'call_id' = $1", 1, params);
+}
+
+START_TEST(test_ending_a_click_to_call_hangs_it_up)
+{
+	struct voice	 v;
+	struct api_resp	*r;
+	json_t		*ups = NULL, *q;
+	char		*phone, *sid, *path, *want, *body;
+	long		 lead, call, manual;
+	int		 i;
+
+	voice_setup(&v, true);
+	lead = voice_lead(&v, &phone);
+	call = voice_start(&v, lead);
+	wait_status(call, "ringing", 15);
+	sid = call_col(call, "provider_sid");
+	callback_ok(&v, call, sid, "in-progress", NULL);
+	ck_assert_str_eq(call_col(call, "status"), "in_progress");
+
+	/* The agent ends it: at once in souk, then at Twilio. */
+	path = xasprintf("/v1/calls/%ld/end", call);
+	r = vcall(&v, v.agent, "POST", path, "/v1/calls/{id}/end", 200, NULL);
+	ck_assert_str_eq(jstr(r->json, "status"), "ended");
+	api_free(r);
+	ck_assert_str_eq(agent_state(&v), "wrap_up");
+	for (i = 0; i < 100; i++) {
+		json_decref(ups);
+		ups = fakes_hangups(&v);
+		if (json_array_size(ups) > 0)
+			break;
+		usleep(100 * 1000);
+	}
+	ck_assert_uint_eq(json_array_size(ups), 1);
+	q = json_array_get(ups, 0);
+	want = xasprintf("/2010-04-01/Accounts/%s/Calls/%s.json", SID, sid);
+	ck_assert_str_eq(jstr(q, "path"), want);
+	free(want);
+	ck_assert_int_eq(jint(q, "status"), 200);
+	ck_assert_str_eq(jstr(json_object_get(q, "form"), "Status"),
+	    "completed");
+	json_decref(ups);
+	/* Twilio then reports the end: nothing more changes. */
+	callback_ok(&v, call, sid, "completed", "7");
+	ck_assert_str_eq(call_col(call, "status"), "ended");
+	ck_assert_str_eq(agent_state(&v), "wrap_up");
+	/* Ending it again: refused, and no second hang-up. */
+	r = test_user_request(v.s->url, v.agent, "POST", path, NULL);
+	api_expect_problem(r, 422, "unprocessable", NULL);
+	api_free(r);
+	ck_assert_int_eq(hangup_jobs(call), 1);
+	free(path);
+	path = xasprintf("/v1/calls/%ld/disposition", call);
+	api_free(vcall(&v, v.agent, "POST", path,
+	    "/v1/calls/{id}/disposition", 200, "{\"code\": \"interested\"}"));
+	free(path);
+
+	/* A manual call has nothing at Twilio to hang up. */
+	free(phone);
+	lead = voice_lead(&v, &phone);
+	body = xasprintf("{\"lead_id\": %ld, \"mode\": \"manual\"}", lead);
+	r = vcall(&v, v.agent, "POST", "/v1/calls", "/v1/calls", 201, body);
+	manual = jint(r->json, "id");
+	api_free(r);
+	free(body);
+	path = xasprintf("/v1/calls/%ld/end", manual);
+	api_free(vcall(&v, v.agent, "POST", path, "/v1/calls/{id}/end", 200,
+	    NULL));
+	free(path);
+	ck_assert_int_eq(hangup_jobs(manual), 0);
+	free(phone);
+	free(sid);
+	voice_teardown(&v);
+}
+END_TEST
+
 START_TEST(test_click_to_call_that_cannot_ring)
 {
 	struct voice	 v;
@@ -699,6 +806,7 @@ tele_voice_suite(void)
 	tcase_set_timeout(tc, TEST_TIMEOUT);
 	tcase_add_test(tc, test_signature_is_twilios);
 	tcase_add_test(tc, test_click_to_call_rings_agent_then_lead);
+	tcase_add_test(tc, test_ending_a_click_to_call_hangs_it_up);
 	tcase_add_test(tc, test_click_to_call_that_cannot_ring);
 	tcase_add_test(tc, test_click_to_call_not_configured);
 	suite_add_tcase(s, tc);

@@ -317,6 +317,46 @@ fake_twilio_call(struct fake_req *q)
 	free(account);
 }
 
+/*
+ * Voice: POST .../Calls/{CallSid}.json updates a call; Status=completed
+ * (or canceled) ends it.  The answer is the call resource with its new
+ * status; a SID that is not one the fake could have made is Twilio's
+ * 20404.
+ */
+static void
+fake_twilio_call_update(struct fake_req *q)
+{
+	const char	*status, *sid;
+	char		*account;
+	size_t		 n;
+
+	if ((account = fake_twilio_account(q)) == NULL) {
+		fake_twilio_error(q, 401, 20003);
+		return;
+	}
+	/* .../Calls/CA<32 hex>.json */
+	sid = strstr(q->url, "/Calls/");
+	n = sid != NULL ? strlen(sid + 7) : 0;
+	if (sid == NULL || n != 34 + 5 || strncmp(sid + 7, "CA", 2) != 0) {
+		fake_twilio_error(q, 404, 20404);
+		free(account);
+		return;
+	}
+	if (q->form == NULL)
+		q->form = json_object();
+	status = json_string_value(json_object_get(q->form, "Status"));
+	if (status == NULL || (strcmp(status, "completed") != 0 &&
+	    strcmp(status, "canceled") != 0)) {
+		fake_twilio_error(q, 400, 20001);
+		free(account);
+		return;
+	}
+	fake_answer(q, 200, json_pack("{s:s%,s:s,s:s,s:s}", "sid", sid + 7,
+	    (size_t)34, "status", status, "account_sid", account,
+	    "api_version", "2010-04-01"));
+	free(account);
+}
+
 /* --- SendGrid --------------------------------------------------------- */
 
 static void
@@ -666,6 +706,9 @@ static const struct fake_service {
 	void		(*answer)(struct fake_req *);
 	void		(*fail)(struct fake_req *, const struct fake_rule *);
 } fake_services[] = {
+	/* Any other .json under an account: the later, longer ones win. */
+	{ "twilio_voice_update", "/2010-04-01/Accounts/", ".json",
+	  fake_twilio_call_update, fake_twilio_fail },
 	{ "twilio", "/2010-04-01/Accounts/", "/Messages.json", fake_twilio,
 	  fake_twilio_fail },
 	{ "twilio_voice", "/2010-04-01/Accounts/", "/Calls.json",
