@@ -73,7 +73,9 @@ struct app {
 	int64_t			  user_id;
 	uint64_t		  unsettled_since;
 	unsigned long		  events_taken;	/* from the stream */
+	unsigned long		  events_at_save; /* at the last dump */
 	long			  wait_events;
+	unsigned long		  wait_events_from; /* counted from */
 	enum app_conn		  conn;
 	char			 *health;	/* "ready", "not ready" */
 	bool			  health_ok;
@@ -1578,7 +1580,8 @@ app_script(struct app *a)
 			met = a->conn == CONN_DOWN;
 			break;
 		case SCRIPT_WAIT_EVENTS:
-			met = a->events_taken >= (unsigned long)a->wait_events;
+			met = a->events_taken - a->wait_events_from >=
+			    (unsigned long)a->wait_events;
 			break;
 		default:
 			met = stat(a->wait_file, &sb) == 0;
@@ -1608,6 +1611,7 @@ app_script(struct app *a)
 			app_script_fail(a, cause);
 			free(cause);
 		}
+		a->events_at_save = a->events_taken;
 		break;
 	case SCRIPT_RESIZE:
 		screen_resize(st->lines, st->cols);
@@ -1622,6 +1626,7 @@ app_script(struct app *a)
 	case SCRIPT_WAIT_EVENTS:
 		a->is_waiting = true;
 		a->wait_events = st->ms;
+		a->wait_events_from = st->since_save ? a->events_at_save : 0;
 		a->waiting = st->op;
 		a->wait_file = st->arg;
 		a->wait_until = now + APP_WAIT_MS;

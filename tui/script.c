@@ -64,12 +64,16 @@ script_item(struct script *s, const char *item, int line, char **cause)
 		return true;
 	}
 	if (strncmp(item, "wait-events ", 12) == 0) {
-		if (!num_int64(arg, 1, 1000000, &v)) {
+		bool	plus = *arg == '+';
+
+		if (!num_int64(arg + plus, 1, 1000000, &v)) {
 			*cause = xasprintf("%s:%d: <wait-events N> needs a "
 			    "count", s->name, line);
 			return false;
 		}
-		script_add(s, SCRIPT_WAIT_EVENTS, line)->ms = (long)v;
+		st = script_add(s, SCRIPT_WAIT_EVENTS, line);
+		st->ms = (long)v;
+		st->since_save = plus;
 		return true;
 	}
 	if (strncmp(item, "sleep ", 6) == 0) {

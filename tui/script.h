@@ -12,6 +12,8 @@
  *   <wait-disconnected>	wait until soukd is seen to be gone
  *   <wait-file PATH>		wait until PATH exists
  *   <wait-events N>		wait until N live events have come in
+ *   <wait-events +N>		wait until N more have, since the last
+ *				<save-display> (or the start)
  *
  * The console plays a key only when no request is in flight, so what a
  * dump shows does not depend on timing.
@@ -39,6 +41,7 @@ struct script_step {
 	char		*arg;		/* FILE or PATH */
 	int		 lines, cols;
 	long		 ms;		/* SCRIPT_SLEEP; SCRIPT_WAIT_EVENTS: N */
+	bool		 since_save;	/* SCRIPT_WAIT_EVENTS: +N */
 	int		 line;		/* in the script, for messages */
 };
 

@@ -1005,6 +1005,41 @@ then
 else
 	fail "live: the wallboard did not show the pause"
 fi
+# The agent screen follows its lead by itself: a supervisor's note on the
+# lead the caller holds reaches its history with no key pressed.
+sql "INSERT INTO leads (name, phone, region_id, source, score, queue_id)
+	SELECT 'Kiran Rao', '+919800000103', 15, 'manual', 90, id
+	FROM queues WHERE name = 'Diwali'"
+make_home agentlive 0 caller@test.souk
+(cd "$out" && souk_env SOUK_SCRIPT="$top/tests/tui/agentlive.script" \
+	"$souk") 2>"$work/agentlive.err" &
+souk_pid=$!
+if wait_file "$out/agent-live-1.txt"; then
+	token=$(curl -s -X POST -H 'Content-Type: application/json' \
+		-d "{\"email\": \"admin@test.souk\", \"password\": \"$password\"}" \
+		"$url/v1/auth/login" | sed -n 's/.*"access_token": *"\([^"]*\)".*/\1/p')
+	curl -s -X POST -H "Authorization: Bearer $token" \
+		-H 'Content-Type: application/json' \
+		-d '{"text": "Prefers calls after 6pm"}' \
+		"$url/v1/leads/$(sql_value "SELECT id FROM leads
+		WHERE name = 'Kiran Rao'")/notes" >/dev/null
+	touch "$out/lead-noted"
+fi
+status=0
+wait "$souk_pid" || status=$?
+souk_pid=""
+check_run agentlive "$status" "$work/agentlive.err"
+for d in $(dumps_of agentlive); do
+	check_dump "$d"
+done
+if grep -q 'Kiran Rao' "$out/agent-live-1.txt" 2>/dev/null &&
+	! grep -q 'Prefers calls after 6pm' "$out/agent-live-1.txt" &&
+	grep -q 'Prefers calls after 6pm' "$out/agent-live-2.txt" 2>/dev/null
+then
+	pass "live: a note on the agent's lead reached the agent screen by itself"
+else
+	fail "live: the agent screen did not show the note"
+fi
 make_home batch-tele
 printf 'name,mobile,tags\nMeera Joshi,98000 00201,diwali|lamps\nNo Phone,,\nAsha again,9800000101,\n' \
 	>"$work/leads.csv"

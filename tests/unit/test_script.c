@@ -18,8 +18,8 @@ START_TEST(test_script_parse)
 	    "jk<Down><C-l><lt>मु\r\n"
 	    "<save-display out/a b.txt>\n"
 	    "<resize 20x5><sleep 250><wait-connected><wait-disconnected>\n"
-	    "<wait-file /tmp/x>", &s, &cause));
-	ck_assert_uint_eq(s->n, 19);
+	    "<wait-file /tmp/x><wait-events 4><wait-events +1>", &s, &cause));
+	ck_assert_uint_eq(s->n, 21);
 	ck_assert_int_eq(s->steps[0].key, ':');
 	ck_assert_int_eq(s->steps[4].key, K_TAB);
 	ck_assert_int_eq(s->steps[5].key, K_ENTER);
@@ -39,6 +39,12 @@ START_TEST(test_script_parse)
 	ck_assert_int_eq(s->steps[17].op, SCRIPT_WAIT_DISCONNECTED);
 	ck_assert_int_eq(s->steps[18].op, SCRIPT_WAIT_FILE);
 	ck_assert_str_eq(s->steps[18].arg, "/tmp/x");
+	ck_assert_int_eq(s->steps[19].op, SCRIPT_WAIT_EVENTS);
+	ck_assert_int_eq(s->steps[19].ms, 4);
+	ck_assert(!s->steps[19].since_save);
+	ck_assert_int_eq(s->steps[20].op, SCRIPT_WAIT_EVENTS);
+	ck_assert_int_eq(s->steps[20].ms, 1);
+	ck_assert(s->steps[20].since_save);
 	script_free(s);
 	script_free(NULL);
 
@@ -53,6 +59,7 @@ START_TEST(test_script_refuses)
 	const char *const bad[] = {
 		"<", "a<b", "<>", "<Nope>", "<sleep x>", "<sleep -1>",
 		"<resize 0x5>", "<resize 5>", "<resize 5x5x>", "<teleport me>",
+		"<wait-events 0>", "<wait-events +>", "<wait-events ++1>",
 		"\xff",
 	};
 	struct script	*s;
