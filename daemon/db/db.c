@@ -5,12 +5,14 @@
 #include <string.h>
 
 #include "db.h"
+#include "listen.h"
 #include "log.h"
 #include "xmalloc.h"
 
 #define DB_TX_ATTEMPTS	5
 /* Statements db_exec_shaped prepares per connection, at most. */
 #define DB_SHAPES_MAX	128
+#define DB_NOTES_MAX	8	/* channels one transaction notifies */
 
 struct db {
 	PGconn		*conn;
@@ -21,6 +23,9 @@ struct db {
 	char		 message[512];
 	char		 sqlstate[6];
 	char		 constraint[64];
+	/* NOTIFYs due once the open transaction commits (db_notify). */
+	const char	*notes[DB_NOTES_MAX];
+	int		 nnotes;
 };
 
 struct db_registered {
@@ -463,6 +468,51 @@ db_pgconn(struct db *db)
 	return db->conn;
 }
 
+/* Sends channel's NOTIFY now: through the listener, else on db. */
+static void
+db_notify_now(struct db *db, const char *channel)
+{
+	const char	*params[1] = { channel };
+	PGresult	*res;
+
+	if (listen_notify(channel) || db->conn == NULL)
+		return;
+	res = PQexecParams(db->conn, "SELECT pg_notify($1, '')", 1, NULL,
+	    params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		log_warn("notify %s: %s", channel, PQerrorMessage(db->conn));
+	PQclear(res);
+}
+
+/* The transaction committed: its NOTIFYs go out. */
+static void
+db_notify_due(struct db *db)
+{
+	int	i;
+
+	for (i = 0; i < db->nnotes; i++)
+		db_notify_now(db, db->notes[i]);
+	db->nnotes = 0;
+}
+
+void
+db_notify(struct db *db, const char *channel)
+{
+	int	i;
+
+	if (db->conn == NULL || PQtransactionStatus(db->conn) ==
+	    PQTRANS_IDLE) {
+		db_notify_now(db, channel);
+		return;
+	}
+	for (i = 0; i < db->nnotes; i++)
+		if (strcmp(db->notes[i], channel) == 0)
+			return;
+	if (db->nnotes == DB_NOTES_MAX)
+		fatalx("db_notify: too many channels");
+	db->notes[db->nnotes++] = channel;
+}
+
 bool
 db_tx(struct db *db, enum db_isolation iso, bool (*fn)(struct db *, void *),
     void *arg)
@@ -479,9 +529,13 @@ db_tx(struct db *db, enum db_isolation iso, bool (*fn)(struct db *, void *),
 		if (!db_command(db, begin[iso]))
 			return false;
 		db_clear_error(db);
+		db->nnotes = 0;
 		ok = fn(db, arg);
-		if (ok && db_command(db, "COMMIT"))
+		if (ok && db_command(db, "COMMIT")) {
+			db_notify_due(db);
 			return true;
+		}
+		db->nnotes = 0;
 		if (db->status == DB_UNAVAILABLE)
 			return false;
 		if (PQtransactionStatus(db->conn) != PQTRANS_IDLE) {

@@ -117,6 +117,15 @@ PGconn	*db_pgconn(struct db *);
 bool	db_tx(struct db *, enum db_isolation,
 	    bool (*fn)(struct db *, void *), void *arg)
 	    __attribute__((warn_unused_result));
+/*
+ * NOTIFY channel (a constant string) once what db wrote is committed: at
+ * once outside a transaction, else when db_tx commits (never if it rolls
+ * back).  Sent through the listener (listen_notify), so the writing
+ * transaction does not notify: PostgreSQL makes notifying commits wait
+ * for each other, each through its flush to disk.  A wake-up lost with a
+ * crash in between is made up for by its readers' polling.
+ */
+void	db_notify(struct db *, const char *channel);
 
 /*
  * A pipelined connection for one event loop thread: read statements are

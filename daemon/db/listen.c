@@ -9,6 +9,7 @@
 
 #include <libpq-fe.h>
 
+#include "buf.h"
 #include "listen.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -41,6 +42,9 @@ static uint64_t			 listen_done;
 static uint64_t			 listen_sent;
 static bool			 listen_inflight;
 static uint64_t			 listen_epoch;	/* connections made */
+/* Channels to notify with the next query (listen_notify). */
+static const char		*listen_notes[LISTEN_MAX_SUBS];
+static int			 listen_nnotes;
 
 void
 listen_subscribe(const char *channel, listen_cb cb, void *arg)
@@ -93,19 +97,65 @@ listen_sync(int64_t ms)
 	return ok;
 }
 
-/* Sends the sync query when callers wait and none is out. */
+bool
+listen_notify(const char *channel)
+{
+	int	i;
+
+	pthread_mutex_lock(&listen_mu);
+	if (!__atomic_load_n(&listen_up, __ATOMIC_ACQUIRE)) {
+		pthread_mutex_unlock(&listen_mu);
+		return false;
+	}
+	for (i = 0; i < listen_nnotes && strcmp(listen_notes[i], channel) != 0;
+	    i++)
+		;
+	if (i == listen_nnotes) {
+		if (listen_nnotes == LISTEN_MAX_SUBS)
+			fatalx("listen_notify: too many channels");
+		listen_notes[listen_nnotes++] = channel;
+	}
+	/* The listener sends them when no query is out; else after it. */
+	if (!listen_inflight && write(listen_pipe[1], "n", 1) < 0 &&
+	    errno != EAGAIN)
+		log_debug("listen_notify: wake");
+	pthread_mutex_unlock(&listen_mu);
+	return true;
+}
+
+/*
+ * Sends the query when callers wait or notifications are due, and none
+ * is out: the sync's SELECT 1, after the NOTIFYs in a transaction that
+ * does not wait for the disk (a wake-up is not worth keeping).
+ */
 static bool
 listen_sync_send(PGconn *conn)
 {
-	bool	ok = true;
+	struct buf	 q;
+	bool		 ok = true;
+	int		 i;
 
 	pthread_mutex_lock(&listen_mu);
-	if (!listen_inflight && listen_asked > listen_done) {
-		if (PQsendQuery(conn, "SELECT 1") == 1) {
+	if (!listen_inflight && (listen_asked > listen_done ||
+	    listen_nnotes > 0)) {
+		buf_init(&q, 0);
+		if (listen_nnotes > 0 && !buf_adds(&q, "BEGIN; SET LOCAL "
+		    "synchronous_commit TO off; "))
+			fatalx("listen: buffer");
+		for (i = 0; i < listen_nnotes; i++)
+			if (!buf_printf(&q, "NOTIFY %s; ", listen_notes[i]))
+				fatalx("listen: buffer");
+		if (listen_nnotes > 0 && !buf_adds(&q, "COMMIT; "))
+			fatalx("listen: buffer");
+		if (!buf_adds(&q, "SELECT 1"))
+			fatalx("listen: buffer");
+		if (PQsendQuery(conn, q.data) == 1) {
 			listen_sent = listen_asked;
 			listen_inflight = true;
+			listen_nnotes = 0;
 		} else
 			ok = false;
+		buf_free(&q);
 	}
 	pthread_mutex_unlock(&listen_mu);
 	return ok;

@@ -32,5 +32,14 @@ bool	listen_connected(void);
  * is out share the next.  False if the connection is down or ms passed.
  */
 bool	listen_sync(int64_t ms);
+/*
+ * Has the listener send NOTIFY channel (a constant string: letters and
+ * _ only) soon, in a transaction of its own that need not reach the disk.
+ * Calls made before it goes out share it.  This keeps NOTIFY out of the
+ * transactions that write: PostgreSQL serializes every committing
+ * transaction that notifies, through its flush to disk.  False when the
+ * listener is not connected (the caller notifies another way).
+ */
+bool	listen_notify(const char *channel);
 
 #endif

@@ -27,19 +27,17 @@
 #define EVENTS_OUT_MAX		(1024 * 1024)	/* unsent bytes per stream */
 
 static const struct db_stmt events_stmts[] = {
+	/* The hubs are woken after the commit (db_notify). */
 	{ "events_publish",
-	  "WITH e AS (INSERT INTO events (topic, type, data)"
-	  " VALUES ($1, $2, coalesce($3::jsonb, '{}')) RETURNING id) "
-	  "SELECT id, pg_notify('" EVENTS_CHANNEL "', '') FROM e" },
+	  "INSERT INTO events (topic, type, data)"
+	  " VALUES ($1, $2, coalesce($3::jsonb, '{}'))" },
 	/* $1: a JSON array of {"topic","type","data"}, kept in order. */
 	{ "events_publish_list",
-	  "WITH e AS (INSERT INTO events (topic, type, data)"
+	  "INSERT INTO events (topic, type, data)"
 	  " SELECT x->>'topic', x->>'type',"
 	  " coalesce(nullif(x->'data', 'null'), '{}')"
 	  " FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY a (x, n)"
-	  " ORDER BY n RETURNING id) "
-	  "SELECT pg_notify('" EVENTS_CHANNEL "', '')"
-	  " FROM (SELECT count(*) AS n FROM e) c WHERE n > 0" },
+	  " ORDER BY n" },
 	{ "events_replay",
 	  "SELECT id, topic, type, data::text FROM events"
 	  " WHERE id > $1 AND topic = ANY ($2::text[])"
@@ -130,6 +128,7 @@ events_publish(struct db *db, const char *topic, const char *type,
 	    NULL)
 		return false;
 	PQclear(res);
+	db_notify(db, EVENTS_CHANNEL);
 	return true;
 }
 
@@ -141,6 +140,8 @@ events_publish_list(struct db *db, const char *list)
 	if ((res = db_exec(db, &events_stmts[STMT_PUBLISH_LIST], 1,
 	    &list)) == NULL)
 		return false;
+	if (strcmp(PQcmdTuples(res), "0") != 0)
+		db_notify(db, EVENTS_CHANNEL);
 	PQclear(res);
 	return true;
 }

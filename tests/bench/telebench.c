@@ -1,14 +1,18 @@
 /*
  * telebench: agents working a call queue, for tests/bench/run.sh's tele
  * section.  Each of N threads signs in as its own agent and loops for
- * SECONDS: POST /v1/queues/ID/next, POST /v1/calls, waits THINK
+ * SECONDS: POST /v1/queues/ID/next, POST /v1/calls, waits about THINK
  * milliseconds (the call itself, as short as a call gets), then POST
  * /v1/calls/CALL/disposition (not_interested, so the lead leaves the
  * queue) and at once the next lead, as the console does when the agent
  * presses a disposition key and then n.  It times each next-lead request,
  * and the disposition and the next lead together: the time from the key
- * to the next lead card's data, less the console's drawing.  Prints one
- * line:
+ * to the next lead card's data, less the console's drawing.
+ *
+ * Agents do not work in step: each starts at a random moment within the
+ * first THINK, and each call lasts a random 0.5 to 1.5 THINK.  Agents
+ * that all asked at the same instant, every cycle, would measure the
+ * queue such a herd makes, not a next lead.  Prints one line:
  *
  *   telebench requests=N seconds=S rps=R p50_us=P p99_us=P
  *       card_p50_us=P card_p99_us=P errors=E
@@ -36,6 +40,7 @@ struct agent {
 	long		*card;		/* of each disposition and next */
 	size_t		 ncard;
 	long		 errors;
+	unsigned	 seed;		/* rand_r: its own, reproducible */
 	CURL		*c;
 };
 
@@ -108,6 +113,19 @@ field(const struct agent *a, const char *key)
 	return strtol(p, NULL, 10);
 }
 
+/* Sleeps a random time from lo to hi milliseconds. */
+static void
+think(struct agent *a, long lo, long hi)
+{
+	long	ms;
+
+	if (hi <= 0)
+		return;
+	ms = lo + (long)(rand_r(&a->seed) % (unsigned)(hi - lo + 1));
+	nanosleep(&(struct timespec){ ms / 1000, (ms % 1000) * 1000000 },
+	    NULL);
+}
+
 static void *
 agent_run(void *arg)
 {
@@ -144,6 +162,8 @@ agent_run(void *arg)
 	pthread_barrier_wait(&go);
 	end = now() + seconds;
 	lead = 0;
+	/* Scattered starts; the run's length counts from the barrier. */
+	think(a, 0, think_ms);
 	while (now() < end && a->n < MAX_SAMPLES) {
 		if (lead <= 0) {
 			t0 = now();
@@ -163,9 +183,7 @@ agent_run(void *arg)
 			a->errors++;
 			continue;
 		}
-		if (think_ms > 0)
-			nanosleep(&(struct timespec){ think_ms / 1000,
-			    (think_ms % 1000) * 1000000 }, NULL);
+		think(a, think_ms / 2, think_ms * 3 / 2);
 		snprintf(path, sizeof path, "/v1/calls/%ld/disposition", call);
 		td = now();
 		if (post(a, path, "{\"code\":\"not_interested\"}", true) !=
@@ -223,6 +241,7 @@ main(int argc, char **argv)
 	pthread_barrier_init(&go, NULL, (unsigned)nagents + 1);
 	for (i = 0; i < (size_t)nagents; i++) {
 		agents[i].email = argv[6 + i];
+		agents[i].seed = (unsigned)i * 2654435761u + 17;
 		pthread_create(&th[i], NULL, agent_run, &agents[i]);
 	}
 	pthread_barrier_wait(&go);
