@@ -29,8 +29,9 @@
 #            GET /v1/products/ID over every listing vs pgbench -S, 64
 # tele       tests/bench/tele.sql's call queue of BENCH_LEADS leads and
 #            100 agents (tests/bench/telebench.c), each looping next lead,
-#            call, disposition and BENCH_TELE_THINK ms of talk (default
-#            500): POST /v1/queues/ID/next's p50 and p99; the
+#            call, disposition and about BENCH_TELE_THINK ms of talk
+#            (default 500; each call 0.5 to 1.5 times that, agents
+#            starting at random): POST /v1/queues/ID/next's p50 and p99; the
 #            disposition-to-next-card time as its two requests take it
 #            (the disposition, then at once the next lead); and the same
 #            on the console's agent screen, driven through tmux by one
@@ -427,6 +428,11 @@ if want tele; then
 	tele_queue=$(scripts/pg.sh psql "$pg" -tA -c "SELECT id FROM queues
 	    WHERE name = 'Bench queue'")
 fi
+# As a database in service would be: vacuumed since its bulk loads, so
+# that autovacuum does not take a million new rows in hand mid-run and
+# reads do not write hint bits.
+echo "bench: vacuuming"
+scripts/pg.sh psql "$pg" -qc "VACUUM (ANALYZE)" >/dev/null
 
 # --- the servers -----------------------------------------------------------
 
@@ -711,6 +717,11 @@ if want tele; then
 	while [ "$r" -le "$rounds" ]; do
 		echo "bench: round $r, POST /v1/queues/{id}/next, $tele_agents" \
 			"agents (next, call, disposition)"
+		# A warm-up, as the other sections have: the first seconds
+		# after the agents sign in are not the working day's.
+		run_load "$out/telebench" "$souk" "$tele_queue" "$warmup" \
+			"$tele_think" "$password" $(seq -f 'bench-tele-%g@bench.invalid' 1 \
+			"$tele_agents")
 		a=$(cpu_snapshot $$ $soukd_pid $postmaster)
 		tests/bench/teleconsole.sh "$PWD/bin/souk" "$souk" \
 			"bench-tele-$((tele_agents + 1))@bench.invalid" "$password" \
