@@ -199,6 +199,33 @@ voice_error_find(long code)
 	return NULL;
 }
 
+/*
+ * POSTs form (its text taken into *body, which the caller frees with f)
+ * to url as the account; false with r set, as pfetch sorts the failure,
+ * when Twilio could not be reached.
+ */
+static bool
+voice_post(struct pfetch *f, const char *url, struct buf *form, char **body,
+    struct notify_result *r)
+{
+	char	*why;
+
+	*body = buf_take(form, &f->len);
+	f->url = url;
+	f->body = *body;
+	f->ctype = "application/x-www-form-urlencoded";
+	f->user = vc.sid;
+	f->password = vc.token;
+	f->timeout_ms = vc.timeout_ms;
+	if (pfetch_perform(f))
+		return true;
+	why = pfetch_describe(f);
+	notify_set(r, pfetch_outcome(f), 0, "Twilio could not be reached: %s",
+	    why);
+	free(why);
+	return false;
+}
+
 void
 voice_dial(const char *agent, const char *lead, int64_t call_id,
     struct notify_result *r)
@@ -210,7 +237,7 @@ voice_dial(const char *agent, const char *lead, int64_t call_id,
 	enum notify_outcome		 outcome;
 	struct buf			 form;
 	const char			*msg, *sid;
-	char				*twiml, *cb, *why, *body;
+	char				*twiml, *cb, *body;
 	long				 code;
 	size_t				 i;
 
@@ -230,20 +257,8 @@ voice_dial(const char *agent, const char *lead, int64_t call_id,
 	pfetch_form_add(&form, "StatusCallbackMethod", "POST");
 	for (i = 0; i < sizeof events / sizeof events[0]; i++)
 		pfetch_form_add(&form, "StatusCallbackEvent", events[i]);
-	body = buf_take(&form, &f.len);
-	f.url = vc.url;
-	f.body = body;
-	f.ctype = "application/x-www-form-urlencoded";
-	f.user = vc.sid;
-	f.password = vc.token;
-	f.timeout_ms = vc.timeout_ms;
-	if (!pfetch_perform(&f)) {
-		why = pfetch_describe(&f);
-		notify_set(r, pfetch_outcome(&f), 0, "Twilio could not be "
-		    "reached: %s", why);
-		free(why);
+	if (!voice_post(&f, vc.url, &form, &body, r))
 		goto out;
-	}
 	outcome = pfetch_outcome(&f);
 	if (outcome == NOTIFY_SENT) {
 		sid = json_string_value(json_object_get(f.json, "sid"));
@@ -300,7 +315,7 @@ voice_hangup(const char *sid, struct notify_result *r)
 	enum notify_outcome		 outcome;
 	struct buf			 form;
 	const char			*msg;
-	char				*body, *url, *why;
+	char				*body, *url;
 	long				 code;
 
 	memset(r, 0, sizeof *r);
@@ -319,20 +334,8 @@ voice_hangup(const char *sid, struct notify_result *r)
 	url = xasprintf("%s/%s.json", vc.calls, sid);
 	buf_init(&form, 0);
 	pfetch_form_add(&form, "Status", "completed");
-	body = buf_take(&form, &f.len);
-	f.url = url;
-	f.body = body;
-	f.ctype = "application/x-www-form-urlencoded";
-	f.user = vc.sid;
-	f.password = vc.token;
-	f.timeout_ms = vc.timeout_ms;
-	if (!pfetch_perform(&f)) {
-		why = pfetch_describe(&f);
-		notify_set(r, pfetch_outcome(&f), 0, "Twilio could not be "
-		    "reached: %s", why);
-		free(why);
+	if (!voice_post(&f, url, &form, &body, r))
 		goto out;
-	}
 	outcome = pfetch_outcome(&f);
 	if (outcome == NOTIFY_SENT) {
 		msg = json_string_value(json_object_get(f.json, "status"));

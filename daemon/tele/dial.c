@@ -67,6 +67,23 @@ tele_hangup_enqueue(struct db *db, int64_t call_id)
 	return voice_job_enqueue(db, "voice.hangup", call_id);
 }
 
+/*
+ * The provider could not be reached or was busy: try again in a second
+ * per attempt so far, or when it says, at most DIAL_MAX_DELAY_MS (an
+ * agent is waiting).
+ */
+static enum job_result
+voice_retry(struct job *j, const char *id, const struct notify_result *r)
+{
+	j->error = xasprintf("call %s: %s", id, r->detail != NULL ? r->detail :
+	    "no answer");
+	j->retry_ms = r->retry_after_ms > 0 ? r->retry_after_ms :
+	    1000LL * j->attempt;
+	if (j->retry_ms > DIAL_MAX_DELAY_MS)
+		j->retry_ms = DIAL_MAX_DELAY_MS;
+	return JOB_RETRY;
+}
+
 /* Fails call id with why; a database failure makes the job retry. */
 static enum job_result
 dial_fail(struct job *j, struct db *db, const char *id, const char *why)
@@ -143,13 +160,7 @@ tele_dial_run(struct job *j, struct db *db)
 			    "Twilio could not be reached");
 			break;
 		}
-		j->error = xasprintf("call %s: %s", id, r.detail != NULL ?
-		    r.detail : "no answer");
-		j->retry_ms = r.retry_after_ms > 0 ? r.retry_after_ms :
-		    1000LL * j->attempt;
-		if (j->retry_ms > DIAL_MAX_DELAY_MS)
-			j->retry_ms = DIAL_MAX_DELAY_MS;
-		out = JOB_RETRY;
+		out = voice_retry(j, id, &r);
 		break;
 	}
 	notify_result_free(&r);
@@ -212,19 +223,15 @@ tele_hangup_run(struct job *j, struct db *db)
 		out = JOB_FAIL;
 		break;
 	case NOTIFY_RETRY:
-		j->error = xasprintf("call %s: %s", id, r.detail != NULL ?
-		    r.detail : "no answer");
 		if (j->attempt >= j->max_attempts) {
 			log_warn("call %s: could not hang up %s: %s", id, sid,
-			    j->error);
+			    r.detail != NULL ? r.detail : "no answer");
+			j->error = xasprintf("call %s: %s", id, r.detail !=
+			    NULL ? r.detail : "no answer");
 			out = JOB_FAIL;
 			break;
 		}
-		j->retry_ms = r.retry_after_ms > 0 ? r.retry_after_ms :
-		    1000LL * j->attempt;
-		if (j->retry_ms > DIAL_MAX_DELAY_MS)
-			j->retry_ms = DIAL_MAX_DELAY_MS;
-		out = JOB_RETRY;
+		out = voice_retry(j, id, &r);
 		break;
 	}
 	notify_result_free(&r);

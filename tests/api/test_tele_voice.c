@@ -51,9 +51,9 @@ fakes_rule(struct voice *v, const char *json)
 	api_free(r);
 }
 
-/* What the fakes received on Calls.json, oldest first. */
+/* What the fakes' service received, oldest first. */
 static json_t *
-fakes_calls(struct voice *v)
+fakes_of(struct voice *v, const char *service)
 {
 	char		*path = xasprintf("%s/requests.jsonl", v->fakes.dir);
 	char		*text = test_read_file(path), *line, *next;
@@ -64,13 +64,20 @@ fakes_calls(struct voice *v)
 			*next++ = '\0';
 		e = json_loads(line, 0, NULL);
 		ck_assert_msg(e != NULL, "bad record: %s", line);
-		if (strcmp(jstr(e, "service"), "twilio_voice") == 0)
+		if (strcmp(jstr(e, "service"), service) == 0)
 			json_array_append(all, e);
 		json_decref(e);
 	}
 	free(text);
 	free(path);
 	return all;
+}
+
+/* What the fakes received on Calls.json (calls placed). */
+static json_t *
+fakes_calls(struct voice *v)
+{
+	return fakes_of(v, "twilio_voice");
 }
 
 static struct api_resp *
@@ -543,26 +550,11 @@ START_TEST(test_click_to_call_rings_agent_then_lead)
 }
 END_TEST
 
-/* What the fakes received to end calls (Calls/{sid}.json), oldest first. */
+/* What the fakes received on Calls/{sid}.json (calls ended). */
 static json_t *
 fakes_hangups(struct voice *v)
 {
-	char		*path = xasprintf("%s/requests.jsonl", v->fakes.dir);
-	char		*text = test_read_file(path), *line, *next;
-	json_t		*all = json_array(), *e;
-
-	for (line = text; line != NULL && *line != '\0'; line = next) {
-		if ((next = strchr(line, '\n')) != NULL)
-			*next++ = '\0';
-		e = json_loads(line, 0, NULL);
-		ck_assert_msg(e != NULL, "bad record: %s", line);
-		if (strcmp(jstr(e, "service"), "twilio_voice_update") == 0)
-			json_array_append(all, e);
-		json_decref(e);
-	}
-	free(text);
-	free(path);
-	return all;
+	return fakes_of(v, "twilio_voice_update");
 }
 
 /* voice.hangup jobs of call. */

@@ -1015,14 +1015,9 @@ make_home agentlive 0 caller@test.souk
 	"$souk") 2>"$work/agentlive.err" &
 souk_pid=$!
 if wait_file "$out/agent-live-1.txt"; then
-	token=$(curl -s -X POST -H 'Content-Type: application/json' \
-		-d "{\"email\": \"admin@test.souk\", \"password\": \"$password\"}" \
-		"$url/v1/auth/login" | sed -n 's/.*"access_token": *"\([^"]*\)".*/\1/p')
-	curl -s -X POST -H "Authorization: Bearer $token" \
-		-H 'Content-Type: application/json' \
-		-d '{"text": "Prefers calls after 6pm"}' \
-		"$url/v1/leads/$(sql_value "SELECT id FROM leads
-		WHERE name = 'Kiran Rao'")/notes" >/dev/null
+	api admin@test.souk "/v1/leads/$(sql_value "SELECT id FROM leads
+		WHERE name = 'Kiran Rao'")/notes" \
+		'{"text": "Prefers calls after 6pm"}' >/dev/null
 	touch "$out/lead-noted"
 fi
 status=0
