@@ -526,7 +526,7 @@ products_list(struct req *r)
 	int64_t		 radius_km = 10;
 	double		 lat = 0, lon = 0;
 	size_t		 i, len;
-	bool		 stock_only = false, facets, text, relevance;
+	bool		 stock_only = false, facets, text, relevance, pool_page;
 	int		 pq = 0, pafter_k = 0, pafter_id = 0, plimit, ppool = 0;
 	int		 nfilter;
 
@@ -735,6 +735,12 @@ products_list(struct req *r)
 	 */
 	relevance = strcmp(sort->name, "relevance") == 0;
 	facets = after == NULL;
+	/*
+	 * The first page by popularity is the pool's head, when the pool
+	 * holds the page (and the row that says whether more follow).
+	 */
+	pool_page = relevance || (facets && strcmp(sort->name,
+	    "popularity") == 0 && limit < api_config->catalog_pool);
 	nfilter = s.n;
 	snprintf(num, sizeof num, "%lld", (long long)limit);
 	plimit = search_param(&s, num);
@@ -742,8 +748,11 @@ products_list(struct req *r)
 	if (relevance || facets) {
 		enum search_way	way = text ? search_way(&s, db, filters,
 				    nfilter) : WAY_PLANNER;
-		/* The ranking key, where the pool reads a bounded number. */
-		const char	*k = relevance ? key : "NULL::numeric";
+		/*
+		 * The page's key, where the pool reads a bounded number of
+		 * rows (relevance's costs, popularity's does not).
+		 */
+		const char	*k = pool_page ? key : "NULL::numeric";
 
 		snprintf(num, sizeof num, "%lld",
 		    (long long)api_config->catalog_pool);
@@ -780,10 +789,11 @@ products_list(struct req *r)
 			search_add(&s, "pool AS MATERIALIZED (SELECT * FROM"
 			    " (SELECT l.id, l.popularity, l.category_id,"
 			    " l.brand_id, l.price_min, l.attributes,"
-			    " NULL::numeric AS k FROM listings l JOIN vendors v"
+			    " %s AS k FROM listings l JOIN vendors v"
 			    " ON v.id = l.vendor_id WHERE %s OFFSET 0) x"
 			    " ORDER BY popularity DESC, id DESC"
-			    " LIMIT $%d::int + 1), ", filters, ppool);
+			    " LIMIT $%d::int + 1), ", relevance ?
+			    "NULL::numeric" : k, filters, ppool);
 			break;
 		}
 		/*
@@ -816,7 +826,7 @@ products_list(struct req *r)
 	search_add(&s, "page AS (SELECT id, k, row_number() OVER (ORDER BY"
 	    " k %s NULLS LAST, id %s) AS rn FROM ", sort->desc ? "DESC" : "ASC",
 	    sort->desc ? "DESC" : "ASC");
-	if (relevance)
+	if (pool_page)
 		search_add(&s, "m");
 	else
 		search_add(&s, "(SELECT l.id, %s AS k FROM listings l JOIN vendors"

@@ -871,6 +871,18 @@ sorted_ids(const json_t *cards)
 	return buf_take(&b, NULL);
 }
 
+/* A listing's popularity, from the database. */
+static long
+popularity_of(long id)
+{
+	char		 ids[24];
+	const char	*params[1] = { ids };
+
+	snprintf(ids, sizeof ids, "%ld", id);
+	return cat_long("SELECT popularity FROM listings WHERE id = $1", 1,
+	    params);
+}
+
 /* The facet counts of one kind on a first page, added up. */
 static long
 facet_sum(const json_t *first, const char *kind)
@@ -899,6 +911,7 @@ START_TEST(test_broad_lists_count_their_pool)
 	struct soukd		*s;
 	json_t			*cards, *first;
 	PGresult		*res;
+	size_t			 c;
 	int			 i;
 
 	bulk(v, cat, word);
@@ -936,6 +949,31 @@ START_TEST(test_broad_lists_count_their_pool)
 		ck_assert(json_is_false(json_object_get(first, "total_exact")));
 		json_decref(first);
 		ck_assert_uint_eq(json_array_size(cards), BULK);
+		json_decref(cards);
+		/*
+		 * By popularity: the first page is the pool's head, the
+		 * others follow on past it: all 30, each once.
+		 */
+		got = xasprintf("%s&sort=popularity", query);
+		cards = pages_on(s, got, 4, &first);
+		free(got);
+		json_decref(first);
+		ck_assert_uint_eq(json_array_size(cards), BULK);
+		got = sorted_ids(cards);
+		ck_assert_int_eq(cat_long("SELECT count(DISTINCT x) FROM"
+		    " unnest(string_to_array($1, ',')) x", 1,
+		    (const char *[]){ got }), BULK);
+		free(got);
+		for (c = 1; c < json_array_size(cards); c++) {
+			json_t	*x = json_array_get(cards, c - 1),
+				*y = json_array_get(cards, c);
+			long	 px = popularity_of(jint(x, "id")),
+				 py = popularity_of(jint(y, "id"));
+
+			ck_assert_msg(px > py || (px == py && jint(x, "id") >
+			    jint(y, "id")), "%s: %ld (%ld) before %ld (%ld)",
+			    query, jint(x, "id"), px, jint(y, "id"), py);
+		}
 		json_decref(cards);
 		free(query);
 	}
