@@ -1516,6 +1516,16 @@ at_once(const char *first, const char *second)
 	PQfinish(b);
 }
 
+/* at_once(a, b) on the first order, at_once(b, a) on the second. */
+static void
+at_once_in(int order, const char *a, const char *b)
+{
+	if (order == 0)
+		at_once(a, b);
+	else
+		at_once(b, a);
+}
+
 /*
  * A document is rebuilt by whichever transaction commits last, from
  * what both changed: a listing that goes live (or is made live) while
@@ -1528,7 +1538,8 @@ START_TEST(test_product_changes_at_once)
 	struct test_vendor	*v = test_vendor_new(api_base(), NULL);
 	long			 cat = cat_category(0, "none"), sub, brand,
 				 live, draft, id;
-	char			*on, *off, *act, *name, *title, *made;
+	char			*on, *off, *act, *name, *title, *made,
+				*retitle;
 	struct api_resp		*r;
 	int			 order;
 
@@ -1544,10 +1555,7 @@ START_TEST(test_product_changes_at_once)
 		/* Suspended while the draft goes live: neither is found. */
 		act = xasprintf("UPDATE vendors SET status = 'suspended', "
 		    "status_reason = 'Checking' WHERE id = %ld", v->id);
-		if (order == 0)
-			at_once(act, on);
-		else
-			at_once(on, act);
+		at_once_in(order, act, on);
 		free(act);
 		r = one(draft, 404);
 		api_free(r);
@@ -1557,10 +1565,7 @@ START_TEST(test_product_changes_at_once)
 		PQclear(test_sql(off, 0, NULL));
 		act = xasprintf("UPDATE vendors SET status = 'active', "
 		    "status_reason = NULL WHERE id = %ld", v->id);
-		if (order == 0)
-			at_once(act, on);
-		else
-			at_once(on, act);
+		at_once_in(order, act, on);
 		free(act);
 		r = one(draft, 200);
 		api_free(r);
@@ -1571,19 +1576,14 @@ START_TEST(test_product_changes_at_once)
 		name = xasprintf("Potters %d", order);
 		act = xasprintf("UPDATE vendors SET name = '%s' WHERE id = %ld",
 		    name, v->id);
-		if (order == 0) {
-			at_once(act, on);
-			at_once(xasprintf("UPDATE listings SET title = 'Pot %d' "
-			    "WHERE id = %ld", order, live), xasprintf("UPDATE "
-			    "vendors SET name = '%s!' WHERE id = %ld", name,
-			    v->id));
-		} else {
-			at_once(on, act);
-			at_once(xasprintf("UPDATE vendors SET name = '%s!' "
-			    "WHERE id = %ld", name, v->id), xasprintf("UPDATE "
-			    "listings SET title = 'Pot %d' WHERE id = %ld",
-			    order, live));
-		}
+		at_once_in(order, act, on);
+		free(act);
+		retitle = xasprintf("UPDATE listings SET title = 'Pot %d' WHERE "
+		    "id = %ld", order, live);
+		act = xasprintf("UPDATE vendors SET name = '%s!' WHERE id = %ld",
+		    name, v->id);
+		at_once_in(order, retitle, act);
+		free(retitle);
 		free(act);
 		r = one(draft, 200);
 		ck_assert_str_eq(jstr(json_object_get(r->json, "vendor"),
@@ -1607,10 +1607,7 @@ START_TEST(test_product_changes_at_once)
 		made = xasprintf("INSERT INTO listings (vendor_id, kind, title, "
 		    "category_id, brand_id, status) VALUES (%ld, 'product', "
 		    "'%s', %ld, %ld, 'active')", v->id, title, sub, brand);
-		if (order == 0)
-			at_once(act, made);
-		else
-			at_once(made, act);
+		at_once_in(order, act, made);
 		{
 			const char *params[1] = { title };
 
@@ -1625,10 +1622,7 @@ START_TEST(test_product_changes_at_once)
 		free(made);
 		act = xasprintf("UPDATE categories SET name = 'Earthen %d' WHERE "
 		    "id = %ld", order, cat);
-		if (order == 0)
-			at_once(act, on);
-		else
-			at_once(on, act);
+		at_once_in(order, act, on);
 		free(act);
 		r = one(draft, 200);
 		ck_assert_str_eq(jstr(json_array_get(json_object_get(r->json,
