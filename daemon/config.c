@@ -23,8 +23,12 @@ const struct config_key config_keys[] = {
 	{ "database", CONFIG_CONNINFO, OFF(database), "dbname=souk", 0, 0, true,
 	  "libpq connection string of the PostgreSQL database", NULL },
 	{ "http_threads", CONFIG_INT, OFF(http_threads), "0", 0, 1024, false,
-	  "HTTP worker threads, each with its own database connection; "
-	  "0 chooses from the CPUs", NULL },
+	  "HTTP event loops, each a thread with its own database "
+	  "connections; 0 chooses from the CPUs", NULL },
+	{ "http_workers", CONFIG_INT, OFF(http_workers), "0", 0, 1024, false,
+	  "threads that run the long handlers (lists of products not kept "
+	  "in memory) in the order they come, each with its own database "
+	  "connection; 0: one per CPU", NULL },
 	{ "max_connections", CONFIG_INT, OFF(max_connections), "4096", 1,
 	  1000000, false, "most client connections open at once", NULL },
 	{ "max_body", CONFIG_SIZE, OFF(max_body), "1M", 1024,
@@ -503,6 +507,24 @@ config_http_threads(const struct config *c)
 	if (ncpu < 1)
 		ncpu = 1;
 	return (int)(ncpu * 2 > 64 ? 64 : ncpu * 2);
+}
+
+int
+config_http_workers(const struct config *c)
+{
+	long	ncpu;
+
+	if (c->http_workers > 0)
+		return (int)c->http_workers;
+	/*
+	 * As many as there are CPUs to run their statements: more would
+	 * only have PostgreSQL share the CPUs between more of them, each
+	 * taking longer.
+	 */
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	if (ncpu < 1)
+		ncpu = 1;
+	return (int)(ncpu > 64 ? 64 : ncpu);
 }
 
 /* Prints a conninfo with its password, if any, masked. */

@@ -24,6 +24,7 @@ struct config {
 	char		*listen;		/* ADDR:PORT as written */
 	char		*database;		/* libpq conninfo */
 	int64_t		 http_threads;		/* 0: chosen from the CPUs */
+	int64_t		 http_workers;		/* 0: chosen from the CPUs */
 	int64_t		 max_connections;
 	size_t		 max_body;
 	int64_t		 idle_timeout_ms;
@@ -167,6 +168,8 @@ bool	config_serves_api(const struct config *);
 bool	config_runs_jobs(const struct config *);
 /* The HTTP worker count to use: http_threads, or chosen from the CPUs. */
 int	config_http_threads(const struct config *);
+/* The number of workers for long handlers: http_workers, or the CPUs. */
+int	config_http_workers(const struct config *);
 /* Writes "key = value" for every key (secrets masked) to f. */
 void	config_print(const struct config *, void *file);
 void	config_free(struct config *);

@@ -376,11 +376,12 @@ main_log_listening(const struct config *c, uint16_t port)
 
 	if (!config_split_listen(c->listen, &host, &unused))
 		fatalx("listen address changed under us");
-	log_info("soukd %s listening on http://%s%s%s:%u (%d HTTP threads)",
-	    SOUK_VERSION, host != NULL && strchr(host, ':') != NULL ? "[" : "",
+	log_info("soukd %s listening on http://%s%s%s:%u (%d HTTP threads, "
+	    "%d HTTP workers)", SOUK_VERSION, host != NULL &&
+	    strchr(host, ':') != NULL ? "[" : "",
 	    host != NULL ? host : "0.0.0.0",
 	    host != NULL && strchr(host, ':') != NULL ? "]" : "", port,
-	    config_http_threads(c));
+	    config_http_threads(c), config_http_workers(c));
 	free(host);
 }
 

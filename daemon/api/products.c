@@ -24,6 +24,7 @@
  * connection (db_exec_shaped): client values only ever travel as
  * parameters.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -46,46 +47,18 @@
 #define PRODUCTS_MAX_QUERY	1000
 #define PRODUCTS_MAX_PARAMS	64
 
-/* What a customer sees of a product in a list: listing l, vendor v. */
-#define PRODUCT_CARD							\
-	"json_build_object('id', l.id, 'kind', l.kind, 'title', l.title, "	\
-	"'category', json_build_object('id', c.id, 'slug', c.slug, 'name', " \
-	"c.name), 'brand', CASE WHEN b.id IS NULL THEN NULL ELSE "	\
-	"json_build_object('id', b.id, 'name', b.name) END, 'vendor', "	\
-	"json_build_object('id', v.id, 'name', v.name, 'rating_avg', "	\
-	"v.rating_avg, 'badges', v.badges), 'price_min', l.price_min, "	\
-	"'price_max', l.price_max, 'currency', l.currency, 'rating_avg', "	\
-	"l.rating_avg, 'rating_count', l.rating_count, 'thumb', (SELECT "	\
-	"'/v1/images/' || i.thumb_key FROM listing_images i WHERE "	\
-	"i.listing_id = l.id ORDER BY i.position, i.id LIMIT 1), "	\
-	"'in_stock', " PRODUCT_IN_STOCK ", 'published_at', "		\
-	"rfc3339(l.published_at))"
-
-/* Stock that can be bought: in an open store or warehouse. */
-#define PRODUCT_IN_STOCK_OF(tail)					\
+/*
+ * Stock that can be bought, in an open store or warehouse, as a filter
+ * over listing l (product_cards() of migration 0031 says it of each
+ * card): OFFSET 0 keeps PostgreSQL from answering it by hashing every
+ * variant in stock (all of them, for each search) rather than looking up
+ * the listings' own.
+ */
+#define PRODUCT_IN_STOCK_FILTER						\
 	"(l.kind = 'service' OR EXISTS (SELECT 1 FROM variants x JOIN "	\
 	"stock s ON s.variant_id = x.id JOIN stock_locations sl ON sl.id = " \
 	"s.location_id AND sl.active WHERE x.listing_id = l.id AND "	\
-	"x.status = 'active' AND s.available > 0" tail "))"
-#define PRODUCT_IN_STOCK	PRODUCT_IN_STOCK_OF("")
-/*
- * The same as a filter over many listings: OFFSET 0 keeps PostgreSQL
- * from answering it by hashing every variant in stock (all of them, for
- * each search) rather than looking up the listings' own.
- */
-#define PRODUCT_IN_STOCK_FILTER	PRODUCT_IN_STOCK_OF(" OFFSET 0")
-
-/*
- * Price ranges of the facets, in minor units (INR paise): the k-th range
- * starts at the k-th bound, as width_bucket numbers them.
- */
-#define PRODUCT_PRICE_BOUNDS						\
-	"ARRAY[0, 50000, 100000, 250000, 500000, 1000000, 2500000, "	\
-	"5000000]::bigint[]"
-#define PRODUCT_PRICE_RANGES						\
-	"(VALUES (1, 0, 50000), (2, 50000, 100000), (3, 100000, 250000), " \
-	"(4, 250000, 500000), (5, 500000, 1000000), (6, 1000000, 2500000), " \
-	"(7, 2500000, 5000000), (8, 5000000, NULL)) AS pr(b, lo, hi)"
+	"x.status = 'active' AND s.available > 0 OFFSET 0))"
 
 static const struct db_stmt product_stmts[] = {
 	{ "product_query", "SELECT search_query($1)::text" },
@@ -166,29 +139,35 @@ enum { STMT_QUERY, STMT_ATTR_TYPES, STMT_GET, STMT_SUGGEST, STMT_SIZE };
 
 /* --- the search statement, built from its filters ------------------------ */
 
-/* A sort: its key (over listing l, vendor v, score s) and direction. */
+/*
+ * A sort: its key (over listing l and vendor v), the key's SQL type and
+ * the direction.
+ */
 static const struct product_sort {
 	const char	*name;
-	const char	*key;
+	const char	*key;		/* NULL: the rank below */
+	const char	*type;
 	bool		 desc;
 } product_sorts[] = {
-	{ "relevance", NULL, true },
-	{ "price_asc", "l.price_min::numeric", false },
-	{ "price_desc", "l.price_min::numeric", true },
-	{ "newest", "round(extract(epoch FROM l.published_at) * 1000)", true },
-	{ "popularity", "l.popularity::numeric", true },
-	{ "rating", "coalesce(l.rating_avg, 0)::numeric", true },
+	{ "relevance", NULL, "float8", true },
+	{ "price_asc", "l.price_min::numeric", "numeric", false },
+	{ "price_desc", "l.price_min::numeric", "numeric", true },
+	{ "newest", "round(extract(epoch FROM l.published_at) * 1000)",
+	  "numeric", true },
+	{ "popularity", "l.popularity::numeric", "numeric", true },
+	{ "rating", "coalesce(l.rating_avg, 0)::numeric", "numeric", true },
 };
 
 /*
  * Relevance: text rank (when searching: the tsquery is always parameter
- * $1), quality, the vendor's score.
+ * $1), quality, the vendor's score; float8 throughout, as every row of
+ * the pool is ranked.  Its text (a cursor's key) reads back as the same
+ * float8.
  */
 #define PRODUCT_RANK_Q							\
-	"round((0.6 * ts_rank(l.search, $1::tsquery, 32) + 0.25 * "	\
-	"l.quality + 0.15 * v.score)::numeric, 6)"
-#define PRODUCT_RANK							\
-	"round((0.6 * l.quality + 0.4 * v.score)::numeric, 6)"
+	"(0.6 * ts_rank(l.search, $1::tsquery, 32) + 0.25 * l.quality + " \
+	"0.15 * v.score)"
+#define PRODUCT_RANK	"(0.6 * l.quality + 0.4 * v.score)"
 
 struct search {
 	struct req	*r;
@@ -401,15 +380,16 @@ out:
 }
 
 /*
- * The sort key of a cursor: null (no key), or the key's exact decimal
- * text as the statement gave it ("0.412500", "129900"; a number would
- * lose digits on its way through a double), or, from older cursors, an
- * integer.
+ * The sort key of a cursor: null (no key), or the key's text as the
+ * statement gave it ("129900", "0.5634000000000001", "1e-05": exact,
+ * where a number would lose digits on its way through a double), or,
+ * from older cursors, an integer.
  */
 static bool
 search_cursor_key(const json_t *k)
 {
 	const char	*s = json_string_value(k), *p;
+	double		 d;
 
 	if (json_is_null(k) || json_is_integer(k))
 		return true;
@@ -421,7 +401,18 @@ search_cursor_key(const json_t *k)
 	p += strspn(p, "0123456789");
 	if (*p == '.' && strspn(p + 1, "0123456789") > 0)
 		p += 1 + strspn(p + 1, "0123456789");
-	return *p == '\0';
+	if (*p == 'e') {
+		p += 1 + (p[1] == '-' || p[1] == '+');
+		if (strspn(p, "0123456789") == 0)
+			return false;
+		p += strspn(p, "0123456789");
+	}
+	if (*p != '\0')
+		return false;
+	/* Within a float8's range (PostgreSQL refuses the rest). */
+	errno = 0;
+	d = strtod(s, NULL);
+	return errno == 0 && isfinite(d);
 }
 
 /*
@@ -504,8 +495,12 @@ search_way(struct search *s, struct db *db, const char *filters,
 	    WAY_WALK : WAY_MATCHES;
 }
 
+/*
+ * A list not kept in memory (m says how to keep the one made), on one of
+ * the server's workers (products_list).
+ */
 static void
-products_list(struct req *r)
+products_made(struct req *r, void *arg)
 {
 	const char	*q = req_query(r, "q"), *category = req_query(r,
 			    "category_id"), *vendor = req_query(r,
@@ -514,7 +509,7 @@ products_list(struct req *r)
 			    req_query(r, "near"), *sort_name = req_query(r,
 			    "sort"), *in_stock = req_query(r, "in_stock"), *key;
 	const struct product_sort *sort = NULL;
-	struct cache_miss m = { NULL, 0 };
+	struct cache_miss *m = arg;
 	struct search	 s;
 	struct db	*db;
 	PGresult	*res = NULL;
@@ -527,6 +522,7 @@ products_list(struct req *r)
 	double		 lat = 0, lon = 0;
 	size_t		 i, len;
 	bool		 stock_only = false, facets, text, relevance, pool_page;
+	bool		 from_all = false;
 	int		 pq = 0, pafter_k = 0, pafter_id = 0, plimit, ppool = 0;
 	int		 nfilter;
 
@@ -534,8 +530,6 @@ products_list(struct req *r)
 	s.r = r;
 	buf_init(&s.sql, 0);
 	buf_init(&out, 0);
-	if (cache_reply(r, &m))
-		goto out;
 	/* --- the filters ------------------------------------------------ */
 	if (!req_query_int(r, "limit", 1, PRODUCTS_MAX_LIMIT, &limit) ||
 	    !req_query_int(r, "price_min", 0, INT64_MAX / 2, &price_lo) ||
@@ -621,7 +615,7 @@ products_list(struct req *r)
 			static const char none[] = "{\"data\":[],\"next\":null,"
 			    "\"total\":0,\"total_exact\":true,\"facets\":null}";
 
-			cache_keep(&m, none, sizeof none - 1);
+			cache_keep(m, none, sizeof none - 1);
 			req_reply_json_text(r, 200, none, sizeof none - 1);
 			goto out;
 		}
@@ -752,13 +746,31 @@ products_list(struct req *r)
 		 * The page's key, where the pool reads a bounded number of
 		 * rows (relevance's costs, popularity's does not).
 		 */
-		const char	*k = pool_page ? key : "NULL::numeric";
+		char		 nokey[32];
+		const char	*k = pool_page ? key : nokey;
+
+		snprintf(nokey, sizeof nokey, "NULL::%s", sort->type);
 
 		snprintf(num, sizeof num, "%lld",
 		    (long long)api_config->catalog_pool);
 		ppool = search_param(&s, num);
 
-		switch (way) {
+		/*
+		 * A first page sorted otherwise needs every match (the page)
+		 * and the pool (the facets): both come from one reading of
+		 * the matches (a), unless the pool is a walk.
+		 */
+		from_all = !pool_page && way != WAY_WALK &&
+		    way != WAY_UNKNOWN;
+		if (from_all)
+			search_add(&s, "a AS MATERIALIZED (SELECT l.id,"
+			    " l.popularity, l.category_id, l.brand_id, l.price_min,"
+			    " l.attributes, %s AS k FROM listings l JOIN vendors v"
+			    " ON v.id = l.vendor_id WHERE %s), pool AS"
+			    " MATERIALIZED (SELECT * FROM a ORDER BY popularity"
+			    " DESC, id DESC LIMIT $%d::int + 1), ", key, filters,
+			    ppool);
+		else switch (way) {
 		case WAY_UNKNOWN:
 			req_db_problem(r, db);
 			goto out;
@@ -792,8 +804,8 @@ products_list(struct req *r)
 			    " %s AS k FROM listings l JOIN vendors v"
 			    " ON v.id = l.vendor_id WHERE %s OFFSET 0) x"
 			    " ORDER BY popularity DESC, id DESC"
-			    " LIMIT $%d::int + 1), ", relevance ?
-			    "NULL::numeric" : k, filters, ppool);
+			    " LIMIT $%d::int + 1), ", relevance ? nokey : k,
+			    filters, ppool);
 			break;
 		}
 		/*
@@ -819,15 +831,21 @@ products_list(struct req *r)
 	/* Every (category, brand, price range, attributes) of the pool. */
 	if (facets)
 		search_add(&s, "f AS MATERIALIZED (SELECT category_id, brand_id,"
-		    " width_bucket(price_min, " PRODUCT_PRICE_BOUNDS ") AS b,"
+		    " width_bucket(price_min, product_price_bounds()) AS b,"
 		    " attributes, count(*) AS n FROM m GROUP BY 1, 2, 3, 4), ");
 
 	/* --- the page -------------------------------------------------------- */
+	/*
+	 * Its rows, and one more that says whether more follow, numbered
+	 * (rn) in the order chosen (no second sort).
+	 */
 	search_add(&s, "page AS (SELECT id, k, row_number() OVER (ORDER BY"
-	    " k %s NULLS LAST, id %s) AS rn FROM ", sort->desc ? "DESC" : "ASC",
-	    sort->desc ? "DESC" : "ASC");
+	    " k %s NULLS LAST, id %s) AS rn FROM (SELECT id, k FROM ",
+	    sort->desc ? "DESC" : "ASC", sort->desc ? "DESC" : "ASC");
 	if (pool_page)
 		search_add(&s, "m");
+	else if (from_all)
+		search_add(&s, "a");
 	else
 		search_add(&s, "(SELECT l.id, %s AS k FROM listings l JOIN vendors"
 		    " v ON v.id = l.vendor_id WHERE %s) s", key, filters);
@@ -848,49 +866,24 @@ products_list(struct req *r)
 
 		pafter_k = search_param(&s, kv);
 		free(kv);
-		search_add(&s, " WHERE (k %s $%d::numeric OR (k = $%d::numeric"
+		search_add(&s, " WHERE (k %s $%d::%s OR (k = $%d::%s"
 		    " AND id %s $%d::bigint) OR k IS NULL)", sort->desc ? "<" :
-		    ">", pafter_k, pafter_k, sort->desc ? "<" : ">", pafter_id);
+		    ">", pafter_k, sort->type, pafter_k, sort->type,
+		    sort->desc ? "<" : ">", pafter_id);
 	}
-	search_add(&s, " ORDER BY k %s NULLS LAST, id %s LIMIT $%d::int + 1) ",
+	search_add(&s, " ORDER BY k %s NULLS LAST, id %s LIMIT $%d::int + 1) x) ",
 	    sort->desc ? "DESC" : "ASC", sort->desc ? "DESC" : "ASC", plimit);
-	search_add(&s, "SELECT coalesce((SELECT json_agg(" PRODUCT_CARD
-	    " ORDER BY p.rn) FROM page p JOIN listings l ON l.id = p.id"
-	    " JOIN vendors v ON v.id = l.vendor_id"
-	    " JOIN categories c ON c.id = l.category_id"
-	    " LEFT JOIN brands b ON b.id = l.brand_id"
-	    " WHERE p.rn <= $%d::int), '[]')::text,"
+	/* The cards: product_cards() of migration 0031. */
+	search_add(&s, "SELECT coalesce(product_cards(ARRAY(SELECT id FROM page"
+	    " WHERE rn <= $%d::int ORDER BY rn)), '[]')::text,"
 	    " (SELECT json_build_array(p.k::text, p.id)::text FROM page p"
 	    "  WHERE p.rn = $%d::int AND EXISTS (SELECT 1 FROM page"
 	    "  WHERE rn > $%d::int)),", plimit, plimit, plimit);
 	/* Facets on the first page only: the later pages share them. */
 	if (facets)
 		search_add(&s, " (SELECT coalesce(sum(n), 0) FROM f),"
-		    " json_build_object("
-		    "'categories', coalesce((SELECT json_agg(json_build_object("
-		    " 'id', c.id, 'slug', c.slug, 'name', c.name, 'count', x.n)"
-		    " ORDER BY x.n DESC, c.name) FROM (SELECT category_id, sum(n) n"
-		    " FROM f GROUP BY 1 ORDER BY 2 DESC LIMIT 30) x"
-		    " JOIN categories c ON c.id = x.category_id), '[]'),"
-		    "'brands', coalesce((SELECT json_agg(json_build_object("
-		    " 'id', b.id, 'name', b.name, 'count', x.n) ORDER BY x.n DESC,"
-		    " b.name) FROM (SELECT brand_id, sum(n) n FROM f WHERE"
-		    " brand_id IS NOT NULL GROUP BY 1 ORDER BY 2 DESC LIMIT 30) x"
-		    " JOIN brands b ON b.id = x.brand_id), '[]'),"
-		    "'prices', coalesce((SELECT json_agg(json_build_object("
-		    " 'min', pr.lo, 'max', pr.hi, 'count', x.n) ORDER BY pr.lo)"
-		    " FROM (SELECT b, sum(n) n FROM f GROUP BY 1) x JOIN "
-		    PRODUCT_PRICE_RANGES " ON pr.b = x.b), '[]'),"
-		    "'attributes', coalesce((SELECT json_object_agg(y.code,"
-		    " y.vals) FROM (SELECT x.code, json_agg(json_build_object("
-		    " 'value', x.value, 'count', x.n) ORDER BY x.n DESC) AS vals"
-		    " FROM (SELECT a.code, e.value, sum(f.n) n,"
-		    "  row_number() OVER (PARTITION BY a.code ORDER BY sum(f.n)"
-		    "  DESC) AS rank FROM (SELECT attributes, sum(n) AS n FROM f"
-		    "  GROUP BY attributes) f CROSS JOIN jsonb_each(f.attributes) e"
-		    "  JOIN attributes a ON a.code = e.key AND a.facet"
-		    "  GROUP BY a.code, e.value) x WHERE x.rank <= 20"
-		    " GROUP BY x.code) y), '{}'))::text,"
+		    " (SELECT product_facets(array_agg((category_id, brand_id,"
+		    " b, attributes, n)::product_fact)) FROM f)::text,"
 		    " (SELECT count(*) FROM pool) <= $%d::int", ppool);
 	else
 		search_add(&s, " NULL::numeric, NULL::text, NULL::bool");
@@ -917,14 +910,14 @@ products_list(struct req *r)
 	    PQgetvalue(res, 0, 3) : "null"))
 		fatalx("products: buffer");
 	len = out.len;
-	cache_keep(&m, out.data, len);
+	cache_keep(m, out.data, len);
 	req_reply(r, 200, "application/json; charset=utf-8", buf_take(&out,
 	    NULL), len);
 	goto out;
 fail:
 	req_fail_fields(r);
 out:
-	cache_keep(&m, NULL, 0);
+	cache_keep(m, NULL, 0);
 	PQclear(res);
 	free(next);
 	free(tsq);
@@ -934,7 +927,26 @@ out:
 	json_decref(attrs);
 	buf_free(&out);
 	search_free(&s);
+	free(m);
 }
+
+/*
+ * GET /v1/products: from memory when kept, else made by a worker
+ * (req_offload), as making one takes a few milliseconds of PostgreSQL's
+ * time and should not hold the other requests of this loop meanwhile.
+ */
+static void
+products_list(struct req *r)
+{
+	struct cache_miss	*m = xcalloc(1, sizeof *m);
+
+	if (cache_reply(r, m)) {
+		free(m);
+		return;
+	}
+	req_offload(r, products_made, m);
+}
+
 
 /*
  * Not kept in the catalogue cache: one indexed read costs less than the

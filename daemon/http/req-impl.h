@@ -51,6 +51,10 @@ struct req {
 	void			(*deferred_done)(struct req *, PGresult *);
 	const char		*deferred_noun;	/* req_reply_row_deferred's */
 	char			*deferred_key;
+	/* req_offload's: what a worker is to run, and the workers' queue. */
+	void			(*offload)(struct req *, void *);
+	void			*offload_arg;
+	struct req		*offload_next;
 	req_stream_read		 stream;	/* a streaming response */
 	void			*stream_cls;
 	void			(*stream_done)(void *);

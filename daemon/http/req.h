@@ -133,6 +133,18 @@ void	req_db_problem(struct req *, struct db *);
 void	req_exec_deferred(struct req *, const struct db_stmt *, int nparams,
 	    const char *const *values, void (*done)(struct req *, PGresult *));
 /*
+ * Runs fn(r, arg) on one of the server's workers rather than on this
+ * loop's thread, for a handler whose database work takes long (a list of
+ * products not kept in memory): the loop meanwhile serves its other
+ * requests, and such work reaches PostgreSQL a few at a time (workers),
+ * in the order it came, rather than from every loop at once.  The
+ * handler returns right after calling this and must not answer itself;
+ * fn answers, with its own thread's database connection (req_db).  Off a
+ * loop's thread, or while the server stops, fn runs at once.
+ */
+void	req_offload(struct req *, void (*fn)(struct req *, void *),
+	    void *arg);
+/*
  * Answers 200 with the text of the first column of a statement's row, or
  * 404 "there is no <noun> <values[0]>" when it has none (the statements
  * this serves take the id first), through req_exec_deferred.  noun must

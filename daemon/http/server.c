@@ -76,6 +76,17 @@ struct server {
 	int			 listen_fd;
 	pthread_t		 acceptor;
 	bool			 accepting;	/* the acceptor runs */
+
+	/*
+	 * The workers (req_offload) and their queue, first come first
+	 * served; work_mtx guards the queue and work_stop.
+	 */
+	pthread_t		*workers;
+	unsigned		 nworkers;
+	pthread_mutex_t		 work_mtx;
+	pthread_cond_t		 work_cv;
+	struct req		*work_head, *work_tail;
+	bool			 work_stop;
 };
 
 static bool
@@ -429,6 +440,102 @@ server_begin(struct server *s, struct req *r)
 	return true;
 }
 
+/* --- workers (req_offload) ------------------------------------------------ */
+
+/* Runs r's offloaded handler on this thread. */
+static void
+server_work_run(struct req *r)
+{
+	void	(*fn)(struct req *, void *) = r->offload;
+
+	r->offload = NULL;
+	fn(r, r->offload_arg);
+	if (r->out == NULL && r->stream == NULL && !r->has_fd) {
+		log_error("%s %s: the offloaded handler set no response",
+		    r->method, r->path);
+		req_problem(r, "internal", "the request failed; its id is in "
+		    "our logs");
+	}
+}
+
+void
+req_offload(struct req *r, void (*fn)(struct req *, void *), void *arg)
+{
+	r->offload = fn;
+	r->offload_arg = arg;
+	/* Not from a loop (no workers to hand it to): now. */
+	if (server_this_loop == NULL)
+		server_work_run(r);
+}
+
+/*
+ * Queues r for the workers, its connection suspended until one has
+ * answered it; false when the server is stopping (the loop runs it).
+ * The connection is suspended before a worker can see r, so that the
+ * worker's resume never comes first.
+ */
+static bool
+server_work_push(struct server *s, struct req *r)
+{
+	bool	queued = false;
+
+	pthread_mutex_lock(&s->work_mtx);
+	if (!s->work_stop) {
+		MHD_suspend_connection(r->conn);
+		r->offload_next = NULL;
+		if (s->work_tail != NULL)
+			s->work_tail->offload_next = r;
+		else
+			s->work_head = r;
+		s->work_tail = r;
+		pthread_cond_signal(&s->work_cv);
+		queued = true;
+	}
+	pthread_mutex_unlock(&s->work_mtx);
+	return queued;
+}
+
+/* A worker: the queue's requests in turn, until it is stopped and empty. */
+static void *
+server_worker(void *arg)
+{
+	struct server	*s = arg;
+	struct req	*r;
+
+	for (;;) {
+		pthread_mutex_lock(&s->work_mtx);
+		while (s->work_head == NULL && !s->work_stop)
+			pthread_cond_wait(&s->work_cv, &s->work_mtx);
+		if ((r = s->work_head) != NULL &&
+		    (s->work_head = r->offload_next) == NULL)
+			s->work_tail = NULL;
+		pthread_mutex_unlock(&s->work_mtx);
+		if (r == NULL)
+			break;
+		log_set_request(r->id);
+		server_work_run(r);
+		log_set_request(NULL);
+		server_resume(r->conn);
+	}
+	db_thread_close();
+	return NULL;
+}
+
+/* Answers what is queued, then stops the workers. */
+static void
+server_workers_stop(struct server *s)
+{
+	unsigned	i;
+
+	pthread_mutex_lock(&s->work_mtx);
+	s->work_stop = true;
+	pthread_cond_broadcast(&s->work_cv);
+	pthread_mutex_unlock(&s->work_mtx);
+	for (i = 0; i < s->nworkers; i++)
+		(void)pthread_join(s->workers[i], NULL);
+	s->nworkers = 0;
+}
+
 static enum MHD_Result
 server_access(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload,
@@ -477,6 +584,13 @@ server_access(void *cls, struct MHD_Connection *conn, const char *url,
 		    "the %zu bytes accepted", r->body_cap);
 	else {
 		server_dispatch(r);
+		if (r->offload != NULL && server_work_push(s, r)) {
+			/* A worker answers and resumes it. */
+			log_set_request(NULL);
+			return MHD_YES;
+		}
+		if (r->offload != NULL)
+			server_work_run(r);
 		if (r->deferred) {
 			/* Its statement is on the way; the answer resumes it. */
 			MHD_suspend_connection(conn);
@@ -937,6 +1051,15 @@ server_start(const struct config *cfg, const struct router *rt,
 	    MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_NO_LISTEN_SOCKET;
 	if (addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	pthread_mutex_init(&s->work_mtx, NULL);
+	pthread_cond_init(&s->work_cv, NULL);
+	s->workers = xcalloc((size_t)config_http_workers(cfg),
+	    sizeof *s->workers);
+	for (i = 0; i < (unsigned)config_http_workers(cfg); i++) {
+		if (pthread_create(&s->workers[i], NULL, server_worker, s) != 0)
+			fatalx("server_start: pthread_create");
+		s->nworkers++;
+	}
 	s->nloops = (unsigned)config_http_threads(cfg);
 	s->loops = xcalloc(s->nloops, sizeof *s->loops);
 	for (i = 0; i < s->nloops; i++) {
@@ -1003,6 +1126,12 @@ server_stop(struct server *s)
 	}
 	if (s->listen_fd != -1)
 		close(s->listen_fd);
+	/*
+	 * The workers answer what they hold while the loops still send;
+	 * what the loops offload after this, they run themselves.
+	 */
+	server_workers_stop(s);
+	free(s->workers);
 	pthread_rwlock_wrlock(&server_running_lock);
 	if (server_running == s)
 		server_running = NULL;
@@ -1010,5 +1139,7 @@ server_stop(struct server *s)
 	for (i = 0; i < s->nloops; i++)
 		server_loop_stop(&s->loops[i]);
 	free(s->loops);
+	pthread_cond_destroy(&s->work_cv);
+	pthread_mutex_destroy(&s->work_mtx);
 	free(s);
 }

@@ -453,7 +453,7 @@ bin/soukd --role api --database "$conninfo" --listen 127.0.0.1:0 \
 soukd_pid=$!
 soukd_port=$(wait_port "$soukd_pid" "$out/soukd.log") ||
 	die "soukd did not start"
-threads=$(sed -n 's/.*(\([0-9]*\) HTTP threads).*/\1/p' "$out/soukd.log")
+threads=$(sed -n 's/.*(\([0-9]*\) HTTP threads.*/\1/p' "$out/soukd.log")
 [ -n "$threads" ] || die "cannot read soukd's thread count from its log"
 souk=http://127.0.0.1:$soukd_port
 code=$(curl -s -o /dev/null -w '%{http_code}' "$souk/v1/regions/$id_hi")

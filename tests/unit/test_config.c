@@ -16,6 +16,7 @@ START_TEST(test_config_defaults)
 	ck_assert_int_eq(c.shutdown_timeout_ms, 10000);
 	ck_assert(c.access_log);
 	ck_assert_int_ge(config_http_threads(&c), 1);
+	ck_assert_int_ge(config_http_workers(&c), 1);
 	config_free(&c);
 }
 END_TEST
@@ -31,6 +32,8 @@ START_TEST(test_config_set_and_refuse)
 	ck_assert(config_set(&c, "listen", "[::1]:9000", &cause));
 	ck_assert(config_set(&c, "http_threads", "3", &cause));
 	ck_assert_int_eq(config_http_threads(&c), 3);
+	ck_assert(config_set(&c, "http_workers", "5", &cause));
+	ck_assert_int_eq(config_http_workers(&c), 5);
 	ck_assert(!config_set(&c, "lisen", "x", &cause));
 	ck_assert_str_eq(cause, "unknown key 'lisen'");
 	free(cause);
