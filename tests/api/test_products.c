@@ -6,6 +6,7 @@
  * first page; search that forgives typos, completes prefixes, knows
  * synonyms and Devanagari, and answers hostile queries like any other.
  */
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -993,6 +994,109 @@ START_TEST(test_broad_lists_count_their_pool)
 }
 END_TEST
 
+/* A list asked of soukd base, answered in the background. */
+struct slow_list {
+	pthread_t	 th;
+	const char	*base;
+	char		 path[128];
+	struct api_resp	*resp;
+};
+
+static void *
+slow_list_run(void *arg)
+{
+	struct slow_list	*l = arg;
+
+	l->resp = api_request(l->base, "GET", l->path, NULL, NULL, 0, NULL);
+	return NULL;
+}
+
+/* Waits until n of soukd's connections wait for a lock. */
+static void
+wait_lock_waiters(PGconn *db, int n)
+{
+	PGresult	*res;
+	int		 i, got = -1;
+
+	for (i = 0; i < 500 && got != n; i++) {
+		if (i > 0)
+			usleep(10000);
+		/* A transaction sees the activity of its start unless told. */
+		res = PQexec(db, "SELECT pg_stat_clear_snapshot(), count(*)"
+		    " FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+		    " AND datname = current_database()");
+		ck_assert_int_eq(PQresultStatus(res), PGRES_TUPLES_OK);
+		got = atoi(PQgetvalue(res, 0, 1));
+		PQclear(res);
+	}
+	ck_assert_msg(got == n, "%d lists wait for the lock, want %d", got, n);
+}
+
+/*
+ * A list not kept in memory is made by a worker (http_workers): while
+ * it waits on PostgreSQL, the one loop there is goes on answering, and
+ * a second list waits its turn behind it; both are answered once the
+ * database lets them.
+ */
+START_TEST(test_lists_do_not_hold_their_loop)
+{
+	char		*conninfo = test_new_migrated_database();
+	struct slow_list l[2];
+	struct soukd	*s;
+	struct api_resp	*r;
+	PGconn		*db;
+	PGresult	*res;
+	int		 i;
+
+	setenv("SOUKD_HTTP_THREADS", "1", 1);
+	setenv("SOUKD_HTTP_WORKERS", "1", 1);
+	/* No jobs: they would wait on the lock too. */
+	s = soukd_start(conninfo, (const char *[]){ "--role", "api", NULL });
+	ck_assert_ptr_nonnull(s);
+	ck_assert(soukd_log_has(s, "(1 HTTP threads, 1 HTTP workers)"));
+	/* The loop's connection opens (preparing its statements). */
+	r = api_request(s->url, "GET", "/readyz", NULL, NULL, 0, NULL);
+	ck_assert_int_eq(r->status, 200);
+	api_free(r);
+	db = PQconnectdb(conninfo);
+	ck_assert_int_eq(PQstatus(db), CONNECTION_OK);
+	res = PQexec(db, "BEGIN; LOCK TABLE listings IN ACCESS EXCLUSIVE MODE");
+	ck_assert_int_eq(PQresultStatus(res), PGRES_COMMAND_OK);
+	PQclear(res);
+	for (i = 0; i < 2; i++) {
+		l[i].base = s->url;
+		snprintf(l[i].path, sizeof l[i].path, PRODUCTS "?price_min=%d",
+		    i + 1);
+		l[i].resp = NULL;
+		ck_assert_int_eq(pthread_create(&l[i].th, NULL, slow_list_run,
+		    &l[i]), 0);
+		/* The first is on the worker, the second queued. */
+		if (i == 0)
+			wait_lock_waiters(db, 1);
+	}
+	/* The loop answers, from its own database connection too. */
+	for (i = 0; i < 3; i++) {
+		r = api_request(s->url, "GET", "/readyz", NULL, NULL, 0, NULL);
+		ck_assert_int_eq(r->status, 200);
+		api_free(r);
+	}
+	wait_lock_waiters(db, 1);
+	ck_assert_ptr_null(l[0].resp);
+	ck_assert_ptr_null(l[1].resp);
+	res = PQexec(db, "ROLLBACK");
+	PQclear(res);
+	for (i = 0; i < 2; i++) {
+		ck_assert_int_eq(pthread_join(l[i].th, NULL), 0);
+		api_expect(l[i].resp, 200, "GET", PRODUCTS);
+		ck_assert_int_eq(jint(l[i].resp->json, "total"), 0);
+		api_free(l[i].resp);
+	}
+	PQfinish(db);
+	ck_assert_int_eq(soukd_stop(s, SIGTERM), 0);
+	free(conninfo);
+}
+END_TEST
+
 /* Whether a search for q (URL-encoded) in category finds id. */
 static bool
 finds(long category, const char *q, long id)
@@ -1918,6 +2022,7 @@ products_suite(void)
 	tcase_add_test(tc, test_where_it_delivers);
 	tcase_add_test(tc, test_sorts_and_pages);
 	tcase_add_test(tc, test_broad_lists_count_their_pool);
+	tcase_add_test(tc, test_lists_do_not_hold_their_loop);
 	tcase_add_test(tc, test_search);
 	tcase_add_test(tc, test_suggest);
 	tcase_add_test(tc, test_kept_answers_follow_changes);
