@@ -19,7 +19,10 @@
  * catalog_pool most popular matches, every match when there are no more
  * (total_exact says which).  A broad search thus costs what its pool
  * does, not what its tens of thousands of matches would.  The other sorts
- * page through every match.  All of it is one statement.
+ * page through every match.  All of it is one statement; the cards and
+ * the facets' JSON come from functions with plans of their own
+ * (migration 0031).  A list not kept in memory is made by one of the
+ * server's workers (req_offload), not on the loop that read it.
  * Each combination of filters is its own statement text, prepared once per
  * connection (db_exec_shaped): client values only ever travel as
  * parameters.
@@ -828,7 +831,10 @@ products_made(struct req *r, void *arg)
 			    " ORDER BY popularity DESC, id DESC LIMIT $%d::int), ",
 			    ppool);
 	}
-	/* Every (category, brand, price range, attributes) of the pool. */
+	/*
+	 * Every (category, brand, price range, attributes) of the pool, for
+	 * product_facets() (migration 0031).
+	 */
 	if (facets)
 		search_add(&s, "f AS MATERIALIZED (SELECT category_id, brand_id,"
 		    " width_bucket(price_min, product_price_bounds()) AS b,"
