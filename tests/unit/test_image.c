@@ -4,6 +4,7 @@
  * too many pixels, damaged, too slow) before it can cost much, and what
  * an upload is told when the helper crashes, hangs or is missing.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,11 @@ start(const char *helper)
 static void
 setup(void)
 {
+	/*
+	 * As soukd does (main.c): a helper that dies while it is sent an
+	 * image is a failed write, not the end of the process.
+	 */
+	signal(SIGPIPE, SIG_IGN);
 	imgfix_init();
 	start(NULL);
 }
