@@ -487,10 +487,19 @@ config_runs_jobs(const struct config *c)
 	return c->role == ROLE_ALL || c->role == ROLE_WORKER;
 }
 
+/* The online CPUs, at least 1. */
+static long
+config_cpus(void)
+{
+	long	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return ncpu < 1 ? 1 : ncpu;
+}
+
 int
 config_http_threads(const struct config *c)
 {
-	long	ncpu;
+	long	ncpu = config_cpus();
 
 	if (c->http_threads > 0)
 		return (int)c->http_threads;
@@ -503,16 +512,13 @@ config_http_threads(const struct config *c)
 	 * 3.3-4.4 ms, 8 loops at 0.52-0.57x and 4.9-5.0 ms; search and
 	 * browse p99 also fall, 345 to 165 ms and 152 to 95 ms).
 	 */
-	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	if (ncpu < 1)
-		ncpu = 1;
 	return (int)(ncpu * 2 > 64 ? 64 : ncpu * 2);
 }
 
 int
 config_http_workers(const struct config *c)
 {
-	long	ncpu;
+	long	ncpu = config_cpus();
 
 	if (c->http_workers > 0)
 		return (int)c->http_workers;
@@ -521,9 +527,6 @@ config_http_workers(const struct config *c)
 	 * only have PostgreSQL share the CPUs between more of them, each
 	 * taking longer.
 	 */
-	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	if (ncpu < 1)
-		ncpu = 1;
 	return (int)(ncpu > 64 ? 64 : ncpu);
 }
 

@@ -1366,7 +1366,7 @@ crumb(const struct api_resp *r, size_t i)
 }
 
 /*
- * A product is read from a document kept per listing (migration 0028);
+ * A product is read from a document kept per listing (migration 0032);
  * every change to what it shows, to whichever table, shows in the next
  * read, and stock is always read as it is.
  */

@@ -107,7 +107,7 @@ SELECT 'Bench Store ' || i, 'Bench Store ' || i || ' Pvt Ltd', 'general',
 -- of its category and those above it, tags, description), the words of
 -- its title for typo correction, its cheapest and dearest variant, its
 -- quality (with no images yet), a variant's vendor, and the product
--- document 0028's triggers keep (from its view, in one statement).  Rows
+-- document 0032's triggers keep (from its view, in one statement).  Rows
 -- are built in temporary tables first, listing ids drawn from the
 -- listings' own identity sequence, so that each table is written once.
 CREATE TEMP TABLE bv AS
