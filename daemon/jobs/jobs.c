@@ -32,18 +32,13 @@ static const struct db_stmt jobs_stmts[] = {
 	  " RETURNING id, run_at) "
 	  "SELECT id, CASE WHEN run_at <= now() THEN"
 	  " pg_notify('" JOBS_CHANNEL "', '') END FROM ins" },
-	/* $1 batch size, $2 worker, $3 lease ms, $4 kinds this soukd runs. */
+	/*
+	 * $1 batch size, $2 worker, $3 lease ms, $4 kinds this soukd runs;
+	 * a function so that its plan never sorts (migration 0033).
+	 */
 	{ "jobs_claim",
-	  "WITH next AS ("
-	  " SELECT id FROM jobs WHERE state = 'pending' AND run_at <= now()"
-	  "  AND kind = ANY ($4::text[])"
-	  " ORDER BY priority DESC, run_at, id LIMIT $1"
-	  " FOR UPDATE SKIP LOCKED) "
-	  "UPDATE jobs j SET state = 'running', attempts = j.attempts + 1,"
-	  " locked_by = $2, locked_until = now() + $3::bigint * interval '1 ms',"
-	  " updated_at = now() "
-	  "FROM next WHERE j.id = next.id "
-	  "RETURNING j.id, j.kind, j.payload::text, j.attempts, j.max_attempts" },
+	  "SELECT id, kind, payload, attempts, max_attempts"
+	  " FROM jobs_claim($1, $2, $3::bigint, $4::text[])" },
 	/* The attempt number fences off a worker whose lease has expired. */
 	{ "jobs_done",
 	  "UPDATE jobs j SET state = 'done', finished_at = now(),"

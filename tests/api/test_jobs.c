@@ -226,6 +226,43 @@ START_TEST(test_two_soukd_share_ten_thousand_jobs)
 }
 END_TEST
 
+/*
+ * A burst of jobs that PostgreSQL has no statistics of yet (the table was
+ * analyzed empty) is claimed from the head of the queue: claiming 8 reads
+ * a few index entries, not every pending job (which sorted them all for
+ * each claim of 8, and made 40,000 jobs take 20 s).
+ */
+START_TEST(test_a_claim_reads_the_head_of_a_burst)
+{
+	char		*conninfo = test_new_migrated_database();
+	struct db	*db = queue_db(conninfo);
+	PGresult	*res;
+
+	ck_assert(db_command(db, "VACUUM ANALYZE jobs"));
+	ck_assert(db_command(db, "INSERT INTO jobs (kind, priority) SELECT "
+	    "'noop', CASE WHEN i = 15000 THEN 5 ELSE 0 END "
+	    "FROM generate_series(1, 20000) AS i"));
+	ck_assert(db_command(db, "BEGIN"));
+	res = db_query(db, "SELECT array_agg(id ORDER BY id) FROM "
+	    "jobs_claim(8, 'test', 60000, '{noop}')", 0, NULL);
+	ck_assert_ptr_nonnull(res);
+	/* The most urgent one first, then the oldest. */
+	ck_assert_str_eq(PQgetvalue(res, 0, 0), "{1,2,3,4,5,6,7,15000}");
+	PQclear(res);
+	res = db_query(db, "SELECT pg_stat_get_xact_tuples_returned("
+	    "'jobs'::regclass) + sum(pg_stat_get_xact_tuples_returned("
+	    "indexrelid)) FROM pg_index WHERE indrelid = 'jobs'::regclass",
+	    0, NULL);
+	ck_assert_ptr_nonnull(res);
+	ck_assert_msg(strtol(PQgetvalue(res, 0, 0), NULL, 10) <= 100,
+	    "claiming 8 jobs read %s rows", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	ck_assert(db_command(db, "ROLLBACK"));
+	db_close(db);
+	free(conninfo);
+}
+END_TEST
+
 /* Which of two soukd leads; -1 if neither says so yet. */
 static int
 leader_of(struct soukd *s[2])
@@ -318,6 +355,7 @@ jobs_suite(void)
 	tcase_add_test(tc, test_retries_then_failure);
 	tcase_add_test(tc, test_killed_worker_job_is_taken_up_again);
 	tcase_add_test(tc, test_two_soukd_share_ten_thousand_jobs);
+	tcase_add_test(tc, test_a_claim_reads_the_head_of_a_burst);
 	tcase_add_test(tc, test_leadership_moves_when_the_leader_dies);
 	tcase_add_test(tc, test_due_schedules_run_once);
 	suite_add_tcase(s, tc);
