@@ -105,19 +105,19 @@ static const struct db_stmt product_stmts[] = {
 	 */
 	{ "product_suggest",
 	  "WITH top AS (SELECT l.id, l.title, l.popularity FROM (SELECT id,"
-	  "  title, popularity, search, vendor_id FROM listings"
-	  "  WHERE status = 'active' ORDER BY popularity DESC, id DESC"
-	  "  LIMIT 1000) l JOIN vendors v ON v.id = l.vendor_id"
-	  "  AND v.status = 'active' WHERE l.search @@ $2::tsquery"
+	  "  title, popularity, search FROM listings"
+	  "  WHERE status = 'active' AND vendor_live"
+	  "  ORDER BY popularity DESC, id DESC LIMIT 1000) l"
+	  "  WHERE l.search @@ $2::tsquery"
 	  "  ORDER BY l.popularity DESC, l.id DESC LIMIT 6) "
 	  "SELECT json_build_object("
 	  " 'titles', coalesce(CASE WHEN (SELECT count(*) FROM top) = 6"
 	  "  THEN (SELECT json_agg(title ORDER BY popularity DESC, id DESC)"
 	  "  FROM top) ELSE (SELECT json_agg(t.title) FROM (SELECT l.title"
-	  "  FROM listings l JOIN vendors v ON v.id = l.vendor_id"
+	  "  FROM listings l"
 	  "  WHERE l.id IN (SELECT id FROM listings WHERE status = 'active'"
 	  "  AND search @@ $2::tsquery OFFSET 0)"
-	  "  AND l.status = 'active' AND v.status = 'active'"
+	  "  AND l.status = 'active' AND l.vendor_live"
 	  "  ORDER BY l.popularity DESC, l.id DESC LIMIT 6) t) END, '[]'),"
 	  " 'categories', coalesce((SELECT json_agg(json_build_object('id',"
 	  "  x.id, 'slug', x.slug, 'name', x.name)) FROM (SELECT c.id, c.slug,"
@@ -163,14 +163,15 @@ static const struct product_sort {
 
 /*
  * Relevance: text rank (when searching: the tsquery is always parameter
- * $1), quality, the vendor's score; float8 throughout, as every row of
+ * $1), quality, the vendor's score (its copy on the listing, migration
+ * 0034); float8 throughout, as every row of
  * the pool is ranked.  Its text (a cursor's key) reads back as the same
  * float8.
  */
 #define PRODUCT_RANK_Q							\
 	"(0.6 * ts_rank(l.search, $1::tsquery, 32) + 0.25 * l.quality + " \
-	"0.15 * v.score)"
-#define PRODUCT_RANK	"(0.6 * l.quality + 0.4 * v.score)"
+	"0.15 * l.vendor_score)"
+#define PRODUCT_RANK	"(0.6 * l.quality + 0.4 * l.vendor_score)"
 
 struct search {
 	struct req	*r;
@@ -179,6 +180,12 @@ struct search {
 	char		*owned[PRODUCTS_MAX_PARAMS];
 	int		 n;
 	bool		 in_category;	/* a category_id filter is set */
+	/*
+	 * How listing l reaches its vendor v, for the filters that need
+	 * more of the vendor than its copies on the listing (0034): "" or
+	 * a JOIN.
+	 */
+	const char	*join;
 };
 
 /* Adds a parameter (copied) and returns its number. */
@@ -483,8 +490,8 @@ search_way(struct search *s, struct db *db, const char *filters,
 	/* Never analyzed: the estimates would be guesses too. */
 	if (size < 0)
 		return WAY_PLANNER;
-	sql = xasprintf("EXPLAIN (FORMAT JSON) SELECT 1 FROM listings l"
-	    " JOIN vendors v ON v.id = l.vendor_id WHERE %s", filters);
+	sql = xasprintf("EXPLAIN (FORMAT JSON) SELECT 1 FROM listings l%s"
+	    " WHERE %s", s->join, filters);
 	res = db_query(db, sql, nfilter, s->params);
 	free(sql);
 	if (res == NULL)
@@ -637,7 +644,9 @@ products_made(struct req *r, void *arg)
 	 * (listing l, vendor v), as the pool below and, sorted otherwise
 	 * than by relevance, as the page.
 	 */
-	search_add(&s, "l.status = 'active' AND v.status = 'active'");
+	s.join = pincode != NULL || near != NULL ?
+	    " JOIN vendors v ON v.id = l.vendor_id" : "";
+	search_add(&s, "l.status = 'active' AND l.vendor_live");
 	if (text)
 		search_add(&s, " AND l.search @@ $%d::tsquery", pq);
 	if (category != NULL)
@@ -768,10 +777,10 @@ products_made(struct req *r, void *arg)
 		if (from_all)
 			search_add(&s, "a AS MATERIALIZED (SELECT l.id,"
 			    " l.popularity, l.category_id, l.brand_id, l.price_min,"
-			    " l.attributes, %s AS k FROM listings l JOIN vendors v"
-			    " ON v.id = l.vendor_id WHERE %s), pool AS"
-			    " MATERIALIZED (SELECT * FROM a ORDER BY popularity"
-			    " DESC, id DESC LIMIT $%d::int + 1), ", key, filters,
+			    " l.attributes_text, %s AS k FROM listings l%s"
+			    " WHERE %s), pool AS MATERIALIZED (SELECT * FROM a"
+			    " ORDER BY popularity DESC, id DESC"
+			    " LIMIT $%d::int + 1), ", key, s.join, filters,
 			    ppool);
 		else switch (way) {
 		case WAY_UNKNOWN:
@@ -780,21 +789,19 @@ products_made(struct req *r, void *arg)
 		case WAY_PLANNER:
 			search_add(&s, "pool AS MATERIALIZED (SELECT l.id,"
 			    " l.popularity, l.category_id, l.brand_id, l.price_min,"
-			    " l.attributes, %s AS k FROM listings l JOIN vendors v"
-			    " ON v.id = l.vendor_id WHERE %s ORDER BY l.popularity"
-			    " DESC, l.id DESC LIMIT $%d::int + 1), ", k, filters,
-			    ppool);
+			    " l.attributes_text, %s AS k FROM listings l%s"
+			    " WHERE %s ORDER BY l.popularity DESC, l.id DESC"
+			    " LIMIT $%d::int + 1), ", k, s.join, filters, ppool);
 			break;
 		case WAY_WALK:
 			/* OFFSET 0: in the popularity index's order. */
 			search_add(&s, "pool AS MATERIALIZED (SELECT l.id,"
 			    " l.popularity, l.category_id, l.brand_id, l.price_min,"
-			    " l.attributes, %s AS k FROM (SELECT * FROM listings"
-			    " WHERE status = 'active' ORDER BY popularity DESC,"
-			    " id DESC OFFSET 0) l JOIN vendors v ON"
-			    " v.id = l.vendor_id WHERE %s ORDER BY l.popularity"
-			    " DESC, l.id DESC LIMIT $%d::int + 1), ", k, filters,
-			    ppool);
+			    " l.attributes_text, %s AS k FROM (SELECT * FROM"
+			    " listings WHERE status = 'active' ORDER BY popularity"
+			    " DESC, id DESC OFFSET 0) l%s WHERE %s ORDER BY"
+			    " l.popularity DESC, l.id DESC LIMIT $%d::int + 1), ",
+			    k, s.join, filters, ppool);
 			break;
 		case WAY_MATCHES:
 			/*
@@ -803,29 +810,27 @@ products_made(struct req *r, void *arg)
 			 */
 			search_add(&s, "pool AS MATERIALIZED (SELECT * FROM"
 			    " (SELECT l.id, l.popularity, l.category_id,"
-			    " l.brand_id, l.price_min, l.attributes,"
-			    " %s AS k FROM listings l JOIN vendors v"
-			    " ON v.id = l.vendor_id WHERE %s OFFSET 0) x"
+			    " l.brand_id, l.price_min, l.attributes_text,"
+			    " %s AS k FROM listings l%s WHERE %s OFFSET 0) x"
 			    " ORDER BY popularity DESC, id DESC"
 			    " LIMIT $%d::int + 1), ", relevance ? nokey : k,
-			    filters, ppool);
+			    s.join, filters, ppool);
 			break;
 		}
 		/*
 		 * The pool's rows, without the one past it; ranked here
 		 * when they were every match, each listing read by its key
 		 * (LIMIT 1 keeps PostgreSQL from hashing the whole table for
-		 * the join instead).
+		 * a join instead).
 		 */
 		if (way == WAY_MATCHES && relevance)
 			search_add(&s, "m AS MATERIALIZED (SELECT p.id,"
 			    " p.popularity, p.category_id, p.brand_id,"
-			    " p.price_min, p.attributes, r.k FROM (SELECT * FROM"
-			    " pool ORDER BY popularity DESC, id DESC"
+			    " p.price_min, p.attributes_text, r.k FROM (SELECT *"
+			    " FROM pool ORDER BY popularity DESC, id DESC"
 			    " LIMIT $%d::int) p, LATERAL (SELECT %s AS k"
-			    " FROM listings l JOIN vendors v ON v.id ="
-			    " l.vendor_id WHERE l.id = p.id LIMIT 1) r), ", ppool,
-			    key);
+			    " FROM listings l WHERE l.id = p.id LIMIT 1) r), ",
+			    ppool, key);
 		else
 			search_add(&s, "m AS MATERIALIZED (SELECT * FROM pool"
 			    " ORDER BY popularity DESC, id DESC LIMIT $%d::int), ",
@@ -833,12 +838,15 @@ products_made(struct req *r, void *arg)
 	}
 	/*
 	 * Every (category, brand, price range, attributes) of the pool, for
-	 * product_facets() (migration 0031).
+	 * product_facets() (migration 0031).  The attributes are grouped as
+	 * text (migration 0034): equal objects are equal texts, and hashing
+	 * text costs a fraction of hashing jsonb.
 	 */
 	if (facets)
 		search_add(&s, "f AS MATERIALIZED (SELECT category_id, brand_id,"
 		    " width_bucket(price_min, product_price_bounds()) AS b,"
-		    " attributes, count(*) AS n FROM m GROUP BY 1, 2, 3, 4), ");
+		    " attributes_text, count(*) AS n FROM m"
+		    " GROUP BY 1, 2, 3, 4), ");
 
 	/* --- the page -------------------------------------------------------- */
 	/*
@@ -853,8 +861,8 @@ products_made(struct req *r, void *arg)
 	else if (from_all)
 		search_add(&s, "a");
 	else
-		search_add(&s, "(SELECT l.id, %s AS k FROM listings l JOIN vendors"
-		    " v ON v.id = l.vendor_id WHERE %s) s", key, filters);
+		search_add(&s, "(SELECT l.id, %s AS k FROM listings l%s"
+		    " WHERE %s) s", key, s.join, filters);
 	if (after != NULL) {
 		snprintf(num, sizeof num, "%lld", (long long)json_integer_value(
 		    json_array_get(after, 1)));
@@ -889,7 +897,7 @@ products_made(struct req *r, void *arg)
 	if (facets)
 		search_add(&s, " (SELECT coalesce(sum(n), 0) FROM f),"
 		    " (SELECT product_facets(array_agg((category_id, brand_id,"
-		    " b, attributes, n)::product_fact)) FROM f)::text,"
+		    " b, attributes_text::jsonb, n)::product_fact)) FROM f)::text,"
 		    " (SELECT count(*) FROM pool) <= $%d::int", ppool);
 	else
 		search_add(&s, " NULL::numeric, NULL::text, NULL::bool");

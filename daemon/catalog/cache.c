@@ -165,16 +165,38 @@ cache_reply(struct req *r, struct cache_miss *m)
 
 	m->key = NULL;
 	m->gen = 0;
-	if (cache_cap == 0)
-		return false;
-	/* Hear of every change committed so far; if we cannot, ask. */
-	if (!listen_sync(CACHE_SYNC_MS)) {
+	if (cache_cap == 0 || !listen_connected()) {
 		__atomic_add_fetch(&cache_misses, 1, __ATOMIC_RELAXED);
 		return false;
 	}
-	m->gen = __atomic_load_n(&cache_gen, __ATOMIC_ACQUIRE);
 	m->key = req_cache_key(r);
 	hash = cache_hash(m->key);
+	/*
+	 * Nothing kept: made anew, which reads every change committed so
+	 * far, and kept under the version heard of before it is made (a
+	 * change not heard of yet moves the version on when it is, and
+	 * the answer goes, fresh as it is: only ever too early).  No need
+	 * to wait for the listener then.
+	 */
+	m->gen = __atomic_load_n(&cache_gen, __ATOMIC_ACQUIRE);
+	pthread_mutex_lock(&cache_mu);
+	e = cache_find(m->key, hash);
+	pthread_mutex_unlock(&cache_mu);
+	if (e == NULL) {
+		__atomic_add_fetch(&cache_misses, 1, __ATOMIC_RELAXED);
+		return false;
+	}
+	/*
+	 * Kept: served only once every change committed before this
+	 * request is heard of, and none since the answer was made.
+	 */
+	if (!listen_sync(CACHE_SYNC_MS)) {
+		__atomic_add_fetch(&cache_misses, 1, __ATOMIC_RELAXED);
+		free(m->key);
+		m->key = NULL;
+		return false;
+	}
+	m->gen = __atomic_load_n(&cache_gen, __ATOMIC_ACQUIRE);
 	pthread_mutex_lock(&cache_mu);
 	if ((e = cache_find(m->key, hash)) != NULL) {
 		if (e->gen == m->gen) {

@@ -1950,6 +1950,141 @@ START_TEST(test_any_value_of_any_parameter)
 }
 END_TEST
 
+/* Runs one statement made from fmt on a connection of its own. */
+static void
+sql_run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+sql_run(const char *fmt, ...)
+{
+	PGconn	*c = conn_open();
+	va_list	 ap;
+	char	*sql;
+
+	va_start(ap, fmt);
+	if (vasprintf(&sql, fmt, ap) < 0)
+		ck_abort_msg("vasprintf");
+	va_end(ap);
+	conn_run(c, true, "%s", sql);
+	free(sql);
+	PQfinish(c);
+}
+
+/*
+ * Lists read a vendor's status and score from copies on its listings
+ * (migration 0034): they follow the vendor, also when the vendor changes
+ * while a listing of it is made or moved, and copying them is no edit
+ * of the listings.
+ */
+START_TEST(test_lists_follow_their_vendor)
+{
+	struct test_vendor	*v = test_vendor_new(api_base(), NULL),
+				*w = test_vendor_new(api_base(), NULL);
+	long			 cat = cat_category(0, "none"), a, b, made,
+				 edits;
+	char			*suspend, *reactivate, *make, *title, *ids,
+				*edited;
+	struct api_resp		*r;
+	const char		*params[1];
+	int			 order;
+
+	a = cat_live(v->owner, cat, "Brass bell", 30000, 2, NULL);
+	b = cat_live(w->owner, cat, "Brass bowl", 30000, 2, NULL);
+	ids = xasprintf("{%ld,%ld}", a, b);
+	params[0] = ids;
+	PQclear(test_sql("UPDATE listings SET quality = 0.5 WHERE id = ANY "
+	    "($1::bigint[])", 1, params));
+	edits = cat_long("SELECT sum(extract(epoch FROM updated_at) * 1e6) "
+	    "FROM listings WHERE id = ANY ($1::bigint[])", 1, params);
+
+	/* Relevance follows the vendors' scores, as a ranking job sets them. */
+	sql_run("UPDATE vendors SET score = 0.9 WHERE id = %ld",
+	    v->id);
+	sql_run("UPDATE vendors SET score = 0.1 WHERE id = %ld",
+	    w->id);
+	r = browse("category_id=%ld", cat);
+	ck_assert_int_eq(jint(json_array_get(data(r), 0), "id"), a);
+	ck_assert_int_eq(jint(json_array_get(data(r), 1), "id"), b);
+	api_free(r);
+	sql_run("UPDATE vendors SET score = 0.95 WHERE id = %ld",
+	    w->id);
+	r = browse("category_id=%ld", cat);
+	ck_assert_int_eq(jint(json_array_get(data(r), 0), "id"), b);
+	ck_assert_int_eq(jint(json_array_get(data(r), 1), "id"), a);
+	api_free(r);
+	/* No edit of the listings: their updated_at stays. */
+	ck_assert_int_eq(cat_long("SELECT sum(extract(epoch FROM updated_at) "
+	    "* 1e6) FROM listings WHERE id = ANY ($1::bigint[])", 1, params),
+	    edits);
+
+	/* Suspended: gone from lists (a filter, a facet, a search). */
+	r = cat_callf(cat_admin(), "POST", "/v1/vendors/{id}/suspend", 200,
+	    "{\"reason\":\"Checking\"}", "/v1/vendors/%ld/suspend", v->id);
+	api_free(r);
+	r = browse("category_id=%ld", cat);
+	expect_ids(r, (long[]){ b, 0 }, "one vendor suspended");
+	ck_assert_int_eq(jint(r->json, "total"), 1);
+	api_free(r);
+	r = browse("q=bell&category_id=%ld", cat);
+	expect_ids(r, (long[]){ 0 }, "search, vendor suspended");
+	api_free(r);
+	r = cat_callf(cat_admin(), "POST", "/v1/vendors/{id}/reactivate", 200,
+	    "{\"reason\":\"Documents checked\"}",
+	    "/v1/vendors/%ld/reactivate", v->id);
+	api_free(r);
+	r = browse("category_id=%ld", cat);
+	expect_ids(r, (long[]){ a, b, 0 }, "reactivated");
+	api_free(r);
+
+	/* Moved to another vendor: it takes that vendor's status. */
+	sql_run("UPDATE vendors SET status = 'suspended', "
+	    "status_reason = 'Checking' WHERE id = %ld", w->id);
+	sql_run("UPDATE listings SET vendor_id = %ld WHERE id = "
+	    "%ld", w->id, a);
+	r = browse("category_id=%ld", cat);
+	expect_ids(r, (long[]){ 0 }, "moved to a suspended vendor");
+	api_free(r);
+	sql_run("UPDATE listings SET vendor_id = %ld WHERE id = "
+	    "%ld", v->id, a);
+	sql_run("UPDATE vendors SET status = 'active', "
+	    "status_reason = NULL WHERE id = %ld", w->id);
+
+	/* Made live while its vendor is suspended, in either order. */
+	suspend = xasprintf("UPDATE vendors SET status = 'suspended', "
+	    "status_reason = 'Checking' WHERE id = %ld", v->id);
+	reactivate = xasprintf("UPDATE vendors SET status = 'active', "
+	    "status_reason = NULL WHERE id = %ld", v->id);
+	for (order = 0; order < 2; order++) {
+		title = xasprintf("Brass lamp %d", order);
+		make = xasprintf("INSERT INTO listings (vendor_id, kind, title, "
+		    "category_id, status) VALUES (%ld, 'product', '%s', %ld, "
+		    "'active')", v->id, title, cat);
+		at_once_in(order, suspend, make);
+		params[0] = title;
+		made = cat_long("SELECT id FROM listings WHERE title = $1", 1,
+		    params);
+		r = browse("category_id=%ld", cat);
+		expect_ids(r, (long[]){ b, 0 }, "made while suspended");
+		api_free(r);
+		edited = xasprintf("UPDATE listings SET title = title || '!' "
+		    "WHERE id = %ld", made);
+		at_once_in(order, reactivate, edited);
+		r = browse("category_id=%ld", cat);
+		expect_ids(r, (long[]){ a, b, made, 0 }, "reactivated while "
+		    "edited");
+		api_free(r);
+		sql_run("DELETE FROM listings WHERE id = %ld",
+		    made);
+		free(edited);
+		free(make);
+		free(title);
+	}
+	free(suspend);
+	free(reactivate);
+	free(ids);
+}
+END_TEST
+
 /*
  * soukd keeps answers to searches in memory; none outlives a change,
  * whoever makes it: an edit through the API, or a statement another
@@ -2026,6 +2161,7 @@ products_suite(void)
 	tcase_add_test(tc, test_search);
 	tcase_add_test(tc, test_suggest);
 	tcase_add_test(tc, test_kept_answers_follow_changes);
+	tcase_add_test(tc, test_lists_follow_their_vendor);
 	tcase_add_test(tc, test_product_follows_its_sources);
 	tcase_add_test(tc, test_product_as_built);
 	tcase_add_test(tc, test_product_changes_at_once);
