@@ -1805,6 +1805,60 @@ expect_as_built(long id)
 	PQclear(res);
 }
 
+/*
+ * The cards of a list as product_cards() drew them before they were kept
+ * with the documents (migration 0035), for the listings $1, in order.
+ */
+static const char cards_built[] =
+    "SELECT json_agg(json_build_object('id', l.id, 'kind', l.kind,"
+    " 'title', l.title, 'category', json_build_object('id', c.id,"
+    " 'slug', c.slug, 'name', c.name), 'brand', CASE WHEN b.id IS NULL"
+    " THEN NULL ELSE json_build_object('id', b.id, 'name', b.name) END,"
+    " 'vendor', json_build_object('id', v.id, 'name', v.name,"
+    " 'rating_avg', v.rating_avg, 'badges', v.badges), 'price_min',"
+    " l.price_min, 'price_max', l.price_max, 'currency', l.currency,"
+    " 'rating_avg', l.rating_avg, 'rating_count', l.rating_count,"
+    " 'thumb', (SELECT '/v1/images/' || i.thumb_key FROM listing_images i"
+    " WHERE i.listing_id = l.id ORDER BY i.position, i.id LIMIT 1),"
+    " 'in_stock', l.kind = 'service' OR EXISTS (SELECT 1 FROM variants x"
+    " JOIN stock s ON s.variant_id = x.id JOIN stock_locations sl"
+    " ON sl.id = s.location_id AND sl.active WHERE x.listing_id = l.id"
+    " AND x.status = 'active' AND s.available > 0), 'published_at',"
+    " rfc3339(l.published_at)) ORDER BY p.i)::text"
+    " FROM unnest($1::bigint[]) WITH ORDINALITY AS p (id, i)"
+    " JOIN listings l ON l.id = p.id JOIN vendors v ON v.id = l.vendor_id"
+    " JOIN categories c ON c.id = l.category_id"
+    " LEFT JOIN brands b ON b.id = l.brand_id";
+
+/* The cards of vendor's list are what cards_built makes, byte for byte. */
+static void
+expect_cards_as_built(long vendor)
+{
+	struct api_resp	*r = browse("vendor_id=%ld&limit=100", vendor);
+	struct buf	 ids;
+	const char	*params[1];
+	char		*cards;
+	PGresult	*res;
+	size_t		 i;
+
+	buf_init(&ids, 0);
+	ck_assert(buf_adds(&ids, "{"));
+	for (i = 0; i < json_array_size(data(r)); i++)
+		ck_assert(buf_printf(&ids, "%s%lld", i > 0 ? "," : "",
+		    (long long)jint(json_array_get(data(r), i), "id")));
+	ck_assert(buf_adds(&ids, "}"));
+	ck_assert_int_gt(i, 0);
+	params[0] = ids.data;
+	res = test_sql(cards_built, 1, params);
+	cards = xasprintf("{\"data\":%s,\"next\":", PQgetvalue(res, 0, 0));
+	ck_assert_msg(strncmp(r->body, cards, strlen(cards)) == 0,
+	    "cards:\n%s\nexpected:\n%s", r->body, cards);
+	free(cards);
+	PQclear(res);
+	buf_free(&ids);
+	api_free(r);
+}
+
 START_TEST(test_product_as_built)
 {
 	struct test_vendor	*v = test_vendor_new(api_base(), NULL);
@@ -1872,6 +1926,7 @@ START_TEST(test_product_as_built)
 	api_free(r);
 	for (i = 0; i < 4; i++)
 		expect_as_built(ids[i]);
+	expect_cards_as_built(v->id);
 	body = xasprintf("{\"location_id\":%ld,\"kind\":\"restock\","
 	    "\"quantity\":8}", second);
 	r = cat_callf(v->owner, "POST", "/v1/variants/{id}/stock", 200, body,
@@ -1880,6 +1935,7 @@ START_TEST(test_product_as_built)
 	free(body);
 	for (i = 0; i < 4; i++)
 		expect_as_built(ids[i]);
+	expect_cards_as_built(v->id);
 	r = cat_callf(v->owner, "PATCH",
 	    "/v1/vendors/{id}/locations/{location_id}", 200,
 	    "{\"active\":false}", "/v1/vendors/%ld/locations/%ld", v->id,
@@ -1895,6 +1951,7 @@ START_TEST(test_product_as_built)
 	free(sid);
 	for (i = 0; i < API_N(ids); i++)
 		expect_as_built(ids[i]);
+	expect_cards_as_built(v->id);
 	/* And a few others, whatever this run's other tests made. */
 	{
 		PGresult	*res = test_sql("SELECT id FROM listings ORDER BY "

@@ -106,8 +106,10 @@ SELECT 'Bench Store ' || i, 'Bench Store ' || i || ' Pvt Ltd', 'general',
 -- the same functions: a listing's search vector (title, brand, the names
 -- of its category and those above it, tags, description), the words of
 -- its title for typo correction, its cheapest and dearest variant, its
--- quality (with no images yet), a variant's vendor, and the product
--- document 0032's triggers keep (from its view, in one statement).  Rows
+-- quality (with no images yet), its vendor's status and score (0034's
+-- listings_vendor), a variant's vendor, and the product document and
+-- card 0032's and 0035's triggers keep (from its view, in one
+-- statement).  Rows
 -- are built in temporary tables first, listing ids drawn from the
 -- listings' own identity sequence, so that each table is written once.
 CREATE TEMP TABLE bv AS
@@ -178,6 +180,10 @@ UPDATE gl SET
         (SELECT names FROM bcat WHERE id = gl.category_id),
         gl.tags, gl.description),
     quality = listing_quality(ROW(gl.*)::listings, 0);
+UPDATE gl SET vendor_live = (v.status = 'active'), vendor_score = v.score
+  FROM vendors v WHERE v.id = gl.vendor_id;
+-- The last column, generated, is made by listings itself.
+ALTER TABLE gl DROP COLUMN attributes_text;
 
 ALTER TABLE listings DISABLE TRIGGER USER;
 ALTER TABLE variants DISABLE TRIGGER USER;
@@ -188,8 +194,8 @@ SELECT listing_id, vendor_id, sku, price, compare_at_price, options, position
   FROM gv ORDER BY listing_id, position;
 ALTER TABLE listings ENABLE TRIGGER USER;
 ALTER TABLE variants ENABLE TRIGGER USER;
-INSERT INTO product_docs (listing_id, doc, variant_ids)
-SELECT listing_id, doc, variant_ids
+INSERT INTO product_docs (listing_id, doc, variant_ids, card)
+SELECT listing_id, doc, variant_ids, card
   FROM product_doc_parts WHERE listing_id IN (SELECT id FROM gl);
 -- What 0017's catalog_changed triggers would have said.
 SELECT pg_notify('souk_catalog', '');
