@@ -194,9 +194,13 @@ SELECT listing_id, vendor_id, sku, price, compare_at_price, options, position
   FROM gv ORDER BY listing_id, position;
 ALTER TABLE listings ENABLE TRIGGER USER;
 ALTER TABLE variants ENABLE TRIGGER USER;
-INSERT INTO product_docs (listing_id, doc, variant_ids, card)
+CREATE TEMP TABLE gd AS
 SELECT listing_id, doc, variant_ids, card
   FROM product_doc_parts WHERE listing_id IN (SELECT id FROM gl);
+INSERT INTO product_docs (listing_id, doc, variant_ids)
+SELECT listing_id, doc, variant_ids FROM gd ORDER BY listing_id;
+INSERT INTO product_card_docs (listing_id, card, variant_ids)
+SELECT listing_id, card, variant_ids FROM gd ORDER BY listing_id;
 -- What 0017's catalog_changed triggers would have said.
 SELECT pg_notify('souk_catalog', '');
 -- search_words_add of every title, in word order as it does.
@@ -220,4 +224,4 @@ COMMIT;
 -- visibility map, and the GIN indexes' pending entries merged (until
 -- then every search scans them).
 VACUUM (ANALYZE) listings, variants, stock, vendors, search_words,
-    product_docs;
+    product_docs, product_card_docs;
