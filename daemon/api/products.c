@@ -164,9 +164,8 @@ static const struct product_sort {
 /*
  * Relevance: text rank (when searching: the tsquery is always parameter
  * $1), quality, the vendor's score (its copy on the listing, migration
- * 0034); float8 throughout, as every row of
- * the pool is ranked.  Its text (a cursor's key) reads back as the same
- * float8.
+ * 0034); float8 throughout, as every row of the pool is ranked.  Its
+ * text (a cursor's key) reads back as the same float8.
  */
 #define PRODUCT_RANK_Q							\
 	"(0.6 * ts_rank(l.search, $1::tsquery, 32) + 0.25 * l.quality + " \
@@ -641,7 +640,8 @@ products_made(struct req *r, void *arg)
 
 	/*
 	 * The filters: every list reads the listings they let through
-	 * (listing l, vendor v), as the pool below and, sorted otherwise
+	 * (listing l; its vendor v only for where it delivers, the rest is
+	 * copied on the listing), as the pool below and, sorted otherwise
 	 * than by relevance, as the page.
 	 */
 	s.join = pincode != NULL || near != NULL ?
@@ -791,17 +791,19 @@ products_made(struct req *r, void *arg)
 			    " l.popularity, l.category_id, l.brand_id, l.price_min,"
 			    " l.attributes_text, %s AS k FROM listings l%s"
 			    " WHERE %s ORDER BY l.popularity DESC, l.id DESC"
-			    " LIMIT $%d::int + 1), ", k, s.join, filters, ppool);
+			    " LIMIT $%d::int + 1), ", k, s.join, filters,
+			    ppool);
 			break;
 		case WAY_WALK:
 			/* OFFSET 0: in the popularity index's order. */
 			search_add(&s, "pool AS MATERIALIZED (SELECT l.id,"
 			    " l.popularity, l.category_id, l.brand_id, l.price_min,"
 			    " l.attributes_text, %s AS k FROM (SELECT * FROM"
-			    " listings WHERE status = 'active' ORDER BY popularity"
-			    " DESC, id DESC OFFSET 0) l%s WHERE %s ORDER BY"
-			    " l.popularity DESC, l.id DESC LIMIT $%d::int + 1), ",
-			    k, s.join, filters, ppool);
+			    " listings WHERE status = 'active' ORDER BY"
+			    " popularity DESC, id DESC OFFSET 0) l%s WHERE %s"
+			    " ORDER BY l.popularity DESC, l.id DESC"
+			    " LIMIT $%d::int + 1), ", k, s.join, filters,
+			    ppool);
 			break;
 		case WAY_MATCHES:
 			/*
@@ -826,10 +828,11 @@ products_made(struct req *r, void *arg)
 		if (way == WAY_MATCHES && relevance)
 			search_add(&s, "m AS MATERIALIZED (SELECT p.id,"
 			    " p.popularity, p.category_id, p.brand_id,"
-			    " p.price_min, p.attributes_text, r.k FROM (SELECT *"
-			    " FROM pool ORDER BY popularity DESC, id DESC"
-			    " LIMIT $%d::int) p, LATERAL (SELECT %s AS k"
-			    " FROM listings l WHERE l.id = p.id LIMIT 1) r), ",
+			    " p.price_min, p.attributes_text, r.k FROM"
+			    " (SELECT * FROM pool ORDER BY popularity DESC,"
+			    " id DESC LIMIT $%d::int) p, LATERAL (SELECT %s"
+			    " AS k FROM listings l WHERE l.id = p.id LIMIT 1)"
+			    " r), ",
 			    ppool, key);
 		else
 			search_add(&s, "m AS MATERIALIZED (SELECT * FROM pool"
@@ -897,7 +900,8 @@ products_made(struct req *r, void *arg)
 	if (facets)
 		search_add(&s, " (SELECT coalesce(sum(n), 0) FROM f),"
 		    " (SELECT product_facets(array_agg((category_id, brand_id,"
-		    " b, attributes_text::jsonb, n)::product_fact)) FROM f)::text,"
+		    " b, attributes_text::jsonb, n)::product_fact))"
+		    " FROM f)::text,"
 		    " (SELECT count(*) FROM pool) <= $%d::int", ppool);
 	else
 		search_add(&s, " NULL::numeric, NULL::text, NULL::bool");

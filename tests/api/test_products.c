@@ -2113,9 +2113,9 @@ START_TEST(test_lists_follow_their_vendor)
 	    "status_reason = NULL WHERE id = %ld", v->id);
 	for (order = 0; order < 2; order++) {
 		title = xasprintf("Brass lamp %d", order);
-		make = xasprintf("INSERT INTO listings (vendor_id, kind, title, "
-		    "category_id, status) VALUES (%ld, 'product', '%s', %ld, "
-		    "'active')", v->id, title, cat);
+		make = xasprintf("INSERT INTO listings (vendor_id, kind, "
+		    "title, category_id, status) VALUES (%ld, 'product', "
+		    "'%s', %ld, 'active')", v->id, title, cat);
 		at_once_in(order, suspend, make);
 		params[0] = title;
 		made = cat_long("SELECT id FROM listings WHERE title = $1", 1,
