@@ -21,8 +21,11 @@
  * does, not what its tens of thousands of matches would.  The other sorts
  * page through every match.  All of it is one statement; the cards and
  * the facets' JSON come from functions with plans of their own
- * (migration 0031).  A list not kept in memory is made by one of the
- * server's workers (req_offload), not on the loop that read it.
+ * (migration 0031), the cards kept ready with the products' documents
+ * (0035).  What a list reads of a listing's vendor (status, score) is
+ * copied on the listing (0034).  A list not kept in memory is made by
+ * one of the server's workers (req_offload), not on the loop that read
+ * it.
  * Each combination of filters is its own statement text, prepared once per
  * connection (db_exec_shaped): client values only ever travel as
  * parameters.
@@ -52,7 +55,7 @@
 
 /*
  * Stock that can be bought, in an open store or warehouse, as a filter
- * over listing l (product_cards() of migration 0031 says it of each
+ * over listing l (product_cards() of migration 0035 says it of each
  * card): OFFSET 0 keeps PostgreSQL from answering it by hashing every
  * variant in stock (all of them, for each search) rather than looking up
  * the listings' own.
@@ -890,7 +893,7 @@ products_made(struct req *r, void *arg)
 	}
 	search_add(&s, " ORDER BY k %s NULLS LAST, id %s LIMIT $%d::int + 1) x) ",
 	    sort->desc ? "DESC" : "ASC", sort->desc ? "DESC" : "ASC", plimit);
-	/* The cards: product_cards() of migration 0031. */
+	/* The cards: product_cards() of migration 0035. */
 	search_add(&s, "SELECT coalesce(product_cards(ARRAY(SELECT id FROM page"
 	    " WHERE rn <= $%d::int ORDER BY rn)), '[]')::text,"
 	    " (SELECT json_build_array(p.k::text, p.id)::text FROM page p"
