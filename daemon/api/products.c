@@ -72,7 +72,7 @@ static const struct db_stmt product_stmts[] = {
 	{ "product_attr_types",
 	  "SELECT code, type FROM attributes WHERE code = ANY ($1::text[])" },
 	/*
-	 * One product: its JSON as migration 0032 keeps it (product_docs,
+	 * One product: its JSON as migration 0028 keeps it (product_docs,
 	 * a row per live listing, so that an archived listing or a
 	 * suspended vendor's is not found), a format() string into which
 	 * goes what moves with stock: whether any unit can be bought, then
@@ -80,7 +80,7 @@ static const struct db_stmt product_stmts[] = {
 	 * open.  The stock read is this listing's variants' rows with units
 	 * (stock_in), each one's location by its key.  Starting a plan's
 	 * nodes is most of what this statement costs: this is the plan with
-	 * the fewest (migration 0032 says what else was tried).
+	 * the fewest (migration 0028 says what else was tried).
 	 */
 	{ "product_get",
 	  "SELECT format(d.doc, VARIADIC (EXISTS (SELECT FROM stock s"

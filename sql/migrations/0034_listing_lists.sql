@@ -25,7 +25,7 @@
 --   the vendor in the same statement (AFTER statement trigger), drafts
 --   and archived ones included, so that a listing made active later
 --   carries the right values.  Such a copy is not an edit of the listing:
---   its updated_at stays, and its product document (0032) is not rebuilt
+--   its updated_at stays, and its product document (0028) is not rebuilt
 --   (that trigger looks at other columns; the vendor's own document
 --   trigger rebuilds what a status change shows).
 

@@ -5,7 +5,7 @@
 -- about 180,000 instructions of PostgreSQL's per card, three tenths of
 -- what a category list costs with its 20 cards.  A card shows only what
 -- the product's document shows (a subset of it: the first image's thumb
--- among the images), so the triggers that keep the documents (0032)
+-- among the images), so the triggers that keep the documents (0028)
 -- already rebuild a listing's document whenever its card would change;
 -- product_docs_refresh() now keeps the card too, in product_card_docs,
 -- a format() string like the document, with %1$s where in_stock goes
@@ -28,7 +28,7 @@ CREATE TABLE product_card_docs (
     variant_ids  bigint[] NOT NULL
 );
 
--- The view of 0032 with the card (same expressions as 0031's cards).
+-- The view of 0028 with the card (same expressions as 0031's cards).
 CREATE OR REPLACE VIEW product_doc_parts AS
 SELECT l.id AS listing_id,
        replace(left(json_build_object('id', l.id, 'kind', l.kind,
@@ -112,7 +112,7 @@ BEGIN
     IF coalesce(cardinality(ids), 0) = 0 THEN
         RETURN;
     END IF;
-    -- See 0032: lock, then read in statements of their own.
+    -- See 0028: lock, then read in statements of their own.
     PERFORM FROM listings WHERE id = ANY (ids) ORDER BY id
         FOR NO KEY UPDATE;
     -- A card goes with its document (ON DELETE CASCADE).

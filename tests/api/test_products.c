@@ -1366,7 +1366,7 @@ crumb(const struct api_resp *r, size_t i)
 }
 
 /*
- * A product is read from a document kept per listing (migration 0032);
+ * A product is read from a document kept per listing (migration 0028);
  * every change to what it shows, to whichever table, shows in the next
  * read, and stock is always read as it is.
  */
@@ -2007,26 +2007,6 @@ START_TEST(test_any_value_of_any_parameter)
 }
 END_TEST
 
-/* Runs one statement made from fmt on a connection of its own. */
-static void
-sql_run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void
-sql_run(const char *fmt, ...)
-{
-	PGconn	*c = conn_open();
-	va_list	 ap;
-	char	*sql;
-
-	va_start(ap, fmt);
-	if (vasprintf(&sql, fmt, ap) < 0)
-		ck_abort_msg("vasprintf");
-	va_end(ap);
-	conn_run(c, true, "%s", sql);
-	free(sql);
-	PQfinish(c);
-}
-
 /*
  * Lists read a vendor's status and score from copies on its listings
  * (migration 0034): they follow the vendor, also when the vendor changes
@@ -2043,6 +2023,7 @@ START_TEST(test_lists_follow_their_vendor)
 				*edited;
 	struct api_resp		*r;
 	const char		*params[1];
+	PGconn			*db = conn_open();
 	int			 order;
 
 	a = cat_live(v->owner, cat, "Brass bell", 30000, 2, NULL);
@@ -2055,15 +2036,15 @@ START_TEST(test_lists_follow_their_vendor)
 	    "FROM listings WHERE id = ANY ($1::bigint[])", 1, params);
 
 	/* Relevance follows the vendors' scores, as a ranking job sets them. */
-	sql_run("UPDATE vendors SET score = 0.9 WHERE id = %ld",
+	conn_run(db, true, "UPDATE vendors SET score = 0.9 WHERE id = %ld",
 	    v->id);
-	sql_run("UPDATE vendors SET score = 0.1 WHERE id = %ld",
+	conn_run(db, true, "UPDATE vendors SET score = 0.1 WHERE id = %ld",
 	    w->id);
 	r = browse("category_id=%ld", cat);
 	ck_assert_int_eq(jint(json_array_get(data(r), 0), "id"), a);
 	ck_assert_int_eq(jint(json_array_get(data(r), 1), "id"), b);
 	api_free(r);
-	sql_run("UPDATE vendors SET score = 0.95 WHERE id = %ld",
+	conn_run(db, true, "UPDATE vendors SET score = 0.95 WHERE id = %ld",
 	    w->id);
 	r = browse("category_id=%ld", cat);
 	ck_assert_int_eq(jint(json_array_get(data(r), 0), "id"), b);
@@ -2094,16 +2075,16 @@ START_TEST(test_lists_follow_their_vendor)
 	api_free(r);
 
 	/* Moved to another vendor: it takes that vendor's status. */
-	sql_run("UPDATE vendors SET status = 'suspended', "
+	conn_run(db, true, "UPDATE vendors SET status = 'suspended', "
 	    "status_reason = 'Checking' WHERE id = %ld", w->id);
-	sql_run("UPDATE listings SET vendor_id = %ld WHERE id = "
+	conn_run(db, true, "UPDATE listings SET vendor_id = %ld WHERE id = "
 	    "%ld", w->id, a);
 	r = browse("category_id=%ld", cat);
 	expect_ids(r, (long[]){ 0 }, "moved to a suspended vendor");
 	api_free(r);
-	sql_run("UPDATE listings SET vendor_id = %ld WHERE id = "
+	conn_run(db, true, "UPDATE listings SET vendor_id = %ld WHERE id = "
 	    "%ld", v->id, a);
-	sql_run("UPDATE vendors SET status = 'active', "
+	conn_run(db, true, "UPDATE vendors SET status = 'active', "
 	    "status_reason = NULL WHERE id = %ld", w->id);
 
 	/* Made live while its vendor is suspended, in either order. */
@@ -2130,7 +2111,7 @@ START_TEST(test_lists_follow_their_vendor)
 		expect_ids(r, (long[]){ a, b, made, 0 }, "reactivated while "
 		    "edited");
 		api_free(r);
-		sql_run("DELETE FROM listings WHERE id = %ld",
+		conn_run(db, true, "DELETE FROM listings WHERE id = %ld",
 		    made);
 		free(edited);
 		free(make);
@@ -2139,6 +2120,7 @@ START_TEST(test_lists_follow_their_vendor)
 	free(suspend);
 	free(reactivate);
 	free(ids);
+	PQfinish(db);
 }
 END_TEST
 

@@ -108,7 +108,7 @@ SELECT 'Bench Store ' || i, 'Bench Store ' || i || ' Pvt Ltd', 'general',
 -- its title for typo correction, its cheapest and dearest variant, its
 -- quality (with no images yet), its vendor's status and score (0034's
 -- listings_vendor), a variant's vendor, and the product document and
--- card 0032's and 0035's triggers keep (from its view, in one
+-- card 0028's and 0035's triggers keep (from its view, in one
 -- statement).  Rows
 -- are built in temporary tables first, listing ids drawn from the
 -- listings' own identity sequence, so that each table is written once.

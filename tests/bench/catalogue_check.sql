@@ -51,7 +51,7 @@ SELECT 'variant', b.id::text, 'vendor_id'
   FROM before_v b JOIN variants v USING (id)
  WHERE b.vendor_id IS DISTINCT FROM v.vendor_id
 UNION ALL
--- 0032's product documents: as its view builds them, for the live
+-- 0028's product documents: as its view builds them, for the live
 -- listings and no others.
 SELECT 'product_docs', listing_id::text,
        CASE WHEN d.listing_id IS NULL THEN 'missing'

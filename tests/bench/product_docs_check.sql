@@ -1,4 +1,4 @@
--- Checks that GET /v1/products/{id}, read from migration 0032's stored
+-- Checks that GET /v1/products/{id}, read from migration 0028's stored
 -- documents, answers what it answered before them, for every listing of
 -- a catalogue: the statement product_get of daemon/api/products.c (given
 -- as :product_get by tests/bench/product_docs_check.sh) against the one
