@@ -19,6 +19,7 @@ struct db {
 	bool		 prepare;	/* prepare registered statements */
 	uint64_t	 shapes[DB_SHAPES_MAX];	/* their hashes */
 	size_t		 nshapes;
+	bool		 generic;	/* plan_cache_mode is force_generic_plan */
 	enum db_status	 status;
 	char		 message[512];
 	char		 sqlstate[6];
@@ -181,6 +182,7 @@ db_connect(struct db *db, const char *conninfo)
 	}
 	PQsetNoticeProcessor(db->conn, db_notice, NULL);
 	db->nshapes = 0;
+	db->generic = false;
 	/*
 	 * No JIT: compiling a statement took 80 ms, for a search that then
 	 * ran in 30 (the planner's costs for a few thousand rows with
@@ -421,6 +423,17 @@ db_exec_shaped(struct db *db, const char *sql, int nparams,
 	}
 	return db_check(db, PQexecPrepared(db->conn, name, nparams, values,
 	    NULL, NULL, 0));
+}
+
+bool
+db_plan_generic(struct db *db)
+{
+	if (db->generic)
+		return true;
+	if (!db_command(db, "SET plan_cache_mode = force_generic_plan"))
+		return false;
+	db->generic = true;
+	return true;
 }
 
 bool

@@ -96,6 +96,17 @@ PGresult *db_query(struct db *, const char *sql, int nparams,
  */
 PGresult *db_exec_shaped(struct db *, const char *sql, int nparams,
 	    const char *const *values) __attribute__((warn_unused_result));
+/*
+ * Has PostgreSQL plan each prepared statement once on this connection,
+ * for the rest of its life (plan_cache_mode = force_generic_plan), rather
+ * than choosing at each run whether to plan again for the values given.
+ * For a connection whose statements' plans should not depend on their
+ * values: left to choose, PostgreSQL never settles on one plan for a
+ * statement whose estimated cost varies with its values more than its
+ * plan does, and plans it afresh at every run.  EXPLAIN with parameters
+ * still estimates with their values.  False (status set) on a failure.
+ */
+bool	db_plan_generic(struct db *) __attribute__((warn_unused_result));
 /* Runs SQL text (possibly several statements) with no parameters. */
 bool	db_command(struct db *, const char *sql)
 	    __attribute__((warn_unused_result));
