@@ -664,10 +664,20 @@ products_made(struct req *r, void *arg)
 	search_add(&s, "l.status = 'active' AND l.vendor_live");
 	if (text)
 		search_add(&s, " AND l.search @@ $%d::tsquery", pq);
-	if (category != NULL)
+	if (category != NULL) {
+		int	pc = search_param(&s, category);
+
+		/*
+		 * Within a category, the words' index finds the matches
+		 * there itself, by the category's mark in their words
+		 * (migration 0036); the filter after it is the truth.
+		 */
+		if (text)
+			search_add(&s, " AND l.search @@ format(''' category %%s''',"
+			    " $%d::bigint)::tsquery", pc);
 		search_add(&s, " AND l.category_id IN (SELECT id FROM categories"
-		    " WHERE path @> ARRAY[$%d::bigint])",
-		    search_param(&s, category));
+		    " WHERE path @> ARRAY[$%d::bigint])", pc);
+	}
 	if (vendor != NULL)
 		search_add(&s, " AND l.vendor_id = $%d::bigint",
 		    search_param(&s, vendor));

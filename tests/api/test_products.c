@@ -260,6 +260,16 @@ START_TEST(test_category_holds_its_subcategories)
 	r = browse("category_id=999999999");
 	expect_ids(r, (long[]){ 0 }, "none");
 	api_free(r);
+	/* A search within a category: its subcategories' products too. */
+	r = browse("q=tea&category_id=%ld", root);
+	expect_ids(r, (long[]){ a, b, c, 0 }, "tea in root");
+	api_free(r);
+	r = browse("q=tea&category_id=%ld", child);
+	expect_ids(r, (long[]){ b, c, 0 }, "tea in child");
+	api_free(r);
+	r = browse("q=tea&category_id=%ld", other);
+	expect_ids(r, (long[]){ 0 }, "tea in other");
+	api_free(r);
 	/* Moving a subtree moves its products. */
 	r = cat_callf(cat_admin(), "PATCH", "/v1/categories/{id}", 200,
 	    xasprintf("{\"parent_id\":%ld}", other), "/v1/categories/%ld",
@@ -270,6 +280,19 @@ START_TEST(test_category_holds_its_subcategories)
 	api_free(r);
 	r = browse("category_id=%ld", root);
 	expect_ids(r, (long[]){ a, 0 }, "left behind");
+	api_free(r);
+	/*
+	 * Searches too, down to the grandchild, whose path changed without
+	 * its parent changing.
+	 */
+	r = browse("q=tea&category_id=%ld", other);
+	expect_ids(r, (long[]){ b, c, 0 }, "tea moved");
+	api_free(r);
+	r = browse("q=tea&category_id=%ld", root);
+	expect_ids(r, (long[]){ a, 0 }, "tea left behind");
+	api_free(r);
+	r = browse("q=tea&category_id=%ld", grand);
+	expect_ids(r, (long[]){ c, 0 }, "tea in grandchild");
 	api_free(r);
 }
 END_TEST

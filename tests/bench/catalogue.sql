@@ -104,7 +104,8 @@ SELECT 'Bench Store ' || i, 'Bench Store ' || i || ' Pvt Ltd', 'general',
 -- variants_listing_prices, 0012's listings_quality) are off while they
 -- do, and what those triggers derive is computed here, set-based, with
 -- the same functions: a listing's search vector (title, brand, the names
--- of its category and those above it, tags, description), the words of
+-- of its category and those above it, tags, description, and 0036's
+-- marks of those categories), the words of
 -- its title for typo correction, its cheapest and dearest variant, its
 -- quality (with no images yet), its vendor's status and score (0034's
 -- listings_vendor), a variant's vendor, and the product document and
@@ -120,7 +121,8 @@ SELECT id, row_number() OVER (ORDER BY id) - 1 AS n
   FROM categories WHERE slug LIKE 'bench-%-%';
 -- A category's text for search, as listings_search_update builds it.
 CREATE TEMP TABLE bcat AS
-SELECT me.id, string_agg(c.name, ' ' ORDER BY cardinality(c.path)) AS names
+SELECT me.id, string_agg(c.name, ' ' ORDER BY cardinality(c.path)) AS names,
+       listing_category_marks(me.path) AS marks
   FROM categories me JOIN categories c ON c.id = ANY (me.path)
  GROUP BY me.id;
 
@@ -178,7 +180,8 @@ UPDATE gl SET
     search = listing_search_vector(gl.title,
         (SELECT name FROM brands WHERE id = gl.brand_id),
         (SELECT names FROM bcat WHERE id = gl.category_id),
-        gl.tags, gl.description),
+        gl.tags, gl.description)
+        || (SELECT marks FROM bcat WHERE id = gl.category_id),
     quality = listing_quality(ROW(gl.*)::listings, 0);
 UPDATE gl SET vendor_live = (v.status = 'active'), vendor_score = v.score
   FROM vendors v WHERE v.id = gl.vendor_id;
