@@ -1017,6 +1017,92 @@ START_TEST(test_broad_lists_count_their_pool)
 }
 END_TEST
 
+/*
+ * A search by relevance ranks its pool alike whether every match is
+ * ranked as it is read (up to eight pools of matches) or the pool's rows
+ * alone, read again (more): the page is the pool, by relevance, then id.
+ */
+START_TEST(test_relevance_ranks_the_pool_either_way)
+{
+	struct test_vendor	*v = test_vendor_new(api_base(), NULL);
+	long			 cat = cat_category(0, "none");
+	char			*word = cat_word("rank"), *other =
+				    cat_word("filler"), *path, *got, *want;
+	char			 cats[24], pool[8];
+	const char		*params[3] = { word, cats, pool };
+	const char		*pools[] = { "10", "20" };
+	struct soukd		*s;
+	struct api_resp		*r;
+	json_t			*c;
+	struct buf		 ids;
+	PGresult		*res;
+	json_t			*plan;
+	double			 rows, size;
+	size_t			 i, k;
+
+	/* 120 matches, among 600 more listings at least. */
+	for (k = 0; k < 4; k++)
+		bulk(v, cat, word);
+	for (k = 0; k < 20; k++)
+		bulk(v, cat, other);
+	snprintf(cats, sizeof cats, "%ld", cat);
+	/* Estimates as in service: matches counted, not guessed. */
+	PQclear(test_sql("ANALYZE listings", 0, NULL));
+	/*
+	 * PostgreSQL's estimate of the matches (soukd asks it as this does)
+	 * must be more than eight pools of 10 and fewer than eight of 20,
+	 * and too few to walk the listings instead (search_way).
+	 */
+	res = test_sql("EXPLAIN (FORMAT JSON) SELECT 1 FROM listings l"
+	    " WHERE l.status = 'active' AND l.vendor_live AND l.search @@"
+	    " search_query($1)", 1, params);
+	plan = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+	PQclear(res);
+	rows = json_number_value(json_object_get(json_object_get(
+	    json_array_get(plan, 0), "Plan"), "Plan Rows"));
+	json_decref(plan);
+	res = test_sql("SELECT reltuples::float8 FROM pg_class WHERE oid ="
+	    " 'listings'::regclass", 0, NULL);
+	size = strtod(PQgetvalue(res, 0, 0), NULL);
+	PQclear(res);
+	ck_assert_msg(rows > 8 * 10 && rows < 8 * 20 && rows * rows < 4 * 10 *
+	    size, "PostgreSQL estimates %.0f matches among %.0f listings: the"
+	    " test no longer reaches both ways", rows, size);
+	for (k = 0; k < sizeof pools / sizeof pools[0]; k++) {
+		snprintf(pool, sizeof pool, "%s", pools[k]);
+		setenv("SOUKD_CATALOG_POOL", pool, 1);
+		s = soukd_start(test_conninfo(), NULL);
+		ck_assert_ptr_nonnull(s);
+		path = xasprintf(PRODUCTS "?q=%s&limit=%s", word, pool);
+		r = api_request(s->url, "GET", path, NULL, NULL, 0, NULL);
+		api_expect(r, 200, "GET", PRODUCTS);
+		buf_init(&ids, 0);
+		json_array_foreach(data(r), i, c)
+			ck_assert(buf_printf(&ids, "%s%ld", i > 0 ? "," : "",
+			    jint(c, "id")));
+		got = buf_take(&ids, NULL);
+		res = test_sql("SELECT string_agg(id::text, ',' ORDER BY k"
+		    " DESC, id DESC) FROM (SELECT id, 0.6 * ts_rank(search,"
+		    " search_query($1), 32) + 0.25 * quality + 0.15 *"
+		    " vendor_score AS k FROM listings WHERE category_id ="
+		    " $2::bigint AND status = 'active' AND search @@"
+		    " search_query($1) ORDER BY popularity"
+		    " DESC, id DESC LIMIT $3::int) x", 3, params);
+		want = xstrdup(PQgetvalue(res, 0, 0));
+		PQclear(res);
+		ck_assert_msg(strcmp(got, want) == 0, "pool %s: %s, want %s",
+		    pool, got, want);
+		free(got);
+		free(want);
+		api_free(r);
+		free(path);
+		ck_assert_int_eq(soukd_stop(s, SIGTERM), 0);
+	}
+	free(other);
+	free(word);
+}
+END_TEST
+
 /* A list asked of soukd base, answered in the background. */
 struct slow_list {
 	pthread_t	 th;
@@ -2219,6 +2305,7 @@ products_suite(void)
 	tcase_add_test(tc, test_where_it_delivers);
 	tcase_add_test(tc, test_sorts_and_pages);
 	tcase_add_test(tc, test_broad_lists_count_their_pool);
+	tcase_add_test(tc, test_relevance_ranks_the_pool_either_way);
 	tcase_add_test(tc, test_lists_do_not_hold_their_loop);
 	tcase_add_test(tc, test_search);
 	tcase_add_test(tc, test_suggest);
