@@ -458,6 +458,31 @@ search_point(const char *s, double *lat, double *lon)
 }
 
 /*
+ * The pool: its candidates (the matches but for stock, in popularity
+ * order: between the two calls), and with in_stock, only those in stock,
+ * asked of each in that order until the pool is full.  A broad search
+ * in stock thus asks the stock of some pool's listings, not of every
+ * match (grinder: 1,001 of 2,500).
+ */
+static void
+search_pool_begin(struct search *s, bool stock_only)
+{
+	search_add(s, "pool AS MATERIALIZED (");
+	if (stock_only)
+		search_add(s, "SELECT l.id, l.popularity, l.category_id,"
+		    " l.brand_id, l.price_min, l.attributes_text, l.k FROM (");
+}
+
+static void
+search_pool_end(struct search *s, bool stock_only, int ppool)
+{
+	if (stock_only)
+		search_add(s, " OFFSET 0) l WHERE " PRODUCT_IN_STOCK_FILTER
+		    " ORDER BY l.popularity DESC, l.id DESC");
+	search_add(s, " LIMIT $%d::int + 1), ", ppool);
+}
+
+/*
  * How a text search reads its pool.  Walking the listings from the most
  * popular reads about pool * size / matches rows, each costing (the text
  * matched row by row) some four times what a match read through the
@@ -531,7 +556,7 @@ products_made(struct req *r, void *arg)
 	json_t		*after = NULL, *attrs = NULL, *keys;
 	struct buf	 out;
 	char		*brand_list = NULL, *tsq = NULL, *next = NULL, num[64];
-	char		*filters = NULL;
+	char		*filters = NULL, *filters_all = NULL;
 	int64_t		 limit = 20, price_lo = -1, price_hi = -1, stars = 0;
 	int64_t		 radius_km = 10;
 	double		 lat = 0, lon = 0;
@@ -702,8 +727,6 @@ products_made(struct req *r, void *arg)
 		search_add(&s, " AND l.rating_avg >= $%d::numeric",
 		    search_param(&s, num));
 	}
-	if (stock_only)
-		search_add(&s, " AND " PRODUCT_IN_STOCK_FILTER);
 	if (pincode != NULL) {
 		int	p = search_param(&s, pincode);
 
@@ -758,6 +781,12 @@ products_made(struct req *r, void *arg)
 	}
 	filters = buf_take(&s.sql, NULL);
 	buf_init(&s.sql, 0);
+	/*
+	 * In stock: a filter of every list but the pools, which take it
+	 * last, on their candidates in order, until they are full (below).
+	 */
+	filters_all = stock_only ? xasprintf("%s AND %s", filters,
+	    PRODUCT_IN_STOCK_FILTER) : xstrdup(filters);
 
 	/*
 	 * The pool: the most popular matches, at most catalog_pool of them
@@ -781,7 +810,7 @@ products_made(struct req *r, void *arg)
 	search_add(&s, "WITH ");
 	if (relevance || facets) {
 		double		 matches = -1;
-		enum search_way	way = text ? search_way(&s, db, filters,
+		enum search_way	way = text ? search_way(&s, db, filters_all,
 				    nfilter, &matches) : WAY_PLANNER;
 		/*
 		 * Every match read, a relevance is ranked as it is read, or
@@ -820,19 +849,20 @@ products_made(struct req *r, void *arg)
 			    " l.attributes_text, %s AS k FROM listings l%s"
 			    " WHERE %s), pool AS MATERIALIZED (SELECT * FROM a"
 			    " ORDER BY popularity DESC, id DESC"
-			    " LIMIT $%d::int + 1), ", key, s.join, filters,
+			    " LIMIT $%d::int + 1), ", key, s.join, filters_all,
 			    ppool);
 		else switch (way) {
 		case WAY_UNKNOWN:
 			req_db_problem(r, db);
 			goto out;
 		case WAY_PLANNER:
-			search_add(&s, "pool AS MATERIALIZED (SELECT l.id,"
-			    " l.popularity, l.category_id, l.brand_id, l.price_min,"
-			    " l.attributes_text, %s AS k FROM listings l%s"
-			    " WHERE %s ORDER BY l.popularity DESC, l.id DESC"
-			    " LIMIT $%d::int + 1), ", k, s.join, filters,
-			    ppool);
+			search_pool_begin(&s, stock_only);
+			search_add(&s, "SELECT l.id, l.popularity,"
+			    " l.category_id, l.brand_id, l.price_min,"
+			    " l.attributes_text, %s AS k%s FROM listings l%s"
+			    " WHERE %s ORDER BY l.popularity DESC, l.id DESC",
+			    k, stock_only ? ", l.kind" : "", s.join, filters);
+			search_pool_end(&s, stock_only, ppool);
 			break;
 		case WAY_WALK:
 			/* OFFSET 0: in the popularity index's order. */
@@ -842,7 +872,7 @@ products_made(struct req *r, void *arg)
 			    " listings WHERE status = 'active' ORDER BY"
 			    " popularity DESC, id DESC OFFSET 0) l%s WHERE %s"
 			    " ORDER BY l.popularity DESC, l.id DESC"
-			    " LIMIT $%d::int + 1), ", k, s.join, filters,
+			    " LIMIT $%d::int + 1), ", k, s.join, filters_all,
 			    ppool);
 			break;
 		case WAY_MATCHES:
@@ -851,13 +881,15 @@ products_made(struct req *r, void *arg)
 			 * here, or when there are many of them (rank_late),
 			 * the pool only, below.
 			 */
-			search_add(&s, "pool AS MATERIALIZED (SELECT * FROM"
-			    " (SELECT l.id, l.popularity, l.category_id,"
-			    " l.brand_id, l.price_min, l.attributes_text,"
-			    " %s AS k FROM listings l%s WHERE %s OFFSET 0) x"
-			    " ORDER BY popularity DESC, id DESC"
-			    " LIMIT $%d::int + 1), ", rank_late ? nokey : k,
-			    s.join, filters, ppool);
+			search_pool_begin(&s, stock_only);
+			search_add(&s, "SELECT * FROM (SELECT l.id,"
+			    " l.popularity, l.category_id, l.brand_id,"
+			    " l.price_min, l.attributes_text, %s AS k%s FROM"
+			    " listings l%s WHERE %s OFFSET 0) x"
+			    " ORDER BY popularity DESC, id DESC",
+			    rank_late ? nokey : k, stock_only ? ", l.kind" : "",
+			    s.join, filters);
+			search_pool_end(&s, stock_only, ppool);
 			break;
 		}
 		/*
@@ -906,7 +938,7 @@ products_made(struct req *r, void *arg)
 		search_add(&s, "a");
 	else
 		search_add(&s, "(SELECT l.id, %s AS k FROM listings l%s"
-		    " WHERE %s) s", key, s.join, filters);
+		    " WHERE %s) s", key, s.join, filters_all);
 	if (after != NULL) {
 		snprintf(num, sizeof num, "%lld", (long long)json_integer_value(
 		    json_array_get(after, 1)));
@@ -981,6 +1013,7 @@ out:
 	free(next);
 	free(tsq);
 	free(filters);
+	free(filters_all);
 	free(brand_list);
 	json_decref(after);
 	json_decref(attrs);
