@@ -638,7 +638,8 @@ products_made(struct req *r, void *arg)
 	 * but PostgreSQL's estimates for it move with the values, and left
 	 * to choose it planned the statement again at every run: 1 ms of a
 	 * category list's 2.5.  search_query()'s statements likewise.
-	 * Workers run nothing but these lists.
+	 * Workers run nothing but these lists (a loop runs one only while
+	 * the server stops, its connection closed soon after).
 	 */
 	if (!db_plan_generic(db)) {
 		req_db_problem(r, db);
@@ -701,8 +702,8 @@ products_made(struct req *r, void *arg)
 		 * (migration 0036); the filter after it is the truth.
 		 */
 		if (text)
-			search_add(&s, " AND l.search @@ format(''' category %%s''',"
-			    " $%d::bigint)::tsquery", pc);
+			search_add(&s, " AND l.search @@ format("
+			    "''' category %%s''', $%d::bigint)::tsquery", pc);
 		search_add(&s, " AND l.category_id IN (SELECT id FROM categories"
 		    " WHERE path @> ARRAY[$%d::bigint])", pc);
 	}
@@ -810,8 +811,9 @@ products_made(struct req *r, void *arg)
 	search_add(&s, "WITH ");
 	if (relevance || facets) {
 		double		 matches = -1;
-		enum search_way	way = text ? search_way(&s, db, filters_all,
-				    nfilter, &matches) : WAY_PLANNER;
+		enum search_way	way = text ? search_way(&s, db,
+				    filters_all, nfilter, &matches) :
+				    WAY_PLANNER;
 		/*
 		 * Every match read, a relevance is ranked as it is read, or
 		 * in the pool only, each listing of the pool read again by
@@ -820,8 +822,8 @@ products_made(struct req *r, void *arg)
 		 * 1,800): the pool only when there are more matches than
 		 * eight pools.
 		 */
-		bool		 rank_late = way == WAY_MATCHES && relevance &&
-				    matches > 8.0 *
+		bool		 rank_late = way == WAY_MATCHES &&
+				    relevance && matches > 8.0 *
 				    (double)api_config->catalog_pool;
 		/*
 		 * The page's key, where the pool reads a bounded number of
