@@ -1049,10 +1049,11 @@ START_TEST(test_relevance_ranks_the_pool_either_way)
 	/* Estimates as in service: matches counted, not guessed. */
 	PQclear(test_sql("ANALYZE listings", 0, NULL));
 	/*
-	 * Pools on either side of PostgreSQL's estimate of the matches
-	 * (soukd asks it as this does): fewer than an eighth of it, and
-	 * more.  Both too small for the listings to be walked instead
-	 * (search_way), and the first no smaller than catalog_pool may be.
+	 * Pools on either side of an eighth of PostgreSQL's estimate of the
+	 * matches (soukd asks it as this does): the first ranked after, the
+	 * second as they are read.  Both large enough that search_way reads
+	 * the matches rather than walk the listings, the first no smaller
+	 * than catalog_pool may be.
 	 */
 	res = test_sql("EXPLAIN (FORMAT JSON) SELECT 1 FROM listings l"
 	    " WHERE l.status = 'active' AND l.vendor_live AND l.search @@"
