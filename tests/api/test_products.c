@@ -69,6 +69,28 @@ expect_ids(const struct api_resp *r, const long *want, const char *what)
 	    "expected %zu: %s", what, json_array_size(data(r)), n, r->body);
 }
 
+/* GET /v1/products?query: its page holds exactly want (0-terminated). */
+static void
+lists(const long *want, const char *what, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+lists(const long *want, const char *what, const char *fmt, ...)
+{
+	struct api_resp	*r;
+	va_list		 ap;
+	char		*q;
+
+	va_start(ap, fmt);
+	if (vasprintf(&q, fmt, ap) < 0)
+		ck_abort_msg("vasprintf");
+	va_end(ap);
+	r = browse("%s", q);
+	expect_ids(r, want, what);
+	api_free(r);
+	free(q);
+}
+
 /* GET /v1/products?query, expecting 400 naming field. */
 static void
 refused(const char *query, const char *field)
@@ -248,52 +270,32 @@ START_TEST(test_category_holds_its_subcategories)
 	json_array_foreach(f, i, e)
 		ck_assert_int_eq(jint(e, "count"), 1);
 	api_free(r);
-	r = browse("category_id=%ld", child);
-	expect_ids(r, (long[]){ b, c, 0 }, "child");
-	api_free(r);
-	r = browse("category_id=%ld", grand);
-	expect_ids(r, (long[]){ c, 0 }, "grandchild");
-	api_free(r);
-	r = browse("category_id=%ld", other);
-	expect_ids(r, (long[]){ d, 0 }, "other");
-	api_free(r);
-	r = browse("category_id=999999999");
-	expect_ids(r, (long[]){ 0 }, "none");
-	api_free(r);
+	lists((long[]){ b, c, 0 }, "child", "category_id=%ld", child);
+	lists((long[]){ c, 0 }, "grandchild", "category_id=%ld", grand);
+	lists((long[]){ d, 0 }, "other", "category_id=%ld", other);
+	lists((long[]){ 0 }, "none", "category_id=999999999");
 	/* A search within a category: its subcategories' products too. */
-	r = browse("q=tea&category_id=%ld", root);
-	expect_ids(r, (long[]){ a, b, c, 0 }, "tea in root");
-	api_free(r);
-	r = browse("q=tea&category_id=%ld", child);
-	expect_ids(r, (long[]){ b, c, 0 }, "tea in child");
-	api_free(r);
-	r = browse("q=tea&category_id=%ld", other);
-	expect_ids(r, (long[]){ 0 }, "tea in other");
-	api_free(r);
+	lists((long[]){ a, b, c, 0 }, "tea in root",
+	    "q=tea&category_id=%ld", root);
+	lists((long[]){ b, c, 0 }, "tea in child",
+	    "q=tea&category_id=%ld", child);
+	lists((long[]){ 0 }, "tea in other", "q=tea&category_id=%ld", other);
 	/* Moving a subtree moves its products. */
 	r = cat_callf(cat_admin(), "PATCH", "/v1/categories/{id}", 200,
 	    xasprintf("{\"parent_id\":%ld}", other), "/v1/categories/%ld",
 	    child);
 	api_free(r);
-	r = browse("category_id=%ld", other);
-	expect_ids(r, (long[]){ b, c, d, 0 }, "moved");
-	api_free(r);
-	r = browse("category_id=%ld", root);
-	expect_ids(r, (long[]){ a, 0 }, "left behind");
-	api_free(r);
+	lists((long[]){ b, c, d, 0 }, "moved", "category_id=%ld", other);
+	lists((long[]){ a, 0 }, "left behind", "category_id=%ld", root);
 	/*
 	 * Searches too, down to the grandchild, whose path changed without
 	 * its parent changing.
 	 */
-	r = browse("q=tea&category_id=%ld", other);
-	expect_ids(r, (long[]){ b, c, 0 }, "tea moved");
-	api_free(r);
-	r = browse("q=tea&category_id=%ld", root);
-	expect_ids(r, (long[]){ a, 0 }, "tea left behind");
-	api_free(r);
-	r = browse("q=tea&category_id=%ld", grand);
-	expect_ids(r, (long[]){ c, 0 }, "tea in grandchild");
-	api_free(r);
+	lists((long[]){ b, c, 0 }, "tea moved", "q=tea&category_id=%ld", other);
+	lists((long[]){ a, 0 }, "tea left behind",
+	    "q=tea&category_id=%ld", root);
+	lists((long[]){ c, 0 }, "tea in grandchild",
+	    "q=tea&category_id=%ld", grand);
 }
 END_TEST
 
