@@ -140,6 +140,11 @@ const struct config_key config_keys[] = {
 	  false, "most matches of a product search or browse that are "
 	  "ranked by relevance and counted for its total and facets: the "
 	  "most popular ones", NULL },
+	{ "catalog_rows", CONFIG_SIZE, OFF(catalog_rows), "64M", 0,
+	  16LL * 1024 * 1024 * 1024, false, "memory for categories' "
+	  "listings, from which lists within a category are made without "
+	  "reading them again, kept until the catalogue changes; 0 (or a "
+	  "catalog_cache of 0) keeps none", NULL },
 	{ "public_url", CONFIG_STRING, OFF(public_url),
 	  "http://127.0.0.1:8080", 0, 0, false, "the address people reach "
 	  "this API at, for links in messages (unsubscribe, verify, reset)",

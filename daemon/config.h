@@ -69,6 +69,7 @@ struct config {
 	int64_t		 listing_images_max;	/* images per listing */
 	size_t		 catalog_cache;		/* bytes of product answers */
 	int64_t		 catalog_pool;		/* listings a list ranks, counts */
+	size_t		 catalog_rows;		/* bytes of categories' rows */
 	char		*public_url;		/* links in messages */
 	char		*app_url;		/* the apps' pages links open */
 	char		*trusted_proxies;	/* "127.0.0.1,::1" */

@@ -17,6 +17,7 @@
 #include "api.h"
 #include "auth.h"
 #include "cache.h"
+#include "rowset.h"
 #include "config.h"
 #include "db.h"
 #include "embed.h"
@@ -417,6 +418,7 @@ main_serve(const struct config *c)
 	stock_init();
 	catalog_init();
 	search_init();
+	rowset_init(c);
 	/* Workers need the store too: media.gc removes from it. */
 	if (!media_init(c, &cause)) {
 		log_error("%s", cause);

@@ -31,6 +31,7 @@
  * parameters.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -45,6 +46,7 @@
 #include "num.h"
 #include "page.h"
 #include "req.h"
+#include "rowset.h"
 
 #define PRODUCTS_MAX_LIMIT	100
 #define PRODUCTS_MAX_BRANDS	20
@@ -133,6 +135,18 @@ static const struct db_stmt product_stmts[] = {
 	  "  OR lower(b.name) LIKE '% ' || $1 || '%'"
 	  "  ORDER BY b.name LIMIT 4) x), '[]'))::text" },
 	/*
+	 * A page made from a category's rows (products_rows): the cards of
+	 * listings $1 in order, and with facts $2 ([[category, brand, price
+	 * range, attributes, listings], ...], JSON), the facets.
+	 */
+	{ "product_page",
+	  "SELECT coalesce(product_cards($1::bigint[]), '[]')::text,"
+	  " CASE WHEN $2::jsonb IS NOT NULL THEN product_facets(ARRAY("
+	  "  SELECT ROW((e->>0)::bigint, (e->>1)::bigint, (e->>2)::int,"
+	  "  CASE WHEN jsonb_typeof(e->3) = 'object' THEN e->3 END,"
+	  "  (e->>4)::bigint)::product_fact"
+	  "  FROM jsonb_array_elements($2::jsonb) e))::text END" },
+	/*
 	 * About how many listings there are, as the planner reckons (-1:
 	 * never analyzed).
 	 */
@@ -141,7 +155,8 @@ static const struct db_stmt product_stmts[] = {
 	  " WHERE oid = 'listings'::regclass" },
 };
 
-enum { STMT_QUERY, STMT_ATTR_TYPES, STMT_GET, STMT_SUGGEST, STMT_SIZE };
+enum { STMT_QUERY, STMT_ATTR_TYPES, STMT_GET, STMT_SUGGEST, STMT_PAGE,
+	STMT_SIZE };
 
 /* --- the search statement, built from its filters ------------------------ */
 
@@ -149,19 +164,25 @@ enum { STMT_QUERY, STMT_ATTR_TYPES, STMT_GET, STMT_SUGGEST, STMT_SIZE };
  * A sort: its key (over listing l and vendor v), the key's SQL type and
  * the direction.
  */
+enum product_key { KEY_RANK, KEY_PRICE, KEY_NEWEST, KEY_POPULARITY,
+	KEY_RATING };
+
 static const struct product_sort {
 	const char	*name;
 	const char	*key;		/* NULL: the rank below */
 	const char	*type;
 	bool		 desc;
+	enum product_key which;		/* the key, of a rowset's row */
 } product_sorts[] = {
-	{ "relevance", NULL, "float8", true },
-	{ "price_asc", "l.price_min::numeric", "numeric", false },
-	{ "price_desc", "l.price_min::numeric", "numeric", true },
+	{ "relevance", NULL, "float8", true, KEY_RANK },
+	{ "price_asc", "l.price_min::numeric", "numeric", false, KEY_PRICE },
+	{ "price_desc", "l.price_min::numeric", "numeric", true, KEY_PRICE },
 	{ "newest", "round(extract(epoch FROM l.published_at) * 1000)",
-	  "numeric", true },
-	{ "popularity", "l.popularity::numeric", "numeric", true },
-	{ "rating", "coalesce(l.rating_avg, 0)::numeric", "numeric", true },
+	  "numeric", true, KEY_NEWEST },
+	{ "popularity", "l.popularity::numeric", "numeric", true,
+	  KEY_POPULARITY },
+	{ "rating", "coalesce(l.rating_avg, 0)::numeric", "numeric", true,
+	  KEY_RATING },
 };
 
 /*
@@ -173,7 +194,7 @@ static const struct product_sort {
 #define PRODUCT_RANK_Q							\
 	"(0.6 * ts_rank(l.search, $1::tsquery, 32) + 0.25 * l.quality + " \
 	"0.15 * l.vendor_score)"
-#define PRODUCT_RANK	"(0.6 * l.quality + 0.4 * l.vendor_score)"
+#define PRODUCT_RANK	ROWSET_RANK
 
 struct search {
 	struct req	*r;
@@ -182,6 +203,11 @@ struct search {
 	char		*owned[PRODUCTS_MAX_PARAMS];
 	int		 n;
 	bool		 in_category;	/* a category_id filter is set */
+	/*
+	 * The attribute filters, typed: {code: [value, ...]}, each code
+	 * to have one of its values.
+	 */
+	json_t		*attr_want;
 	/*
 	 * How listing l reaches its vendor v, for the filters that need
 	 * more of the vendor than its copies on the listing (0034): "" or
@@ -228,6 +254,7 @@ search_free(struct search *s)
 	for (i = 0; i < s->n; i++)
 		free(s->owned[i]);
 	buf_free(&s->sql);
+	json_decref(s->attr_want);
 }
 
 /* A comma-separated list of ids as a PostgreSQL array literal. */
@@ -361,6 +388,11 @@ search_attributes(struct search *s, struct db *db, json_t *attrs)
 				    "comma-separated", PRODUCTS_MAX_VALUES);
 				break;
 			}
+			if (json_object_get(s->attr_want, code) == NULL)
+				json_object_set_new(s->attr_want, code,
+				    json_array());
+			json_array_append(json_object_get(s->attr_want, code),
+			    doc);
 			doc = json_pack("{s:o}", code, doc);
 			text = json_dumps(doc, JSON_COMPACT);
 			json_decref(doc);
@@ -535,6 +567,389 @@ search_way(struct search *s, struct db *db, const char *filters,
 	    WAY_WALK : WAY_MATCHES;
 }
 
+/* --- a list made from a category's rows ---------------------------------- */
+
+/*
+ * What a list within a category asks of each listing (rowset.h), the
+ * same as the statement's filters say it.
+ */
+struct row_filter {
+	int64_t		 vendor;	/* 0: any */
+	int64_t		 brands[PRODUCTS_MAX_BRANDS];
+	int		 nbrands;	/* 0: any */
+	int64_t		 price_lo, price_hi;	/* -1: none */
+	int64_t		 stars;		/* 0: any */
+	json_t		*attrs;		/* {code: [value, ...]}, or empty */
+	signed char	*memo;		/* per rowset attrs: 1 yes, -1 no */
+};
+
+/* Equal as jsonb says of two scalars (numbers by value). */
+static bool
+rows_value_equal(const json_t *a, const json_t *b)
+{
+	if (a == NULL || b == NULL)
+		return false;
+	if (json_is_number(a) && json_is_number(b))
+		return json_number_value(a) == json_number_value(b);
+	if (json_is_string(a) && json_is_string(b))
+		return json_string_length(a) == json_string_length(b) &&
+		    memcmp(json_string_value(a), json_string_value(b),
+		    json_string_length(a)) == 0;
+	if (json_is_boolean(a) && json_is_boolean(b))
+		return json_is_true(a) == json_is_true(b);
+	return false;
+}
+
+/* Whether attributes object has, for every code wanted, one of its values. */
+static bool
+rows_attrs_match(const json_t *object, const json_t *want)
+{
+	const char	*code;
+	json_t		*values, *v;
+	size_t		 i;
+	bool		 any;
+
+	json_object_foreach((json_t *)(uintptr_t)want, code, values) {
+		any = false;
+		json_array_foreach(values, i, v)
+			if (rows_value_equal(json_object_get(object, code), v))
+				any = true;
+		if (!any)
+			return false;
+	}
+	return true;
+}
+
+static bool
+rows_match(const struct rowset *rs, struct row_filter *f,
+    const struct rowset_row *row)
+{
+	int	i;
+
+	if (f->vendor != 0 && row->vendor_id != f->vendor)
+		return false;
+	if (f->nbrands > 0) {
+		for (i = 0; i < f->nbrands && row->brand_id != f->brands[i];
+		    i++)
+			;
+		if (i == f->nbrands || row->brand_id == 0)
+			return false;
+	}
+	if (f->price_lo >= 0 && (row->price_max < 0 ||
+	    row->price_max < f->price_lo))
+		return false;
+	if (f->price_hi >= 0 && (row->price_min < 0 ||
+	    row->price_min > f->price_hi))
+		return false;
+	if (f->stars > 0 && (row->rating < 0 || row->rating < f->stars * 100))
+		return false;
+	if (json_object_size(f->attrs) > 0) {
+		if (f->memo[row->attrs] == 0)
+			f->memo[row->attrs] = rs->attrs[row->attrs].object !=
+			    NULL && rows_attrs_match(rs->attrs[row->attrs].object,
+			    f->attrs) ? 1 : -1;
+		if (f->memo[row->attrs] < 0)
+			return false;
+	}
+	return true;
+}
+
+/* Row's sort key as *k; false when it has none (NULL: sorts last). */
+static bool
+rows_key(const struct product_sort *sort, const struct rowset_row *row,
+    long double *k)
+{
+	switch (sort->which) {
+	case KEY_RANK:
+		*k = row->rank;
+		return true;
+	case KEY_PRICE:
+		*k = (long double)row->price_min;
+		return row->price_min >= 0;
+	case KEY_NEWEST:
+		*k = (long double)row->published;
+		return row->published != INT64_MIN;
+	case KEY_POPULARITY:
+		*k = (long double)row->popularity;
+		return true;
+	case KEY_RATING:
+		*k = row->rating < 0 ? 0 : row->rating / 100.0L;
+		return true;
+	}
+	return false;
+}
+
+/* Whether a comes before b in sort's order (keys, NULLs last, then id). */
+static bool
+rows_before(const struct product_sort *sort, const struct rowset_row *a,
+    const struct rowset_row *b)
+{
+	long double	ka = 0, kb = 0;
+	bool		ha = rows_key(sort, a, &ka), hb = rows_key(sort, b, &kb);
+
+	if (ha != hb)
+		return ha;
+	if (ha && ka != kb)
+		return sort->desc ? ka > kb : ka < kb;
+	return sort->desc ? a->id > b->id : a->id < b->id;
+}
+
+/* A cursor: after the row of key (has_key) k and id. */
+struct rows_after {
+	bool		 has_key;
+	long double	 k;
+	int64_t		 id;
+};
+
+/* Whether row comes after the cursor, as the statement's keyset says. */
+static bool
+rows_after(const struct product_sort *sort, const struct rows_after *a,
+    const struct rowset_row *row)
+{
+	long double	k = 0;
+	bool		has = rows_key(sort, row, &k);
+
+	if (!a->has_key)
+		return !has && (sort->desc ? row->id < a->id : row->id > a->id);
+	if (!has)
+		return true;
+	if (k != a->k)
+		return sort->desc ? k < a->k : k > a->k;
+	return sort->desc ? row->id < a->id : row->id > a->id;
+}
+
+/*
+ * Keeps the first n (of cap) rows in sort's order in best[], row among
+ * them if it is one.
+ */
+static void
+rows_keep(const struct product_sort *sort, const struct rowset_row **best,
+    size_t *n, size_t cap, const struct rowset_row *row)
+{
+	size_t	i;
+
+	if (*n == cap && !rows_before(sort, row, best[cap - 1]))
+		return;
+	i = *n < cap ? (*n)++ : cap - 1;
+	for (; i > 0 && rows_before(sort, row, best[i - 1]); i--)
+		best[i] = best[i - 1];
+	best[i] = row;
+}
+
+/* A float8 as PostgreSQL writes it: the fewest digits that read back. */
+static void
+rows_float8_text(double d, char *out, size_t len)
+{
+	int	p, e;
+
+	for (p = 1; p < 17; p++) {
+		snprintf(out, len, "%.*g", p, d);
+		if (strtod(out, NULL) == d)
+			break;
+	}
+	snprintf(out, len, "%.*g", p, d);
+	/* %g writes 1e+14 where PostgreSQL writes 100000000000000. */
+	if (strchr(out, 'e') != NULL) {
+		e = (int)strtol(strchr(out, 'e') + 1, NULL, 10);
+		if (e >= -4 && e < 15)
+			snprintf(out, len, "%.0f", d);
+	}
+}
+
+/* Row's key as the statement writes it, for a cursor; NULL: none. */
+static json_t *
+rows_key_json(const struct product_sort *sort, const struct rowset_row *row)
+{
+	char	t[64];
+
+	switch (sort->which) {
+	case KEY_RANK:
+		rows_float8_text(row->rank, t, sizeof t);
+		break;
+	case KEY_PRICE:
+		if (row->price_min < 0)
+			return json_null();
+		snprintf(t, sizeof t, "%" PRId64, row->price_min);
+		break;
+	case KEY_NEWEST:
+		if (row->published == INT64_MIN)
+			return json_null();
+		snprintf(t, sizeof t, "%" PRId64, row->published);
+		break;
+	case KEY_POPULARITY:
+		snprintf(t, sizeof t, "%" PRId64, row->popularity);
+		break;
+	case KEY_RATING:
+		if (row->rating < 0)
+			snprintf(t, sizeof t, "0");
+		else
+			snprintf(t, sizeof t, "%d.%02d", row->rating / 100,
+			    row->rating % 100);
+		break;
+	}
+	return json_string(t);
+}
+
+/* Facet groups: rows of one category, brand, price range, attributes. */
+static int
+rows_fact_cmp(const void *a, const void *b)
+{
+	const struct rowset_row	*x = *(const struct rowset_row *const *)a;
+	const struct rowset_row	*y = *(const struct rowset_row *const *)b;
+
+	if (x->category_id != y->category_id)
+		return x->category_id < y->category_id ? -1 : 1;
+	if (x->brand_id != y->brand_id)
+		return x->brand_id < y->brand_id ? -1 : 1;
+	if (x->bucket != y->bucket)
+		return x->bucket < y->bucket ? -1 : 1;
+	return x->attrs < y->attrs ? -1 : x->attrs > y->attrs;
+}
+
+/*
+ * The list of a category's rows rs, as products_made's statement would
+ * make it (the same pool, page, cursor, total and facets), into out;
+ * only the cards and the facets' names are asked of db.  False when db
+ * failed.
+ */
+static bool
+products_rows(struct db *db, const struct rowset *rs, struct row_filter *f,
+    const struct product_sort *sort, int64_t limit, const json_t *after,
+    struct buf *out)
+{
+	const struct rowset_row	**pool, **best, **m;
+	const size_t		 npool_max = (size_t)api_config->catalog_pool;
+	const bool		 relevance = sort->which == KEY_RANK &&
+				    strcmp(sort->name, "relevance") == 0;
+	const bool		 facets = after == NULL;
+	const bool		 pool_page = relevance || (facets &&
+				    strcmp(sort->name, "popularity") == 0 &&
+				    limit < api_config->catalog_pool);
+	struct rows_after	 a = { false, 0, 0 };
+	struct buf		 ids, facts;
+	const char		*params[2];
+	PGresult		*res;
+	json_t			*keys;
+	char			*next = NULL;
+	size_t			 i, j, npool = 0, nbest = 0, nm;
+	size_t			 cap = (size_t)limit + 1;
+	bool			 ok = false;
+
+	f->memo = xcalloc(rs->nattrs > 0 ? rs->nattrs : 1, 1);
+	pool = xcalloc(npool_max + 1, sizeof *pool);
+	best = xcalloc(cap, sizeof *best);
+	if (after != NULL) {
+		const json_t	*k = json_array_get(after, 0);
+
+		a.id = json_integer_value(json_array_get(after, 1));
+		a.has_key = !json_is_null(k);
+		if (json_is_integer(k))
+			a.k = (long double)json_integer_value(k);
+		else if (a.has_key && sort->which == KEY_RANK)
+			a.k = strtod(json_string_value(k), NULL);
+		else if (a.has_key)
+			a.k = strtold(json_string_value(k), NULL);
+	}
+	/*
+	 * The pool: the most popular matches, one more than it holds saying
+	 * there were more.  The page: from the pool (relevance, the first
+	 * page by popularity) or from every match.
+	 */
+	for (i = 0; i < rs->n; i++) {
+		const struct rowset_row	*row = &rs->rows[i];
+
+		if (!rows_match(rs, f, row))
+			continue;
+		if (npool <= npool_max)
+			pool[npool++] = row;
+		else if (pool_page)
+			break;
+		if (!pool_page && (after == NULL || rows_after(sort, &a, row)))
+			rows_keep(sort, best, &nbest, cap, row);
+	}
+	nm = npool < npool_max ? npool : npool_max;
+	m = pool;
+	if (pool_page)
+		for (i = 0; i < nm; i++)
+			if (after == NULL || rows_after(sort, &a, m[i]))
+				rows_keep(sort, best, &nbest, cap, m[i]);
+
+	buf_init(&ids, 0);
+	buf_init(&facts, 0);
+	if (!buf_adds(&ids, "{"))
+		fatalx("products: buffer");
+	for (i = 0; i < nbest && i < (size_t)limit; i++)
+		if (!buf_printf(&ids, "%s%" PRId64, i > 0 ? "," : "",
+		    best[i]->id))
+			fatalx("products: buffer");
+	if (!buf_adds(&ids, "}"))
+		fatalx("products: buffer");
+	params[0] = ids.data;
+	params[1] = NULL;
+	if (facets) {
+		const struct rowset_row	**g = xcalloc(nm > 0 ? nm : 1,
+					    sizeof *g);
+
+		memcpy(g, m, nm * sizeof *g);
+		qsort(g, nm, sizeof *g, rows_fact_cmp);
+		if (!buf_adds(&facts, "["))
+			fatalx("products: buffer");
+		for (i = 0; i < nm; i = j) {
+			const char	*attrs = rs->attrs[g[i]->attrs].text;
+			char		 brand[24], bucket[16];
+
+			for (j = i + 1; j < nm && rows_fact_cmp(&g[i], &g[j]) ==
+			    0; j++)
+				;
+			snprintf(brand, sizeof brand, "%" PRId64,
+			    g[i]->brand_id);
+			snprintf(bucket, sizeof bucket, "%d", g[i]->bucket);
+			if (!buf_printf(&facts, "%s[%" PRId64 ",%s,%s,%s,%zu]",
+			    i > 0 ? "," : "", g[i]->category_id,
+			    g[i]->brand_id != 0 ? brand : "null",
+			    g[i]->bucket >= 0 ? bucket : "null",
+			    attrs != NULL ? attrs : "null", j - i))
+				fatalx("products: buffer");
+		}
+		if (!buf_adds(&facts, "]"))
+			fatalx("products: buffer");
+		free(g);
+		params[1] = facts.data;
+	}
+	if ((res = db_exec(db, &product_stmts[STMT_PAGE], 2, params)) == NULL)
+		goto out;
+	if (nbest > (size_t)limit) {
+		keys = json_pack("[oI]", rows_key_json(sort, best[limit - 1]),
+		    (json_int_t)best[limit - 1]->id);
+		next = page_encode(keys);
+		json_decref(keys);
+	}
+	if (!buf_printf(out, "{\"data\":%s,\"next\":", PQgetvalue(res, 0, 0)))
+		fatalx("products: buffer");
+	if (!(next != NULL ? buf_printf(out, "\"%s\"", next) :
+	    buf_adds(out, "null")))
+		fatalx("products: buffer");
+	if (facets) {
+		if (!buf_printf(out, ",\"total\":%zu,\"total_exact\":%s,"
+		    "\"facets\":%s}", nm, npool <= npool_max ? "true" :
+		    "false", PQgetvalue(res, 0, 1)))
+			fatalx("products: buffer");
+	} else if (!buf_adds(out, ",\"total\":null,\"total_exact\":null,"
+	    "\"facets\":null}"))
+		fatalx("products: buffer");
+	PQclear(res);
+	ok = true;
+out:
+	free(next);
+	buf_free(&ids);
+	buf_free(&facts);
+	free(best);
+	free(pool);
+	free(f->memo);
+	f->memo = NULL;
+	return ok;
+}
+
 /*
  * A list not kept in memory (m says how to keep the one made), on one of
  * the server's workers (products_list).
@@ -568,6 +983,7 @@ products_made(struct req *r, void *arg)
 
 	memset(&s, 0, sizeof s);
 	s.r = r;
+	s.attr_want = json_object();
 	buf_init(&s.sql, 0);
 	buf_init(&out, 0);
 	/* --- the filters ------------------------------------------------ */
@@ -782,6 +1198,43 @@ products_made(struct req *r, void *arg)
 	}
 	filters = buf_take(&s.sql, NULL);
 	buf_init(&s.sql, 0);
+	/*
+	 * Within a category, by what a listing's row says: made from the
+	 * category's rows in memory when they are there (rowset.h).
+	 */
+	if (!text && category != NULL && pincode == NULL && near == NULL &&
+	    !stock_only) {
+		struct row_filter	 f;
+		const struct rowset	*rs;
+		int64_t			 cat_id;
+
+		memset(&f, 0, sizeof f);
+		f.price_lo = price_lo;
+		f.price_hi = price_hi;
+		f.stars = stars;
+		f.attrs = s.attr_want;
+		if (!num_int64(category, 1, INT64_MAX, &cat_id) ||
+		    (vendor != NULL && !num_int64(vendor, 1, INT64_MAX,
+		    &f.vendor)))
+			fatalx("products: ids were checked");
+		for (i = 0; brand_list != NULL && brand_list[i] != '\0'; i++)
+			if (brand_list[i] >= '0' && brand_list[i] <= '9' &&
+			    (i == 0 || brand_list[i - 1] < '0' ||
+			    brand_list[i - 1] > '9'))
+				f.brands[f.nbrands++] = strtoll(brand_list + i,
+				    NULL, 10);
+		if ((rs = rowset_get(db, cat_id)) != NULL) {
+			bool	ok = products_rows(db, rs, &f, sort, limit,
+				    after, &out);
+
+			rowset_put(rs);
+			if (!ok) {
+				req_db_problem(r, db);
+				goto out;
+			}
+			goto reply;
+		}
+	}
 	/*
 	 * In stock: a filter of every list but the pools, which take it
 	 * last, on their candidates in order, until they are full (below).
@@ -1002,6 +1455,7 @@ products_made(struct req *r, void *arg)
 	    "null" : PQgetvalue(res, 0, 4)[0] == 't' ? "true" : "false", facets ?
 	    PQgetvalue(res, 0, 3) : "null"))
 		fatalx("products: buffer");
+reply:
 	len = out.len;
 	cache_keep(m, out.data, len);
 	req_reply(r, 200, "application/json; charset=utf-8", buf_take(&out,

@@ -267,6 +267,21 @@ cache_keep(struct cache_miss *m, const char *body, size_t len)
 	pthread_mutex_unlock(&cache_mu);
 }
 
+bool
+cache_current(uint64_t *gen)
+{
+	if (cache_cap == 0 || !listen_sync(CACHE_SYNC_MS))
+		return false;
+	*gen = __atomic_load_n(&cache_gen, __ATOMIC_ACQUIRE);
+	return true;
+}
+
+uint64_t
+cache_version(void)
+{
+	return __atomic_load_n(&cache_gen, __ATOMIC_ACQUIRE);
+}
+
 void
 cache_stats(uint64_t *hits, uint64_t *misses, uint64_t *bytes)
 {

@@ -12,6 +12,7 @@
 #include "scheduler.h"
 #include "metrics.h"
 #include "router.h"
+#include "rowset.h"
 #include "xmalloc.h"
 
 /* Statuses counted separately; anything else falls in the last slot. */
@@ -108,7 +109,7 @@ metrics_render(size_t *len)
 	struct timespec	 now;
 	char		 label[256];
 	uint64_t	 v, cum, open, reconnects, jdone, jretried, jfailed;
-	uint64_t	 chits, cmisses, cbytes;
+	uint64_t	 chits, cmisses, cbytes, rkept, rloads, rbytes;
 	size_t		 i, j;
 
 	buf_init(&b, 0);
@@ -178,6 +179,17 @@ metrics_render(size_t *len)
 	    "# TYPE soukd_catalog_cache_bytes gauge\n"
 	    "soukd_catalog_cache_bytes %llu\n", (unsigned long long)chits,
 	    (unsigned long long)cmisses, (unsigned long long)cbytes);
+	rowset_stats(&rkept, &rloads, &rbytes);
+	metrics_add(&b, "# HELP soukd_catalog_rows_total Lists within a "
+	    "category made from its listings in memory: kept since an "
+	    "earlier list (kept) or read for this one (loaded).\n"
+	    "# TYPE soukd_catalog_rows_total counter\n"
+	    "soukd_catalog_rows_total{result=\"kept\"} %llu\n"
+	    "soukd_catalog_rows_total{result=\"loaded\"} %llu\n"
+	    "# HELP soukd_catalog_rows_bytes Memory the categories' listings "
+	    "take.\n# TYPE soukd_catalog_rows_bytes gauge\n"
+	    "soukd_catalog_rows_bytes %llu\n", (unsigned long long)rkept,
+	    (unsigned long long)rloads, (unsigned long long)rbytes);
 	jobs_stats(&jdone, &jretried, &jfailed);
 	metrics_add(&b, "# HELP soukd_jobs_total Jobs this soukd ran, by "
 	    "outcome.\n# TYPE soukd_jobs_total counter\n"
