@@ -923,6 +923,211 @@ facet_sum(const json_t *first, const char *kind)
 	return n;
 }
 
+/* A first page's attribute facets, each code's values by count, then value. */
+static int
+cmp_value_count(const void *a, const void *b)
+{
+	const json_t	*x = *(json_t *const *)a, *y = *(json_t *const *)b;
+	char		*tx, *ty;
+	int		 c;
+
+	if (jint(x, "count") != jint(y, "count"))
+		return jint(x, "count") > jint(y, "count") ? -1 : 1;
+	tx = json_dumps(json_object_get(x, "value"), JSON_ENCODE_ANY);
+	ty = json_dumps(json_object_get(y, "value"), JSON_ENCODE_ANY);
+	c = strcmp(tx, ty);
+	free(tx);
+	free(ty);
+	return c;
+}
+
+/*
+ * An answer of GET /v1/products, its facets' values of equal counts put
+ * in one order (the facets name no order among them).
+ */
+static json_t *
+answer_normal(const char *body)
+{
+	json_t		*j = json_loads(body, 0, NULL), *values, **v;
+	const char	*code;
+	size_t		 i, n;
+
+	ck_assert_msg(j != NULL, "%s", body);
+	json_object_foreach(json_object_get(json_object_get(j, "facets"),
+	    "attributes"), code, values) {
+		n = json_array_size(values);
+		v = xcalloc(n + 1, sizeof *v);
+		for (i = 0; i < n; i++)
+			v[i] = json_incref(json_array_get(values, i));
+		qsort(v, n, sizeof *v, cmp_value_count);
+		json_array_clear(values);
+		for (i = 0; i < n; i++)
+			json_array_append_new(values, v[i]);
+		free(v);
+	}
+	return j;
+}
+
+/* soukd_catalog_rows_total{result="<result>"} of the shared soukd. */
+static long
+rows_metric(const char *result)
+{
+	struct api_resp	*r = api_get("/metrics");
+	char		*needle = xasprintf("soukd_catalog_rows_total{result="
+			    "\"%s\"} ", result);
+	const char	*m = strstr(r->body, needle);
+	long		 n;
+
+	ck_assert_msg(m != NULL, "%s: %.400s", needle, r->body);
+	n = strtol(m + strlen(needle), NULL, 10);
+	free(needle);
+	api_free(r);
+	return n;
+}
+
+/*
+ * A list within a category, by what its listings' rows say, is made from
+ * the category's listings in memory: each page, cursor, total and facet
+ * is what the database makes (a soukd keeping none, catalog_rows 0), for
+ * every sort and filter, page after page; a change shows at once.
+ */
+START_TEST(test_category_lists_from_memory)
+{
+	struct test_vendor	*v = test_vendor_new(api_base(), NULL);
+	struct test_vendor	*w = test_vendor_new(api_base(), NULL);
+	long			 top = cat_category(0, "none"), sub =
+				    cat_category(top, "none"), b1, b2, colour,
+				    size, l[6], kept, loaded;
+	char			*cc, *cs, *word = cat_word("rows"), *path;
+	char			*after, *id;
+	static const char *const sorts[] = { "relevance", "price_asc",
+				    "price_desc", "newest", "popularity",
+				    "rating" };
+	const char		*filters[12];
+	struct soukd		*db;
+	struct api_resp		*mem, *sql;
+	json_t			*x, *y;
+	size_t			 f, o, c, pages;
+	int			 limit;
+
+	b1 = cat_brand("Rowan", NULL);
+	b2 = cat_brand("Sal", NULL);
+	colour = cat_attribute("enum", "[\"red\",\"black\",\"blue\"]", true,
+	    &cc);
+	size = cat_attribute("number", NULL, true, &cs);
+	for (c = 0; c < 2; c++) {
+		char *body = xasprintf("{\"attributes\":[{\"attribute_id\":%ld},"
+		    "{\"attribute_id\":%ld}]}", colour, size);
+
+		mem = cat_callf(cat_admin(), "PUT",
+		    "/v1/categories/{id}/attributes", 200, body,
+		    "/v1/categories/%ld/attributes", c == 0 ? top : sub);
+		api_free(mem);
+		free(body);
+	}
+#define ATTRS(c, n)	xasprintf("{\"%s\":\"%s\",\"%s\":%s}", cc, c, cs, n)
+	l[0] = product(v->owner, top, "Kettle one", b1, ATTRS("red", "8"),
+	    10000, 5);
+	l[1] = product(v->owner, sub, "Kettle two", b1, ATTRS("black", "4"),
+	    50000, 0);
+	l[2] = product(w->owner, sub, "Kettle three", b2, ATTRS("red", "8.5"),
+	    150000, 2);
+	l[3] = product(w->owner, top, "Kettle four", b2, ATTRS("blue", "16"),
+	    300000, 1);
+	l[4] = product(v->owner, sub, "Kettle five", 0, NULL, 99900, 3);
+	l[5] = product(w->owner, sub, "Kettle six", b1, ATTRS("blue", "8"),
+	    10000, 3);
+#undef ATTRS
+	/* Thirty more, of tied popularities, prices, dates and ratings. */
+	bulk(v, sub, word);
+	id = xasprintf("%ld", l[2]);
+	PQclear(test_sql("UPDATE listings SET rating_avg = 4.5, popularity = 2"
+	    " WHERE id = $1", 1, (const char *[]){ id }));
+	free(id);
+
+	filters[0] = "";
+	filters[1] = xasprintf("&brand_id=%ld", b1);
+	filters[2] = xasprintf("&brand_id=%ld,%ld", b2, b1);
+	filters[3] = xasprintf("&vendor_id=%ld", w->id);
+	filters[4] = "&price_min=20000&price_max=160000";
+	filters[5] = "&price_max=5000";
+	filters[6] = "&rating_min=3";
+	filters[7] = xasprintf("&attr.%s=red", cc);
+	filters[8] = xasprintf("&attr.%s=red,blue&attr.%s=8", cc, cs);
+	filters[9] = xasprintf("&attr.%s=8.0&in_stock=false", cs);
+	filters[10] = xasprintf("&attr.%s=8.5&brand_id=%ld", cs, b2);
+	filters[11] = NULL;
+
+	kept = rows_metric("kept");
+	loaded = rows_metric("loaded");
+	setenv("SOUKD_CATALOG_ROWS", "0", 1);
+	db = soukd_start(test_conninfo(), NULL);
+	ck_assert_ptr_nonnull(db);
+	for (c = 0; c < 2; c++)
+	for (f = 0; filters[f] != NULL; f++)
+	for (o = 0; o < API_N(sorts); o++)
+	for (limit = 4; limit <= 40; limit += 36) {
+		after = NULL;
+		for (pages = 0; pages < 20; pages++) {
+			path = xasprintf(PRODUCTS "?category_id=%ld%s&sort=%s"
+			    "&limit=%d%s%s", c == 0 ? top : sub, filters[f],
+			    sorts[o], limit, after != NULL ? "&after=" : "",
+			    after != NULL ? after : "");
+			mem = api_request(api_base(), "GET", path, NULL, NULL,
+			    0, NULL);
+			sql = api_request(db->url, "GET", path, NULL, NULL, 0,
+			    NULL);
+			api_expect(mem, 200, "GET", PRODUCTS);
+			api_expect(sql, 200, "GET", PRODUCTS);
+			x = answer_normal(mem->body);
+			y = answer_normal(sql->body);
+			ck_assert_msg(json_equal(x, y), "%s:\n%s\nthe database"
+			    " says\n%s", path, mem->body, sql->body);
+			json_decref(x);
+			json_decref(y);
+			free(after);
+			after = jstr(mem->json, "next") != NULL ?
+			    xstrdup(jstr(mem->json, "next")) : NULL;
+			free(path);
+			api_free(mem);
+			api_free(sql);
+			if (after == NULL)
+				break;
+		}
+		ck_assert_ptr_null(after);
+	}
+	ck_assert_int_eq(soukd_stop(db, SIGTERM), 0);
+	/* Those lists were made from memory: each category read once. */
+	ck_assert_int_gt(rows_metric("kept"), kept);
+	ck_assert_int_ge(rows_metric("loaded"), loaded + 2);
+
+	/* A price changed by another program shows at once. */
+	id = xasprintf("%ld", l[5]);
+	PQclear(test_sql("UPDATE variants SET price = 500 WHERE listing_id"
+	    " = $1", 1, (const char *[]){ id }));
+	mem = browse("category_id=%ld&sort=price_asc&limit=1", top);
+	ck_assert_int_eq(jint(json_array_get(data(mem), 0), "id"), l[5]);
+	ck_assert_int_eq(jint(json_array_get(data(mem), 0), "price_min"),
+	    500);
+	api_free(mem);
+	/* Archived: gone from its category's lists. */
+	mem = cat_callf(w->owner, "POST", "/v1/listings/{id}/archive", 200,
+	    NULL, "/v1/listings/%ld/archive", l[5]);
+	api_free(mem);
+	mem = browse("category_id=%ld&sort=price_asc&limit=100", top);
+	ck_assert_msg(!jhas_id(data(mem), l[5]), "%s", mem->body);
+	ck_assert_int_eq(jint(mem->json, "total"), 5 + BULK);
+	api_free(mem);
+	free(id);
+	for (f = 1; f < 11; f++)
+		if (f < 4 || f > 6)
+			free((char *)(uintptr_t)filters[f]);
+	free(cc);
+	free(cs);
+	free(word);
+}
+END_TEST
+
 /*
  * With more matches than catalog_pool, relevance ranks and the first
  * page counts the most popular catalog_pool of them (total_exact false);
@@ -2311,6 +2516,7 @@ products_suite(void)
 	tcase_add_test(tc, test_where_it_delivers);
 	tcase_add_test(tc, test_sorts_and_pages);
 	tcase_add_test(tc, test_broad_lists_count_their_pool);
+	tcase_add_test(tc, test_category_lists_from_memory);
 	tcase_add_test(tc, test_relevance_ranks_the_pool_either_way);
 	tcase_add_test(tc, test_lists_do_not_hold_their_loop);
 	tcase_add_test(tc, test_search);
