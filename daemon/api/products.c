@@ -25,7 +25,10 @@
  * (0035).  What a list reads of a listing's vendor (status, score) is
  * copied on the listing (0034).  A list not kept in memory is made by
  * one of the server's workers (req_offload), not on the loop that read
- * it.
+ * it.  A list within a category that filters only by what a listing's
+ * row says (no words, stock or place) is made, the same, from the
+ * category's rows kept in memory (rowset.h, products_rows): PostgreSQL
+ * is then asked only for the page's cards and the facets' names.
  * Each combination of filters is its own statement text, prepared once per
  * connection (db_exec_shaped): client values only ever travel as
  * parameters.
