@@ -839,7 +839,8 @@ products_rows(struct db *db, const struct rowset *rs, struct row_filter *f,
 	bool			 ok = false;
 
 	f->memo = xcalloc(rs->nattrs > 0 ? rs->nattrs : 1, 1);
-	pool = xcalloc(npool_max + 1, sizeof *pool);
+	pool = xcalloc((rs->n < npool_max ? rs->n : npool_max) + 1,
+	    sizeof *pool);
 	best = xcalloc(cap, sizeof *best);
 	if (after != NULL) {
 		const json_t	*k = json_array_get(after, 0);

@@ -151,40 +151,42 @@ rowset_find(int64_t category)
 	return NULL;
 }
 
-/* An int64 column, or none (NULL). */
+/*
+ * An int64 column into *v, none when NULL; false (*bad set) when it is
+ * not one.
+ */
 static int64_t
-rowset_int(const PGresult *res, int i, int col, int64_t none)
+rowset_int(const PGresult *res, int i, int col, int64_t none, bool *bad)
 {
 	int64_t	v;
 
 	if (PQgetisnull(res, i, col))
 		return none;
-	if (!num_int64(PQgetvalue(res, i, col), INT64_MIN, INT64_MAX, &v))
-		fatalx("rowset: column %d is not an integer: %s", col,
-		    PQgetvalue(res, i, col));
+	if (!num_int64(PQgetvalue(res, i, col), INT64_MIN, INT64_MAX, &v)) {
+		*bad = true;
+		return none;
+	}
 	return v;
 }
 
-/* A rating ("4.50", scale 2) in hundredths, -1 when none. */
+/*
+ * A rating ("4.50": numeric(3,2), 1 to 5) in hundredths, -1 when none;
+ * *bad set when it is not one.
+ */
 static int16_t
-rowset_rating(const PGresult *res, int i)
+rowset_rating(const PGresult *res, int i, bool *bad)
 {
-	const char	*t = PQgetvalue(res, i, COL_RATING), *dot;
-	int64_t		 whole, frac = 0;
-	char		 w[8];
+	const char	*t = PQgetvalue(res, i, COL_RATING);
+	int64_t		 whole, frac;
+	char		 w[2] = { t[0], '\0' };
 
 	if (PQgetisnull(res, i, COL_RATING))
 		return -1;
-	dot = strchr(t, '.');
-	if (dot == NULL)
-		dot = t + strlen(t);
-	if ((size_t)(dot - t) >= sizeof w)
-		fatalx("rowset: rating %s", t);
-	memcpy(w, t, (size_t)(dot - t));
-	w[dot - t] = '\0';
-	if (!num_int64(w, 0, 5, &whole) || (*dot == '.' &&
-	    (strlen(dot + 1) != 2 || !num_int64(dot + 1, 0, 99, &frac))))
-		fatalx("rowset: rating %s", t);
+	if (strlen(t) != 4 || t[1] != '.' || !num_int64(w, 0, 5, &whole) ||
+	    !num_int64(t + 2, 0, 99, &frac)) {
+		*bad = true;
+		return -1;
+	}
 	return (int16_t)(whole * 100 + frac);
 }
 
@@ -203,8 +205,9 @@ enum rowset_loaded { LOAD_FAILED, LOAD_OK, LOAD_LARGE };
 
 /*
  * Reads category's rows into s (not yet seen by others) and what they
- * cost into *cost: LOAD_FAILED on a database failure (db logs it),
- * LOAD_LARGE when there are more than max_rows.
+ * cost into *cost: LOAD_FAILED on a database failure (db logs it) or a
+ * row it cannot read, LOAD_LARGE when there are more than max_rows.
+ * What s holds, rowset_free frees, whatever it returns.
  */
 static enum rowset_loaded
 rowset_load(struct db *db, struct set *s, size_t max_rows, size_t *cost)
@@ -214,6 +217,7 @@ rowset_load(struct db *db, struct set *s, size_t max_rows, size_t *cost)
 	PGresult	*res;
 	json_t		*seen;
 	size_t		 n, i, cap;
+	bool		 bad = false;
 
 	snprintf(cat, sizeof cat, "%" PRId64, s->pub.category);
 	snprintf(lim, sizeof lim, "%zu", max_rows + 1);
@@ -236,18 +240,20 @@ rowset_load(struct db *db, struct set *s, size_t max_rows, size_t *cost)
 		const char		*text;
 		json_t			*k;
 
-		r->id = rowset_int(res, (int)i, COL_ID, 0);
-		r->category_id = rowset_int(res, (int)i, COL_CATEGORY, 0);
-		r->brand_id = rowset_int(res, (int)i, COL_BRAND, 0);
-		r->vendor_id = rowset_int(res, (int)i, COL_VENDOR, 0);
-		r->price_min = rowset_int(res, (int)i, COL_PRICE_MIN, -1);
-		r->price_max = rowset_int(res, (int)i, COL_PRICE_MAX, -1);
-		r->popularity = rowset_int(res, (int)i, COL_POPULARITY, 0);
+		r->id = rowset_int(res, (int)i, COL_ID, 0, &bad);
+		r->category_id = rowset_int(res, (int)i, COL_CATEGORY, 0, &bad);
+		r->brand_id = rowset_int(res, (int)i, COL_BRAND, 0, &bad);
+		r->vendor_id = rowset_int(res, (int)i, COL_VENDOR, 0, &bad);
+		r->price_min = rowset_int(res, (int)i, COL_PRICE_MIN, -1, &bad);
+		r->price_max = rowset_int(res, (int)i, COL_PRICE_MAX, -1, &bad);
+		r->popularity = rowset_int(res, (int)i, COL_POPULARITY, 0,
+		    &bad);
 		r->published = rowset_int(res, (int)i, COL_PUBLISHED,
-		    INT64_MIN);
+		    INT64_MIN, &bad);
 		r->rank = strtod(PQgetvalue(res, (int)i, COL_RANK), NULL);
-		r->rating = rowset_rating(res, (int)i);
-		r->bucket = (int16_t)rowset_int(res, (int)i, COL_BUCKET, -1);
+		r->rating = rowset_rating(res, (int)i, &bad);
+		r->bucket = (int16_t)rowset_int(res, (int)i, COL_BUCKET, -1,
+		    &bad);
 		if (PQgetisnull(res, (int)i, COL_ATTRS)) {
 			r->attrs = 0;
 			continue;
@@ -271,6 +277,13 @@ rowset_load(struct db *db, struct set *s, size_t max_rows, size_t *cost)
 	}
 	json_decref(seen);
 	PQclear(res);
+	/* Never so, unless the schema changed under this code. */
+	if (bad) {
+		log_error("rowset: category %" PRId64 ": a listing's row is not "
+		    "as this soukd reads it; its lists read the database",
+		    s->pub.category);
+		return LOAD_FAILED;
+	}
 	qsort(s->rows, n, sizeof *s->rows, rowset_cmp);
 	s->pub.rows = s->rows;
 	s->pub.attrs = s->attrs;
