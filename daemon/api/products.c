@@ -163,13 +163,14 @@ enum { STMT_QUERY, STMT_ATTR_TYPES, STMT_GET, STMT_SUGGEST, STMT_PAGE,
 
 /* --- the search statement, built from its filters ------------------------ */
 
+/* The keys lists sort by, as products_rows reads them off a row. */
+enum product_key { KEY_RANK, KEY_PRICE, KEY_NEWEST, KEY_POPULARITY,
+	KEY_RATING };
+
 /*
  * A sort: its key (over listing l and vendor v), the key's SQL type and
  * the direction.
  */
-enum product_key { KEY_RANK, KEY_PRICE, KEY_NEWEST, KEY_POPULARITY,
-	KEY_RATING };
-
 static const struct product_sort {
 	const char	*name;
 	const char	*key;		/* NULL: the rank below */
@@ -647,10 +648,11 @@ rows_match(const struct rowset *rs, struct row_filter *f,
 	if (f->stars > 0 && (row->rating < 0 || row->rating < f->stars * 100))
 		return false;
 	if (json_object_size(f->attrs) > 0) {
+		const json_t	*object = rs->attrs[row->attrs].object;
+
 		if (f->memo[row->attrs] == 0)
-			f->memo[row->attrs] = rs->attrs[row->attrs].object !=
-			    NULL && rows_attrs_match(rs->attrs[row->attrs].object,
-			    f->attrs) ? 1 : -1;
+			f->memo[row->attrs] = object != NULL &&
+			    rows_attrs_match(object, f->attrs) ? 1 : -1;
 		if (f->memo[row->attrs] < 0)
 			return false;
 	}
@@ -688,7 +690,10 @@ rows_before(const struct product_sort *sort, const struct rowset_row *a,
     const struct rowset_row *b)
 {
 	long double	ka = 0, kb = 0;
-	bool		ha = rows_key(sort, a, &ka), hb = rows_key(sort, b, &kb);
+	bool		ha, hb;
+
+	ha = rows_key(sort, a, &ka);
+	hb = rows_key(sort, b, &kb);
 
 	if (ha != hb)
 		return ha;
@@ -822,11 +827,9 @@ products_rows(struct db *db, const struct rowset *rs, struct row_filter *f,
 {
 	const struct rowset_row	**pool, **best, **m;
 	const size_t		 npool_max = (size_t)api_config->catalog_pool;
-	const bool		 relevance = sort->which == KEY_RANK &&
-				    strcmp(sort->name, "relevance") == 0;
 	const bool		 facets = after == NULL;
-	const bool		 pool_page = relevance || (facets &&
-				    strcmp(sort->name, "popularity") == 0 &&
+	const bool		 pool_page = sort->which == KEY_RANK ||
+				    (facets && sort->which == KEY_POPULARITY &&
 				    limit < api_config->catalog_pool);
 	struct rows_after	 a = { false, 0, 0 };
 	struct buf		 ids, facts;

@@ -47,7 +47,7 @@ struct set {
 	struct rowset		 pub;
 	uint64_t		 gen;		/* the catalogue's, when read */
 	size_t			 cost;
-	int			 refs;		/* holders, the table included */
+	int			 refs;		/* holders, table included */
 	bool			 in_table;
 	bool			 loading;
 	time_t			 too_large;	/* when found so; 0: not */
@@ -279,8 +279,8 @@ rowset_load(struct db *db, struct set *s, size_t max_rows, size_t *cost)
 	PQclear(res);
 	/* Never so, unless the schema changed under this code. */
 	if (bad) {
-		log_error("rowset: category %" PRId64 ": a listing's row is not "
-		    "as this soukd reads it; its lists read the database",
+		log_error("rowset: category %" PRId64 ": a listing's row is "
+		    "not as this soukd reads it; its lists read the database",
 		    s->pub.category);
 		return LOAD_FAILED;
 	}

@@ -1016,8 +1016,8 @@ START_TEST(test_category_lists_from_memory)
 	    &cc);
 	size = cat_attribute("number", NULL, true, &cs);
 	for (c = 0; c < 2; c++) {
-		char *body = xasprintf("{\"attributes\":[{\"attribute_id\":%ld},"
-		    "{\"attribute_id\":%ld}]}", colour, size);
+		char *body = xasprintf("{\"attributes\":[{\"attribute_id\":"
+		    "%ld},{\"attribute_id\":%ld}]}", colour, size);
 
 		mem = cat_callf(cat_admin(), "PUT",
 		    "/v1/categories/{id}/attributes", 200, body,
