@@ -1004,7 +1004,7 @@ START_TEST(test_category_lists_from_memory)
 				    "price_desc", "newest", "popularity",
 				    "rating" };
 	const char		*filters[12];
-	struct soukd		*db;
+	struct soukd		*db, *small;
 	struct api_resp		*mem, *sql;
 	json_t			*x, *y;
 	size_t			 f, o, c, pages;
@@ -1096,6 +1096,30 @@ START_TEST(test_category_lists_from_memory)
 		}
 		ck_assert_ptr_null(after);
 	}
+	/*
+	 * A category too large for a quarter of catalog_rows is not kept:
+	 * its lists read the database, and say the same.
+	 */
+	setenv("SOUKD_CATALOG_ROWS", "2K", 1);
+	small = soukd_start(test_conninfo(), NULL);
+	ck_assert_ptr_nonnull(small);
+	for (o = 0; o < API_N(sorts); o++) {
+		path = xasprintf(PRODUCTS "?category_id=%ld&sort=%s&limit=5",
+		    top, sorts[o]);
+		mem = api_request(small->url, "GET", path, NULL, NULL, 0, NULL);
+		sql = api_request(db->url, "GET", path, NULL, NULL, 0, NULL);
+		api_expect(mem, 200, "GET", PRODUCTS);
+		ck_assert_str_eq(mem->body, sql->body);
+		free(path);
+		api_free(mem);
+		api_free(sql);
+	}
+	mem = api_request(small->url, "GET", "/metrics", NULL, NULL, 0, NULL);
+	ck_assert_msg(strstr(mem->body, "soukd_catalog_rows_total{result="
+	    "\"loaded\"} 0\n") != NULL, "%.2000s", mem->body);
+	api_free(mem);
+	ck_assert(soukd_log_has(small, "its lists read the database"));
+	ck_assert_int_eq(soukd_stop(small, SIGTERM), 0);
 	ck_assert_int_eq(soukd_stop(db, SIGTERM), 0);
 	/* Those lists were made from memory: each category read once. */
 	ck_assert_int_gt(rows_metric("kept"), kept);
