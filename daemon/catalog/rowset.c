@@ -269,7 +269,10 @@ rowset_load(struct db *db, struct set *s, size_t max_rows, size_t *cost)
 			    sizeof *s->attrs);
 		}
 		s->attrs[s->pub.nattrs].text = xstrdup(text);
-		s->attrs[s->pub.nattrs].object = json_loads(text, 0, NULL);
+		/* Numbers as doubles: no integer is too large for one. */
+		if ((s->attrs[s->pub.nattrs].object = json_loads(text,
+		    JSON_DECODE_INT_AS_REAL, NULL)) == NULL)
+			bad = true;
 		json_object_set_new(seen, text,
 		    json_integer((json_int_t)s->pub.nattrs));
 		*cost += strlen(text) + ROWSET_ATTRS_COST;
