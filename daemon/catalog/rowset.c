@@ -294,6 +294,22 @@ rowset_load(struct db *db, struct set *s, size_t max_rows, size_t *cost)
 	return LOAD_OK;
 }
 
+/* A new entry of category in the table (held by it), rowset_mu held. */
+static struct set *
+rowset_insert(int64_t category, uint64_t gen)
+{
+	struct set	*s = xcalloc(1, sizeof *s);
+
+	s->pub.category = category;
+	s->gen = gen;
+	s->refs = 1;
+	s->in_table = true;
+	s->chain = *rowset_bucket(category);
+	*rowset_bucket(category) = s;
+	rowset_link_newest(s);
+	return s;
+}
+
 const struct rowset *
 rowset_get(struct db *db, int64_t category)
 {
@@ -305,38 +321,45 @@ rowset_get(struct db *db, int64_t category)
 	if (rowset_cap == 0 || !cache_current(&gen))
 		return NULL;
 	pthread_mutex_lock(&rowset_mu);
-	if ((s = rowset_find(category)) != NULL) {
-		/* Being loaded, or too large of late: the database. */
-		if (s->loading || (s->too_large != 0 &&
-		    time(NULL) - s->too_large < ROWSET_LARGE_SECS)) {
-			pthread_mutex_unlock(&rowset_mu);
-			return NULL;
-		}
-		if (s->gen == gen && s->too_large == 0) {
-			s->refs++;
-			rowset_kept++;
-			rowset_unlink_recency(s);
-			rowset_link_newest(s);
-			pthread_mutex_unlock(&rowset_mu);
-			return &s->pub;
-		}
-		rowset_remove(s);
+	s = rowset_find(category);
+	/* Being loaded, or too large of late: the database. */
+	if (s != NULL && (s->loading || (s->too_large != 0 &&
+	    time(NULL) - s->too_large < ROWSET_LARGE_SECS))) {
+		pthread_mutex_unlock(&rowset_mu);
+		return NULL;
 	}
+	if (s != NULL && s->rows != NULL && s->gen == gen) {
+		s->refs++;
+		rowset_kept++;
+		rowset_unlink_recency(s);
+		rowset_link_newest(s);
+		pthread_mutex_unlock(&rowset_mu);
+		return &s->pub;
+	}
+	/*
+	 * Read when a second list asks for them within one version of the
+	 * catalogue: the first one reads the database and leaves a mark.
+	 * A catalogue that changes between every two lists of a category
+	 * thus costs them no more than without sets.
+	 */
+	if (s == NULL || s->rows != NULL || s->too_large != 0 ||
+	    s->gen != gen) {
+		if (s != NULL)
+			rowset_remove(s);
+		rowset_insert(category, gen);
+		pthread_mutex_unlock(&rowset_mu);
+		return NULL;
+	}
+	rowset_remove(s);
 	/*
 	 * Loaded here, under the version heard of before it is read: a
 	 * change not heard of yet moves the version on when it is, and the
 	 * set is loaded again then (only ever too early).  Meanwhile, the
 	 * others read the database.  Held by the table and this thread.
 	 */
-	s = xcalloc(1, sizeof *s);
-	s->pub.category = category;
-	s->gen = gen;
+	s = rowset_insert(category, gen);
 	s->loading = true;
-	s->refs = 2;
-	s->in_table = true;
-	s->chain = *rowset_bucket(category);
-	*rowset_bucket(category) = s;
-	rowset_link_newest(s);
+	s->refs++;
 	pthread_mutex_unlock(&rowset_mu);
 
 	loaded = rowset_load(db, s, rowset_cap / 4 / sizeof(struct rowset_row),

@@ -9,10 +9,13 @@
  * row, choosing among them here a few dozen.
  *
  * A set is current while the catalogue's version (cache.c, moved on by
- * every NOTIFY souk_catalog) is the one read before it was loaded; a
- * set asked for after a change is loaded again.  Sets are capped in
- * memory (catalog_rows); the least recently used go first, and a
- * category too large for a quarter of the cap is never kept.
+ * every NOTIFY souk_catalog) is the one read before it was loaded.  A
+ * category's set is loaded when a second list asks for it within one
+ * version (the first reads the database), so a catalogue changing
+ * between every two lists costs them no more than without sets.  Sets
+ * are capped in memory (catalog_rows); the least recently used go
+ * first, and a category too large for a quarter of the cap is never
+ * kept.
  */
 #ifndef SOUKD_ROWSET_H
 #define SOUKD_ROWSET_H
