@@ -388,7 +388,8 @@ rowset_get(struct db *db, int64_t category)
 		for (o = rowset_oldest; o != NULL &&
 		    rowset_used > rowset_cap; o = next) {
 			next = o->newer;
-			if (o != s && !o->loading)
+			/* Marks (no rows) free nothing, and would be lost. */
+			if (o != s && !o->loading && o->cost > 0)
 				rowset_remove(o);
 		}
 	}
