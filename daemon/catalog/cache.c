@@ -276,12 +276,6 @@ cache_current(uint64_t *gen)
 	return true;
 }
 
-uint64_t
-cache_version(void)
-{
-	return __atomic_load_n(&cache_gen, __ATOMIC_ACQUIRE);
-}
-
 void
 cache_stats(uint64_t *hits, uint64_t *misses, uint64_t *bytes)
 {

@@ -49,8 +49,6 @@ void	cache_keep(struct cache_miss *m, const char *body, size_t len);
  * (nothing is kept, the listener is not connected or late).
  */
 bool	cache_current(uint64_t *gen);
-/* The catalogue's version as heard of so far. */
-uint64_t cache_version(void);
 /* Answers served from memory and made, and the bytes kept (metrics). */
 void	cache_stats(uint64_t *hits, uint64_t *misses, uint64_t *bytes);
 
