@@ -151,10 +151,7 @@ rowset_find(int64_t category)
 	return NULL;
 }
 
-/*
- * An int64 column into *v, none when NULL; false (*bad set) when it is
- * not one.
- */
+/* An int64 column, none when NULL; *bad set when it is not one. */
 static int64_t
 rowset_int(const PGresult *res, int i, int col, int64_t none, bool *bad)
 {
