@@ -2,7 +2,9 @@
  * migrate: the schema.  The migrations built into soukd (sql/migrations,
  * applied in name order) are recorded with a SHA-256 checksum in
  * schema_migrations; an applied migration whose file has since changed is
- * refused, because a landed migration is never edited.
+ * refused, because a landed migration is never edited (migrate.c lists
+ * the few earlier texts that stops landed and later ones replaced, with
+ * the same schema, and accepts those).
  */
 #ifndef SOUKD_MIGRATE_H
 #define SOUKD_MIGRATE_H

@@ -93,6 +93,40 @@ START_TEST(test_changed_migration_refused)
 }
 END_TEST
 
+/*
+ * A database that applied an earlier landed text of a migration (0028
+ * as the stop of eac9341 landed it, with 0032 after it) is current;
+ * any other text of it is still refused.
+ */
+START_TEST(test_earlier_landed_text_accepted)
+{
+	char		*db = test_new_database(), *out = NULL;
+	struct soukd	*s;
+
+	ck_assert_int_eq(migrate(db, false, &out), 0);
+	free(out);
+	sql_on(db, "UPDATE schema_migrations SET checksum = '3ac192a19740dc46"
+	    "1079232c98d215aa94c615f2cebdc22f1fedc2dc6344b1f0' WHERE name ="
+	    " '0028_product_docs.sql'");
+	sql_on(db, "INSERT INTO schema_migrations (name, checksum) VALUES"
+	    " ('0032_product_docs_format.sql', 'f054cfc425dd7a3cee42536ff38ff0"
+	    "748dbf05335df4f029bd478bf485f2b1d4')");
+	ck_assert_int_eq(migrate(db, true, &out), 0);
+	ck_assert_msg(strstr(out, "applied  0028_product_docs.sql") != NULL,
+	    "%s", out);
+	free(out);
+	s = soukd_start(db, NULL);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(soukd_stop(s, SIGTERM), 0);
+	sql_on(db, "UPDATE schema_migrations SET checksum = repeat('1', 64) "
+	    "WHERE name = '0028_product_docs.sql'");
+	ck_assert_int_eq(migrate(db, true, &out), 1);
+	ck_assert_ptr_nonnull(strstr(out, "CHANGED  0028_product_docs.sql"));
+	free(out);
+	free(db);
+}
+END_TEST
+
 START_TEST(test_concurrent_runs_apply_once)
 {
 	char	*db = test_new_database(), *out = NULL;
@@ -164,6 +198,7 @@ migrate_suite(void)
 	tcase_add_test(tc, test_fresh_then_noop);
 	tcase_add_test(tc, test_serving_needs_current_schema);
 	tcase_add_test(tc, test_changed_migration_refused);
+	tcase_add_test(tc, test_earlier_landed_text_accepted);
 	tcase_add_test(tc, test_concurrent_runs_apply_once);
 	tcase_add_test(tc, test_unreachable_database);
 	tcase_add_test(tc, test_bad_configuration_is_refused);
