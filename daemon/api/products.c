@@ -261,9 +261,13 @@ search_free(struct search *s)
 	json_decref(s->attr_want);
 }
 
-/* A comma-separated list of ids as a PostgreSQL array literal. */
+/*
+ * A comma-separated list of at most max ids as a PostgreSQL array
+ * literal, and into ids[] (*n_out of them).
+ */
 static char *
-search_id_list(struct req *r, const char *field, const char *s, int max)
+search_id_list(struct req *r, const char *field, const char *s, int max,
+    int64_t *ids, int *n_out)
 {
 	struct buf	 b;
 	const char	*p = s, *e;
@@ -282,6 +286,8 @@ search_id_list(struct req *r, const char *field, const char *s, int max)
 		one[e - p] = '\0';
 		if (!num_int64(one, 1, INT64_MAX, &id) || ++n > max)
 			goto bad;
+		ids[n - 1] = id;
+		*n_out = n;
 		if (!buf_printf(&b, "%s%lld", n > 1 ? "," : "", (long long)id))
 			fatalx("products: buffer");
 		p = *e == ',' ? e + 1 : e;
@@ -579,7 +585,7 @@ search_way(struct search *s, struct db *db, const char *filters,
  */
 struct row_filter {
 	int64_t		 vendor;	/* 0: any */
-	int64_t		 brands[PRODUCTS_MAX_BRANDS];
+	const int64_t	*brands;
 	int		 nbrands;	/* 0: any */
 	int64_t		 price_lo, price_hi;	/* -1: none */
 	int64_t		 stars;		/* 0: any */
@@ -980,13 +986,13 @@ products_made(struct req *r, void *arg)
 	char		*brand_list = NULL, *tsq = NULL, *next = NULL, num[64];
 	char		*filters = NULL, *filters_all = NULL;
 	int64_t		 limit = 20, price_lo = -1, price_hi = -1, stars = 0;
-	int64_t		 radius_km = 10;
+	int64_t		 radius_km = 10, brand_ids[PRODUCTS_MAX_BRANDS];
 	double		 lat = 0, lon = 0;
 	size_t		 i, len;
 	bool		 stock_only = false, facets, text, relevance, pool_page;
 	bool		 from_all = false;
 	int		 pq = 0, pafter_k = 0, pafter_id = 0, plimit, ppool = 0;
-	int		 nfilter;
+	int		 nfilter, nbrands = 0;
 
 	memset(&s, 0, sizeof s);
 	s.r = r;
@@ -1035,7 +1041,7 @@ products_made(struct req *r, void *arg)
 		    "id");
 	if (brands != NULL)
 		brand_list = search_id_list(r, "brand_id", brands,
-		    PRODUCTS_MAX_BRANDS);
+		    PRODUCTS_MAX_BRANDS, brand_ids, &nbrands);
 	if (pincode != NULL && (strlen(pincode) != 6 || pincode[0] == '0' ||
 	    strspn(pincode, "0123456789") != 6))
 		req_field_error(r, "pincode", "invalid", "must be 6 digits, "
@@ -1224,12 +1230,8 @@ products_made(struct req *r, void *arg)
 		    (vendor != NULL && !num_int64(vendor, 1, INT64_MAX,
 		    &f.vendor)))
 			fatalx("products: ids were checked");
-		for (i = 0; brand_list != NULL && brand_list[i] != '\0'; i++)
-			if (brand_list[i] >= '0' && brand_list[i] <= '9' &&
-			    (i == 0 || brand_list[i - 1] < '0' ||
-			    brand_list[i - 1] > '9'))
-				f.brands[f.nbrands++] = strtoll(brand_list + i,
-				    NULL, 10);
+		f.brands = brand_ids;
+		f.nbrands = nbrands;
 		if ((rs = rowset_get(db, cat_id)) != NULL) {
 			bool	ok = products_rows(db, rs, &f, sort, limit,
 				    after, &out);
