@@ -33,6 +33,7 @@
 #include "voice.h"
 #include "tele/dial.h"
 #include "outbox.h"
+#include "popularity.h"
 #include "reminders.h"
 #include "search.h"
 #include "stock.h"
@@ -418,6 +419,7 @@ main_serve(const struct config *c)
 	stock_init();
 	catalog_init();
 	search_init();
+	popularity_init();
 	rowset_init(c);
 	/* Workers need the store too: media.gc removes from it. */
 	if (!media_init(c, &cause)) {

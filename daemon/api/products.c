@@ -18,7 +18,10 @@
  * brands, price ranges, attribute values) count, the pool: the
  * catalog_pool most popular matches, every match when there are no more
  * (total_exact says which).  A broad search thus costs what its pool
- * does, not what its tens of thousands of matches would.  The other sorts
+ * does, not what its tens of thousands of matches would; one expected to
+ * match several pools' worth reads its pool among its most popular
+ * matches only when they are enough (migration 0037's marks of
+ * popularity, popularity.h's statistics).  The other sorts
  * page through every match.  All of it is one statement; the cards and
  * the facets' JSON come from functions with plans of their own
  * (migration 0031), the cards kept ready with the products' documents
@@ -48,6 +51,7 @@
 #include "log.h"
 #include "num.h"
 #include "page.h"
+#include "popularity.h"
 #include "req.h"
 #include "rowset.h"
 
@@ -57,6 +61,16 @@
 #define PRODUCTS_MAX_VALUES	20
 #define PRODUCTS_MAX_QUERY	1000
 #define PRODUCTS_MAX_PARAMS	64
+/*
+ * A broad search reads its pool among its matches at least as popular
+ * as this many pools' worth of them would be, were PostgreSQL's
+ * estimate of its matches right (it can be some three times off either
+ * way), when that is at most this share of the listings (above it, the
+ * pool would be read among too many to be worth the risk of reading
+ * all the matches after).
+ */
+#define PRODUCTS_POPULAR_POOLS	4.0
+#define PRODUCTS_POPULAR_SHARE	0.7
 
 /*
  * Stock that can be bought, in an open store or warehouse, as a filter
@@ -199,6 +213,11 @@ static const struct product_sort {
 	"(0.6 * ts_rank(l.search, $1::tsquery, 32) + 0.25 * l.quality + " \
 	"0.15 * l.vendor_score)"
 #define PRODUCT_RANK	ROWSET_RANK
+
+/* What a pool keeps of listing l (the key k aside). */
+#define PRODUCT_POOL_COLUMNS						\
+	"l.id, l.popularity, l.category_id, l.brand_id, l.price_min,"	\
+	" l.attributes_text"
 
 struct search {
 	struct req	*r;
@@ -990,7 +1009,7 @@ products_made(struct req *r, void *arg)
 	double		 lat = 0, lon = 0;
 	size_t		 i, len;
 	bool		 stock_only = false, facets, text, relevance, pool_page;
-	bool		 from_all = false;
+	bool		 from_all = false, popular_pool = false;
 	int		 pq = 0, pafter_k = 0, pafter_id = 0, plimit, ppool = 0;
 	int		 nfilter, nbrands = 0;
 
@@ -1284,9 +1303,23 @@ products_made(struct req *r, void *arg)
 		 * 1,800): the pool only when there are more matches than
 		 * eight pools.
 		 */
-		bool		 rank_late = way == WAY_MATCHES &&
-				    relevance && matches > 8.0 *
-				    (double)api_config->catalog_pool;
+		bool		 rank_late;
+		/*
+		 * A broad search: its pool read among its most popular
+		 * matches (migration 0037's marks), those at least as
+		 * popular as popular, when there are more of them than the
+		 * pool (PRODUCTS_POPULAR_POOLS).
+		 */
+		int64_t		 popular = -1;
+		const double	 share = PRODUCTS_POPULAR_POOLS *
+				    (double)(api_config->catalog_pool + 1) /
+				    matches;
+
+		if (way == WAY_MATCHES && pool_page && !stock_only &&
+		    matches > 0 && share <= PRODUCTS_POPULAR_SHARE)
+			popular = popularity_at(db, share);
+		rank_late = way == WAY_MATCHES && popular <= 0 && relevance &&
+		    matches > 8.0 * (double)api_config->catalog_pool;
 		/*
 		 * The page's key, where the pool reads a bounded number of
 		 * rows (relevance's costs, popularity's does not).
@@ -1340,6 +1373,37 @@ products_made(struct req *r, void *arg)
 			    ppool);
 			break;
 		case WAY_MATCHES:
+			if (popular > 0) {
+				int	ppop;
+
+				snprintf(num, sizeof num, "%" PRId64, popular);
+				ppop = search_param(&s, num);
+				/*
+				 * t: the most popular matches (OFFSET 0:
+				 * through the indexes, ranked as read).
+				 * The pool: t's when they are more than
+				 * it, else every match's, read only then
+				 * (a one-time filter).
+				 */
+				search_add(&s, "t AS MATERIALIZED (SELECT *"
+				    " FROM (SELECT " PRODUCT_POOL_COLUMNS ","
+				    " %s AS k FROM listings l%s WHERE %s AND"
+				    " l.search @@ listing_popular_query("
+				    "$%d::bigint) OFFSET 0) x ORDER BY"
+				    " popularity DESC, id DESC LIMIT $%d::int"
+				    " + 1), pool AS MATERIALIZED (SELECT *"
+				    " FROM t WHERE (SELECT count(*) FROM t) >"
+				    " $%d::int UNION ALL (SELECT * FROM"
+				    " (SELECT " PRODUCT_POOL_COLUMNS ", %s"
+				    " AS k FROM listings l%s WHERE %s"
+				    " OFFSET 0) x WHERE (SELECT count(*) FROM"
+				    " t) <= $%d::int ORDER BY popularity DESC,"
+				    " id DESC LIMIT $%d::int + 1)), ", k,
+				    s.join, filters, ppop, ppool, ppool, k,
+				    s.join, filters, ppool, ppool);
+				popular_pool = true;
+				break;
+			}
 			/*
 			 * OFFSET 0: every match, through the indexes; ranked
 			 * here, or when there are many of them (rank_late),
@@ -1442,11 +1506,16 @@ products_made(struct req *r, void *arg)
 		    " (SELECT count(*) FROM pool) <= $%d::int", ppool);
 	else
 		search_add(&s, " NULL::numeric, NULL::text, NULL::bool");
+	/* Whether the most popular matches were enough (metrics). */
+	if (popular_pool)
+		search_add(&s, ", (SELECT count(*) FROM t) > $%d::int", ppool);
 
 	if ((res = db_exec_shaped(db, s.sql.data, s.n, s.params)) == NULL) {
 		req_db_problem(r, db);
 		goto out;
 	}
+	if (popular_pool)
+		popularity_count(PQgetvalue(res, 0, 5)[0] == 't');
 	if (!PQgetisnull(res, 0, 1)) {
 		keys = json_loads(PQgetvalue(res, 0, 1), 0, NULL);
 		next = page_encode(keys);

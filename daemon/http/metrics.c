@@ -11,6 +11,7 @@
 #include "log.h"
 #include "scheduler.h"
 #include "metrics.h"
+#include "popularity.h"
 #include "router.h"
 #include "rowset.h"
 #include "xmalloc.h"
@@ -110,6 +111,7 @@ metrics_render(size_t *len)
 	char		 label[256];
 	uint64_t	 v, cum, open, reconnects, jdone, jretried, jfailed;
 	uint64_t	 chits, cmisses, cbytes, rkept, rloads, rbytes;
+	uint64_t	 penough, pshort;
 	size_t		 i, j;
 
 	buf_init(&b, 0);
@@ -190,6 +192,14 @@ metrics_render(size_t *len)
 	    "take.\n# TYPE soukd_catalog_rows_bytes gauge\n"
 	    "soukd_catalog_rows_bytes %llu\n", (unsigned long long)rkept,
 	    (unsigned long long)rloads, (unsigned long long)rbytes);
+	popularity_stats(&penough, &pshort);
+	metrics_add(&b, "# HELP soukd_search_popular_total Broad searches "
+	    "whose pool was read among their most popular matches: enough "
+	    "of them (enough), or too few, the pool then read among all "
+	    "(short).\n# TYPE soukd_search_popular_total counter\n"
+	    "soukd_search_popular_total{result=\"enough\"} %llu\n"
+	    "soukd_search_popular_total{result=\"short\"} %llu\n",
+	    (unsigned long long)penough, (unsigned long long)pshort);
 	jobs_stats(&jdone, &jretried, &jfailed);
 	metrics_add(&b, "# HELP soukd_jobs_total Jobs this soukd ran, by "
 	    "outcome.\n# TYPE soukd_jobs_total counter\n"

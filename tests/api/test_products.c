@@ -1350,6 +1350,175 @@ START_TEST(test_relevance_ranks_the_pool_either_way)
 }
 END_TEST
 
+/* soukd_search_popular_total{result="<result>"} of soukd s. */
+static long
+popular_metric(const struct soukd *s, const char *result)
+{
+	struct api_resp	*r = api_request(s->url, "GET", "/metrics", NULL,
+			    NULL, 0, NULL);
+	char		*needle = xasprintf("soukd_search_popular_total{result="
+			    "\"%s\"} ", result);
+	const char	*m = strstr(r->body, needle);
+	long		 n;
+
+	ck_assert_msg(m != NULL, "%s: %.400s", needle, r->body);
+	n = strtol(m + strlen(needle), NULL, 10);
+	free(needle);
+	api_free(r);
+	return n;
+}
+
+/*
+ * A broad search reads its pool among its most popular matches (migration
+ * 0037's marks) when those are more than the pool, else among all of
+ * them: either way its page, total and facets are those of the
+ * catalog_pool most popular matches, after popularities and titles have
+ * changed too.  Its own database: the share of the listings each
+ * popularity has is the test's.
+ */
+START_TEST(test_broad_search_reads_its_popular_matches)
+{
+	/* Popular matches (enough of them), unpopular ones (too few). */
+	static const char *const words[2] = { "zebrawood", "quokkafelt" };
+	char		*conninfo = test_new_migrated_database();
+	const char	*params[2];
+	struct soukd	*s;
+	struct api_resp	*r;
+	PGresult	*res;
+	json_t		*plan, *c;
+	struct buf	 ids;
+	char		*got, *want, *path;
+	double		 rows, size;
+	size_t		 i, k, j;
+
+	/*
+	 * 3,600 listings: 200 of each word, the filler's popularities and
+	 * the first word's spread from 0 to 1,000, the second's 0 to 3.
+	 */
+	PQclear(test_sql_on(conninfo, "WITH g AS (INSERT INTO regions (kind,"
+	    " name) VALUES ('country', 'Popland') RETURNING id), v AS (INSERT"
+	    " INTO vendors (name, legal_name, category, address, region_id,"
+	    " pincode) SELECT 'Pop', 'Pop', 'general', 'x', g.id, '560001'"
+	    " FROM g RETURNING id), c AS (INSERT INTO categories (slug, name)"
+	    " VALUES ('pop', 'Pop') RETURNING id) INSERT INTO listings"
+	    " (vendor_id, kind, title, category_id, status, published_at,"
+	    " popularity) SELECT v.id, 'product', CASE WHEN i <= 200 THEN"
+	    " 'Zebrawood chair ' || i WHEN i <= 400 THEN 'Quokkafelt mat ' ||"
+	    " i ELSE 'Plain item ' || i END, c.id, 'active', now(), CASE WHEN"
+	    " i <= 200 THEN (i * 7919) % 1000 + 1 WHEN i <= 400 THEN i % 4"
+	    " ELSE (i * 104729) % 1000 END FROM v, c, generate_series(1, 3600)"
+	    " i", 0, NULL));
+	PQclear(test_sql_on(conninfo, "ANALYZE listings", 0, NULL));
+	/*
+	 * Then the least popular of the first word become the most popular
+	 * (their marks move), the most popular lose all, and the next have
+	 * their words made again (a title edit: the marks are made again
+	 * with them).
+	 */
+	PQclear(test_sql_on(conninfo, "UPDATE listings SET popularity ="
+	    " 5000 + id % 7 WHERE title LIKE 'Zebrawood%' AND popularity < 60",
+	    0, NULL));
+	PQclear(test_sql_on(conninfo, "UPDATE listings SET popularity = 0"
+	    " WHERE title LIKE 'Zebrawood%' AND popularity BETWEEN 950 AND"
+	    " 1000", 0, NULL));
+	PQclear(test_sql_on(conninfo, "UPDATE listings SET title = title ||"
+	    " ' oak' WHERE title LIKE 'Zebrawood%' AND popularity BETWEEN 800"
+	    " AND 949", 0, NULL));
+
+	setenv("SOUKD_CATALOG_POOL", "20", 1);
+	s = soukd_start(conninfo, NULL);
+	ck_assert_ptr_nonnull(s);
+	for (k = 0; k < 2; k++) {
+		params[0] = words[k];
+		/*
+		 * As soukd asks: few enough matches estimated to read them
+		 * rather than walk the listings, enough for a pool read
+		 * among the most popular (products.c).
+		 */
+		res = test_sql_on(conninfo, "EXPLAIN (FORMAT JSON) SELECT 1"
+		    " FROM listings l WHERE l.status = 'active' AND"
+		    " l.vendor_live AND l.search @@ search_query($1)", 1,
+		    params);
+		plan = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+		PQclear(res);
+		rows = json_number_value(json_object_get(json_object_get(
+		    json_array_get(plan, 0), "Plan"), "Plan Rows"));
+		json_decref(plan);
+		res = test_sql_on(conninfo, "SELECT reltuples::float8 FROM"
+		    " pg_class WHERE oid = 'listings'::regclass", 0, NULL);
+		size = strtod(PQgetvalue(res, 0, 0), NULL);
+		PQclear(res);
+		ck_assert_msg(rows * rows < 4 * 20 * size && 4 * 21 / rows <=
+		    0.7, "PostgreSQL estimates %.0f matches among %.0f"
+		    " listings: the test no longer reaches the way it tests",
+		    rows, size);
+
+		/* By relevance: the pool, ranked. */
+		path = xasprintf(PRODUCTS "?q=%s&limit=20", words[k]);
+		r = api_request(s->url, "GET", path, NULL, NULL, 0, NULL);
+		free(path);
+		api_expect(r, 200, "GET", PRODUCTS);
+		ck_assert_int_eq(jint(r->json, "total"), 20);
+		ck_assert(json_is_false(json_object_get(r->json,
+		    "total_exact")));
+		ck_assert_int_eq(facet_sum(r->json, "categories"), 20);
+		buf_init(&ids, 0);
+		json_array_foreach(data(r), i, c)
+			ck_assert(buf_printf(&ids, "%s%ld", i > 0 ? "," : "",
+			    jint(c, "id")));
+		got = buf_take(&ids, NULL);
+		api_free(r);
+		res = test_sql_on(conninfo, "SELECT string_agg(id::text, ','"
+		    " ORDER BY k DESC, id DESC) FROM (SELECT id, 0.6 *"
+		    " ts_rank(search, search_query($1), 32) + 0.25 * quality +"
+		    " 0.15 * vendor_score AS k FROM listings WHERE status ="
+		    " 'active' AND vendor_live AND search @@ search_query($1)"
+		    " ORDER BY popularity DESC, id DESC LIMIT 20) x", 1, params);
+		want = xstrdup(PQgetvalue(res, 0, 0));
+		PQclear(res);
+		ck_assert_msg(strcmp(got, want) == 0, "%s: %s, want %s",
+		    words[k], got, want);
+		free(got);
+		free(want);
+
+		/* By popularity: the pool's head. */
+		path = xasprintf(PRODUCTS "?q=%s&limit=10&sort=popularity",
+		    words[k]);
+		r = api_request(s->url, "GET", path, NULL, NULL, 0, NULL);
+		free(path);
+		api_expect(r, 200, "GET", PRODUCTS);
+		buf_init(&ids, 0);
+		json_array_foreach(data(r), i, c)
+			ck_assert(buf_printf(&ids, "%s%ld", i > 0 ? "," : "",
+			    jint(c, "id")));
+		got = buf_take(&ids, NULL);
+		api_free(r);
+		res = test_sql_on(conninfo, "SELECT string_agg(id::text, ','"
+		    " ORDER BY popularity DESC, id DESC) FROM (SELECT id,"
+		    " popularity FROM listings WHERE status = 'active' AND"
+		    " vendor_live AND search @@ search_query($1) ORDER BY"
+		    " popularity DESC, id DESC LIMIT 10) x", 1, params);
+		want = xstrdup(PQgetvalue(res, 0, 0));
+		PQclear(res);
+		ck_assert_msg(strcmp(got, want) == 0, "%s by popularity: %s,"
+		    " want %s", words[k], got, want);
+		free(got);
+		free(want);
+
+		/*
+		 * The first word's pool came from its popular matches, the
+		 * second's from all, theirs being too few: both lists each.
+		 */
+		j = (size_t)popular_metric(s, k == 0 ? "enough" : "short");
+		ck_assert_uint_eq(j, 2);
+		ck_assert_int_eq(popular_metric(s, k == 0 ? "short" :
+		    "enough"), k == 0 ? 0 : 2);
+	}
+	ck_assert_int_eq(soukd_stop(s, SIGTERM), 0);
+	free(conninfo);
+}
+END_TEST
+
 /* A list asked of soukd base, answered in the background. */
 struct slow_list {
 	pthread_t	 th;
@@ -2554,6 +2723,7 @@ products_suite(void)
 	tcase_add_test(tc, test_broad_lists_count_their_pool);
 	tcase_add_test(tc, test_category_lists_from_memory);
 	tcase_add_test(tc, test_relevance_ranks_the_pool_either_way);
+	tcase_add_test(tc, test_broad_search_reads_its_popular_matches);
 	tcase_add_test(tc, test_lists_do_not_hold_their_loop);
 	tcase_add_test(tc, test_search);
 	tcase_add_test(tc, test_suggest);

@@ -37,6 +37,7 @@ static Suite *(*const suites[])(void) = {
 	lead_suite,
 	tele_suite,
 	urlenc_suite,
+	popularity_suite,
 };
 
 const char *

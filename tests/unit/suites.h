@@ -41,6 +41,7 @@ Suite	*views_suite(void);
 Suite	*lead_suite(void);
 Suite	*tele_suite(void);
 Suite	*urlenc_suite(void);
+Suite	*popularity_suite(void);
 
 /* The repository's top directory (SOUK_ROOT), for tests that read files. */
 const char *test_root(void);
