@@ -20,12 +20,14 @@
 -- the start of p's step: those of every class above p's, and those of
 -- p's class marked with its step.  Each term of a query costs the text
 -- index a test for every listing it reads: the steps below are marked
--- too so that p's class is one term, not up to 16.  A search that expects many matches first reads those of its
--- matches that also match that (products.c chooses p so that they are
--- a few pools' worth); when they are more than a pool, its pool is
--- their most popular, exactly the pool of all its matches, since every
--- other match is less popular.  When they are fewer, it reads all its
--- matches, as before.
+-- too so that p's class is one term, not up to 16.
+--
+-- A search that expects many matches first reads those of its matches
+-- that also match that (products.c chooses p so that they are a few
+-- pools' worth); when they are more than a pool, its pool is their most
+-- popular, exactly the pool of all its matches, since every other match
+-- is less popular.  When they are fewer, it reads all its matches, as
+-- before.
 
 -- The class and the step of a popularity (0 to 63, 0 to 15).
 CREATE FUNCTION listing_popularity_class(p bigint) RETURNS int
