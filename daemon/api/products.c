@@ -20,8 +20,8 @@
  * (total_exact says which).  A broad search thus costs what its pool
  * does, not what its tens of thousands of matches would; one expected to
  * match several pools' worth reads its pool among its most popular
- * matches only when they are enough (migration 0037's marks of
- * popularity, popularity.h's statistics).  The other sorts
+ * matches only when they are enough (migration 0037's index of words
+ * with marks of popularity, popularity.h's statistics).  The other sorts
  * page through every match.  All of it is one statement; the cards and
  * the facets' JSON come from functions with plans of their own
  * (migration 0031), the cards kept ready with the products' documents
@@ -238,6 +238,30 @@ struct search {
 	 */
 	const char	*join;
 };
+
+/*
+ * Filters as the index of the listings' words with their popularity's
+ * marks reads them (migration 0037): each test of l.search, of its words
+ * there.
+ */
+static char *
+search_popular_filters(const char *filters)
+{
+	static const char	 from[] = "l.search @@ ";
+	static const char	 to[] = "listing_search_popular(l.search,"
+				    " l.popularity) @@ ";
+	struct buf		 b;
+	const char		*p, *q;
+
+	buf_init(&b, 0);
+	for (p = filters; (q = strstr(p, from)) != NULL; p = q + sizeof from -
+	    1)
+		if (!buf_add(&b, p, (size_t)(q - p)) || !buf_adds(&b, to))
+			fatalx("products: buffer");
+	if (!buf_adds(&b, p))
+		fatalx("products: buffer");
+	return buf_take(&b, NULL);
+}
 
 /* Adds a parameter (copied) and returns its number. */
 static int
@@ -1306,7 +1330,7 @@ products_made(struct req *r, void *arg)
 		bool		 rank_late;
 		/*
 		 * A broad search: its pool read among its most popular
-		 * matches (migration 0037's marks), those at least as
+		 * matches (migration 0037's index), those at least as
 		 * popular as popular, when there are more of them than the
 		 * pool (PRODUCTS_POPULAR_POOLS).
 		 */
@@ -1374,21 +1398,24 @@ products_made(struct req *r, void *arg)
 			break;
 		case WAY_MATCHES:
 			if (popular > 0) {
-				int	ppop;
+				char	*pf = search_popular_filters(filters);
+				int	 ppop;
 
 				snprintf(num, sizeof num, "%" PRId64, popular);
 				ppop = search_param(&s, num);
 				/*
-				 * t: the most popular matches (OFFSET 0:
-				 * through the indexes, ranked as read).
-				 * The pool: t's when they are more than
-				 * it, else every match's, read only then
-				 * (a one-time filter).
+				 * t: the most popular matches, through the
+				 * index of words with popularity marks
+				 * (OFFSET 0: through the indexes, ranked as
+				 * read).  The pool: t's when they are more
+				 * than it, else every match's, read only
+				 * then (a one-time filter).
 				 */
 				search_add(&s, "t AS MATERIALIZED (SELECT *"
 				    " FROM (SELECT " PRODUCT_POOL_COLUMNS ","
 				    " %s AS k FROM listings l%s WHERE %s AND"
-				    " l.search @@ listing_popular_query("
+				    " listing_search_popular(l.search,"
+				    " l.popularity) @@ listing_popular_query("
 				    "$%d::bigint) OFFSET 0) x ORDER BY"
 				    " popularity DESC, id DESC LIMIT $%d::int"
 				    " + 1), pool AS MATERIALIZED (SELECT *"
@@ -1399,8 +1426,9 @@ products_made(struct req *r, void *arg)
 				    " OFFSET 0) x WHERE (SELECT count(*) FROM"
 				    " t) <= $%d::int ORDER BY popularity DESC,"
 				    " id DESC LIMIT $%d::int + 1)), ", k,
-				    s.join, filters, ppop, ppool, ppool, k,
+				    s.join, pf, ppop, ppool, ppool, k,
 				    s.join, filters, ppool, ppool);
+				free(pf);
 				popular_pool = true;
 				break;
 			}

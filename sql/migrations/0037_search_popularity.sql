@@ -6,9 +6,9 @@
 -- table to choose the pool: "classic" read 5,000 listings, "family fam"
 -- 24,000, to keep 1,000 (most of such a search's time).
 --
--- A listing's words now carry its popularity as marks too, lexemes
--- starting with a space as 0036's category marks do (no word a listing
--- or a query has can match one):
+-- A second text index holds each listing's words with its popularity as
+-- marks, lexemes starting with a space as 0036's category marks do (no
+-- word a listing or a query has can match one):
 --
 --   ' popularity C'     its class: 0 for 0, else the bit length of its
 --                       popularity (popularity in [2^(C-1), 2^C));
@@ -22,9 +22,9 @@
 -- index a test for every listing it reads: the steps below are marked
 -- too so that p's class is one term, not up to 16.
 --
--- A search that expects many matches first reads those of its matches
--- that also match that (products.c chooses p so that they are a few
--- pools' worth); when they are more than a pool, its pool is their most
+-- A search that expects many matches first reads, through that index,
+-- those of its matches that also match that (products.c chooses p so
+-- that they are a few pools' worth); when they are more than a pool, its pool is their most
 -- popular, exactly the pool of all its matches, since every other match
 -- is less popular.  When they are fewer, it reads all its matches, as
 -- before.
@@ -68,26 +68,14 @@ CREATE FUNCTION listing_popular_query(at_least bigint) RETURNS tsquery
                                    FROM listings WHERE status = 'active'))) c)
                    x (m));
 
--- After 0036's listings_search (BEFORE triggers fire in name order),
--- which makes the words again without these marks.  A popularity that
--- moves swaps its marks; most moves stay within the step and change
--- nothing.
-CREATE FUNCTION listings_search_popularity() RETURNS trigger
-    LANGUAGE plpgsql AS $$
-BEGIN
-    IF TG_OP = 'UPDATE' THEN
-        NEW.search := ts_delete(NEW.search, tsvector_to_array(
-            listing_popularity_marks(OLD.popularity)));
-    END IF;
-    NEW.search := NEW.search || listing_popularity_marks(NEW.popularity);
-    RETURN NEW;
-END $$;
-CREATE TRIGGER listings_search_popularity BEFORE INSERT OR UPDATE OF title,
-    description, tags, brand_id, category_id, popularity ON listings
-    FOR EACH ROW EXECUTE FUNCTION listings_search_popularity();
+-- A listing's words with the marks of its popularity: what the index of
+-- the broad searches' most popular matches holds.  The marks are in that
+-- index only, not in the listing's words: the other searches read the
+-- listings as before, no larger.
+CREATE FUNCTION listing_search_popular(search tsvector, popularity bigint)
+    RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN search || listing_popularity_marks(popularity);
 
--- The listings there are, with the triggers of listings off, as 0036
--- did: nothing else they derive changes.
-ALTER TABLE listings DISABLE TRIGGER USER;
-UPDATE listings SET search = search || listing_popularity_marks(popularity);
-ALTER TABLE listings ENABLE TRIGGER USER;
+CREATE INDEX listings_search_popular ON listings
+    USING gin (listing_search_popular(search, popularity))
+    WHERE status = 'active';

@@ -1370,11 +1370,11 @@ popular_metric(const struct soukd *s, const char *result)
 
 /*
  * A broad search reads its pool among its most popular matches (migration
- * 0037's marks) when those are more than the pool, else among all of
- * them: either way its page, total and facets are those of the
- * catalog_pool most popular matches, after popularities and titles have
- * changed too.  Its own database: the share of the listings each
- * popularity has is the test's.
+ * 0037's index of words with popularity marks) when those are more than
+ * the pool, else among all of them: either way its page, total and
+ * facets are those of the catalog_pool most popular matches, after
+ * popularities and titles have changed too.  Its own database: the share
+ * of the listings each popularity has is the test's.
  */
 START_TEST(test_broad_search_reads_its_popular_matches)
 {
@@ -1412,8 +1412,8 @@ START_TEST(test_broad_search_reads_its_popular_matches)
 	/*
 	 * Then the least popular of the first word become the most popular
 	 * (their marks move), the most popular lose all, and the next have
-	 * their words made again (a title edit: the marks are made again
-	 * with them).
+	 * their words made again (a title edit): the index of words with
+	 * marks follows each.
 	 */
 	PQclear(test_sql_on(conninfo, "UPDATE listings SET popularity ="
 	    " 5000 + id % 7 WHERE title LIKE 'Zebrawood%' AND popularity < 60",

@@ -101,12 +101,11 @@ SELECT 'Bench Store ' || i, 'Bench Store ' || i || ' Pvt Ltd', 'general',
 
 -- Listings and variants go in by the thousand, so their per-row
 -- triggers (0008's listings_search, variants_vendor and
--- variants_listing_prices, 0012's listings_quality, 0037's
--- listings_search_popularity) are off while they
+-- variants_listing_prices, 0012's listings_quality) are off while they
 -- do, and what those triggers derive is computed here, set-based, with
 -- the same functions: a listing's search vector (title, brand, the names
--- of its category and those above it, tags, description, 0036's
--- marks of those categories and 0037's of its popularity), the words of
+-- of its category and those above it, tags, description, and 0036's
+-- marks of those categories), the words of
 -- its title for typo correction, its cheapest and dearest variant, its
 -- quality (with no images yet), its vendor's status and score (0034's
 -- listings_vendor), a variant's vendor, and the product document and
@@ -182,8 +181,7 @@ UPDATE gl SET
         (SELECT name FROM brands WHERE id = gl.brand_id),
         (SELECT names FROM bcat WHERE id = gl.category_id),
         gl.tags, gl.description)
-        || (SELECT marks FROM bcat WHERE id = gl.category_id)
-        || listing_popularity_marks(gl.popularity),
+        || (SELECT marks FROM bcat WHERE id = gl.category_id),
     quality = listing_quality(ROW(gl.*)::listings, 0);
 UPDATE gl SET vendor_live = (v.status = 'active'), vendor_score = v.score
   FROM vendors v WHERE v.id = gl.vendor_id;
