@@ -96,13 +96,27 @@ popularity_desc(const void *a, const void *b)
 	return x > y ? -1 : x < y;
 }
 
+/* A common value and its frequency. */
+struct popularity_common {
+	int64_t		 value;
+	double		 freq;
+};
+
+static int
+popularity_common_desc(const void *a, const void *b)
+{
+	return popularity_desc(&((const struct popularity_common *)a)->value,
+	    &((const struct popularity_common *)b)->value);
+}
+
 bool
 popularity_table_make(struct popularity_table *t, const char *mcv,
     const char *freqs, const char *bounds)
 {
+	struct popularity_common *cm = NULL;
 	int64_t		*mv = NULL, *hb = NULL, *v = NULL;
-	double		*mf = NULL, common = 0, rest, s;
-	size_t		 nmv, nmf, nhb, n = 0, i, j, buckets;
+	double		*mf = NULL, common = 0, rest, cs = 0;
+	size_t		 nmv, nmf, nhb, n = 0, i, a = 0, b = 0, buckets;
 	bool		 ok = false;
 
 	memset(t, 0, sizeof *t);
@@ -110,11 +124,17 @@ popularity_table_make(struct popularity_table *t, const char *mcv,
 	    !popularity_array(freqs, true, (void **)&mf, &nmf) ||
 	    !popularity_array(bounds, false, (void **)&hb, &nhb) || nmv != nmf)
 		goto out;
-	for (i = 0; i < nmf; i++)
+	cm = xcalloc(nmv > 0 ? nmv : 1, sizeof *cm);
+	for (i = 0; i < nmv; i++) {
+		cm[i].value = mv[i];
+		cm[i].freq = mf[i];
 		common += mf[i];
+	}
+	qsort(cm, nmv, sizeof *cm, popularity_common_desc);
 	/*
 	 * Each of the histogram's buckets holds an equal part of the listings
-	 * the common values leave.
+	 * the common values leave; a bucket starts at its lower bound (the
+	 * bounds but the last), taken here from the highest.
 	 */
 	rest = common < 1 ? 1 - common : 0;
 	buckets = nhb > 1 ? nhb - 1 : 0;
@@ -124,30 +144,32 @@ popularity_table_make(struct popularity_table *t, const char *mcv,
 	if (nhb > 0)
 		memcpy(v + nmv, hb, nhb * sizeof *v);
 	qsort(v, nmv + nhb, sizeof *v, popularity_desc);
+	if (buckets > 0)
+		qsort(hb, buckets, sizeof *hb, popularity_desc);
 	for (i = 0; i < nmv + nhb; i++)
 		if (n == 0 || v[n - 1] != v[i])
 			v[n++] = v[i];
 	t->value = xcalloc(n > 0 ? n : 1, sizeof *t->value);
 	t->share = xcalloc(n > 0 ? n : 1, sizeof *t->share);
 	/*
-	 * A value's share: the common values at least as popular, and the
-	 * buckets that start there or above (a bucket that starts below is
-	 * not counted: the share is never more than the statistics say).
+	 * A value's share, from the most popular down: the common values at
+	 * least as popular, and the buckets that start there or above (a
+	 * bucket that starts below is not counted: the share is never more
+	 * than the statistics say).
 	 */
 	for (i = 0; i < n; i++) {
-		s = 0;
-		for (j = 0; j < nmv; j++)
-			if (mv[j] >= v[i])
-				s += mf[j];
-		for (j = 0; j < buckets; j++)
-			if (hb[j] >= v[i])
-				s += rest / (double)buckets;
+		for (; a < nmv && cm[a].value >= v[i]; a++)
+			cs += cm[a].freq;
+		while (b < buckets && hb[b] >= v[i])
+			b++;
 		t->value[i] = v[i];
-		t->share[i] = s;
+		t->share[i] = cs + (buckets > 0 ? rest * (double)b /
+		    (double)buckets : 0);
 	}
 	t->n = n;
 	ok = true;
 out:
+	free(cm);
 	free(mv);
 	free(mf);
 	free(hb);
