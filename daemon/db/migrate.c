@@ -30,6 +30,11 @@ static const char migrate_table_sql[] =
  * stays in such a database (an applied migration newer than the files
  * is allowed).  Its 0034 and 0035 differ from the files in comments
  * only (they named 0032 where they now name 0028).
+ *
+ * The stop of c4d4dd1 landed 0036 marking the listings with every
+ * trigger of listings off, not only listings_updated_at (a faster
+ * backfill; the other triggers have nothing to do, and the rows come out
+ * the same); the file is again the text 915f758 landed first.
  */
 static const struct {
 	const char	*name;
@@ -41,6 +46,8 @@ static const struct {
 	  "9e6960b3ba7e0f759cfb7ba37bc44a2d4aa5d950e0bef760bf828f491cfa8edb" },
 	{ "0035_product_cards_kept.sql",
 	  "1e4a3d0551712014b00b2af13dd65209848f7d743b8a80dc7985b0c0a90c7f3d" },
+	{ "0036_search_categories.sql",
+	  "46265af1c39c72ccf7f36404358e27eadaa4f5b58c9e066bc92b4930c1974291" },
 };
 
 /* Whether checksum is a landed text of migration name other than its file's. */

@@ -95,8 +95,9 @@ END_TEST
 
 /*
  * A database that applied an earlier landed text of a migration (0028
- * as the stop of eac9341 landed it, with 0032 after it) is current;
- * any other text of it is still refused.
+ * as the stop of eac9341 landed it, with 0032 after it; 0036 as the
+ * stop of c4d4dd1 did) is current; any other text of it is still
+ * refused.
  */
 START_TEST(test_earlier_landed_text_accepted)
 {
@@ -111,9 +112,15 @@ START_TEST(test_earlier_landed_text_accepted)
 	sql_on(db, "INSERT INTO schema_migrations (name, checksum) VALUES"
 	    " ('0032_product_docs_format.sql', 'f054cfc425dd7a3cee42536ff38ff0"
 	    "748dbf05335df4f029bd478bf485f2b1d4')");
+	/* And 0036 as the stop of c4d4dd1 landed it. */
+	sql_on(db, "UPDATE schema_migrations SET checksum = '46265af1c39c72cc"
+	    "f7f36404358e27eadaa4f5b58c9e066bc92b4930c1974291' WHERE name ="
+	    " '0036_search_categories.sql'");
 	ck_assert_int_eq(migrate(db, true, &out), 0);
 	ck_assert_msg(strstr(out, "applied  0028_product_docs.sql") != NULL,
 	    "%s", out);
+	ck_assert_msg(strstr(out, "applied  0036_search_categories.sql") !=
+	    NULL, "%s", out);
 	free(out);
 	s = soukd_start(db, NULL);
 	ck_assert_ptr_nonnull(s);

@@ -968,13 +968,13 @@ answer_normal(const char *body)
 	return j;
 }
 
-/* soukd_catalog_rows_total{result="<result>"} of the shared soukd. */
+/* Counter <name>{result="<result>"} of the soukd at base. */
 static long
-rows_metric(const char *result)
+result_metric(const char *base, const char *name, const char *result)
 {
-	struct api_resp	*r = api_get("/metrics");
-	char		*needle = xasprintf("soukd_catalog_rows_total{result="
-			    "\"%s\"} ", result);
+	struct api_resp	*r = api_request(base, "GET", "/metrics", NULL, NULL,
+			    0, NULL);
+	char		*needle = xasprintf("%s{result=\"%s\"} ", name, result);
 	const char	*m = strstr(r->body, needle);
 	long		 n;
 
@@ -983,6 +983,30 @@ rows_metric(const char *result)
 	free(needle);
 	api_free(r);
 	return n;
+}
+
+/* soukd_catalog_rows_total{result="<result>"} of the shared soukd. */
+static long
+rows_metric(const char *result)
+{
+	return result_metric(api_base(), "soukd_catalog_rows_total", result);
+}
+
+/* The ids of a page's cards, in order, as "3,1,2". */
+static char *
+page_ids(const struct api_resp *r)
+{
+	struct buf	 ids;
+	json_t		*c;
+	size_t		 i;
+
+	buf_init(&ids, 0);
+	json_array_foreach(data(r), i, c)
+		ck_assert(buf_printf(&ids, "%s%ld", i > 0 ? "," : "",
+		    jint(c, "id")));
+	if (!buf_adds(&ids, ""))
+		ck_abort_msg("buffer");
+	return buf_take(&ids, NULL);
 }
 
 /*
@@ -1276,12 +1300,10 @@ START_TEST(test_relevance_ranks_the_pool_either_way)
 	int			 pools[2];
 	struct soukd		*s;
 	struct api_resp		*r;
-	json_t			*c;
-	struct buf		 ids;
 	PGresult		*res;
 	json_t			*plan;
 	double			 rows, size;
-	size_t			 i, k;
+	size_t			 k;
 
 	/* 180 matches, among 600 more listings at least. */
 	for (k = 0; k < 6; k++)
@@ -1323,11 +1345,7 @@ START_TEST(test_relevance_ranks_the_pool_either_way)
 		path = xasprintf(PRODUCTS "?q=%s&limit=%s", word, pool);
 		r = api_request(s->url, "GET", path, NULL, NULL, 0, NULL);
 		api_expect(r, 200, "GET", PRODUCTS);
-		buf_init(&ids, 0);
-		json_array_foreach(data(r), i, c)
-			ck_assert(buf_printf(&ids, "%s%ld", i > 0 ? "," : "",
-			    jint(c, "id")));
-		got = buf_take(&ids, NULL);
+		got = page_ids(r);
 		res = test_sql("SELECT string_agg(id::text, ',' ORDER BY k"
 		    " DESC, id DESC) FROM (SELECT id, 0.6 * ts_rank(search,"
 		    " search_query($1), 32) + 0.25 * quality + 0.15 *"
@@ -1354,18 +1372,7 @@ END_TEST
 static long
 popular_metric(const struct soukd *s, const char *result)
 {
-	struct api_resp	*r = api_request(s->url, "GET", "/metrics", NULL,
-			    NULL, 0, NULL);
-	char		*needle = xasprintf("soukd_search_popular_total{result="
-			    "\"%s\"} ", result);
-	const char	*m = strstr(r->body, needle);
-	long		 n;
-
-	ck_assert_msg(m != NULL, "%s: %.400s", needle, r->body);
-	n = strtol(m + strlen(needle), NULL, 10);
-	free(needle);
-	api_free(r);
-	return n;
+	return result_metric(s->url, "soukd_search_popular_total", result);
 }
 
 /*
@@ -1385,11 +1392,10 @@ START_TEST(test_broad_search_reads_its_popular_matches)
 	struct soukd	*s;
 	struct api_resp	*r;
 	PGresult	*res;
-	json_t		*plan, *c;
-	struct buf	 ids;
+	json_t		*plan;
 	char		*got, *want, *path;
 	double		 rows, size;
-	size_t		 i, k, j;
+	size_t		 k, j;
 
 	/*
 	 * 3,600 listings: 200 of each word, the filler's popularities and
@@ -1462,11 +1468,7 @@ START_TEST(test_broad_search_reads_its_popular_matches)
 		ck_assert(json_is_false(json_object_get(r->json,
 		    "total_exact")));
 		ck_assert_int_eq(facet_sum(r->json, "categories"), 20);
-		buf_init(&ids, 0);
-		json_array_foreach(data(r), i, c)
-			ck_assert(buf_printf(&ids, "%s%ld", i > 0 ? "," : "",
-			    jint(c, "id")));
-		got = buf_take(&ids, NULL);
+		got = page_ids(r);
 		api_free(r);
 		res = test_sql_on(conninfo, "SELECT string_agg(id::text, ','"
 		    " ORDER BY k DESC, id DESC) FROM (SELECT id, 0.6 *"
@@ -1487,11 +1489,7 @@ START_TEST(test_broad_search_reads_its_popular_matches)
 		r = api_request(s->url, "GET", path, NULL, NULL, 0, NULL);
 		free(path);
 		api_expect(r, 200, "GET", PRODUCTS);
-		buf_init(&ids, 0);
-		json_array_foreach(data(r), i, c)
-			ck_assert(buf_printf(&ids, "%s%ld", i > 0 ? "," : "",
-			    jint(c, "id")));
-		got = buf_take(&ids, NULL);
+		got = page_ids(r);
 		api_free(r);
 		res = test_sql_on(conninfo, "SELECT string_agg(id::text, ','"
 		    " ORDER BY popularity DESC, id DESC) FROM (SELECT id,"
